@@ -1,0 +1,199 @@
+"""Settings: a TOML file in the platform config dir plus ``FACTORY_<FIELD>`` environment overrides.
+
+Precedence, highest first: values passed in code, environment (``FACTORY_STATE_DIR``,
+``FACTORY_HEALTH__INTERVAL`` for nested fields), the TOML file, the defaults below.
+A broken file raises :class:`ConfigError` with one readable line: file, key, what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "factory-tui"
+#: The repository root, when the package runs from a checkout (editable install or source tree).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_config_file() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+class ConfigError(Exception):
+    """A settings file or override that cannot be used; the message is meant for the operator."""
+
+
+class Thresholds(BaseModel):
+    """Health limits: a reading past ``*_warn`` is warn, past ``*_crit`` is critical."""
+
+    temp_warn_c: float = Field(70.0, description="CPU temperature (C) that is a warning.")
+    temp_crit_c: float = Field(80.0, description="CPU temperature (C) that is critical.")
+    load_per_core_warn: float = Field(1.5, description="1-minute load divided by cores: warning.")
+    load_per_core_crit: float = Field(3.0, description="1-minute load divided by cores: critical.")
+    mem_available_warn_pct: float = Field(15.0, description="Available memory (%) at or below: warning.")
+    mem_available_crit_pct: float = Field(5.0, description="Available memory (%) at or below: critical.")
+    disk_used_warn_pct: float = Field(80.0, description="Used disk (%) at or above: warning.")
+    disk_used_crit_pct: float = Field(90.0, description="Used disk (%) at or above: critical.")
+    clock_offset_crit_s: float = Field(2.0, description="Clock offset against this machine (s): critical.")
+
+
+class HealthSettings(BaseModel):
+    """The live health glance."""
+
+    interval: float = Field(2.0, gt=0, description="Seconds between two refreshes of every host.")
+    history_minutes: float = Field(10.0, gt=0, description="Minutes of load/temperature kept for sparklines.")
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to wait for an SSH connection.")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="ok/warn/critical limits.")
+
+
+class VaultSettings(BaseModel):
+    """Where Vault is and how to trust it."""
+
+    addr: str | None = Field(
+        None,
+        description="Vault address; unset means the inventory's `vault_addr`, then $VAULT_ADDR.",
+    )
+    ca_cert: Path | None = Field(None, description="CA bundle (step-ca root) to verify Vault's TLS.")
+    timeout: float = Field(5.0, gt=0, description="Seconds for one Vault API call.")
+
+
+class TofuSettings(BaseModel):
+    """OpenTofu / Terraform."""
+
+    binary: str | None = Field(None, description="Path of the tofu/terraform binary; unset: tofu, then terraform.")
+    roots: list[Path] = Field(default_factory=list, description="Extra roots besides iac/ and postgres/iac/.")
+    plan_max_age_minutes: float = Field(15.0, gt=0, description="A saved plan older than this is stale.")
+
+
+class AnsibleSettings(BaseModel):
+    """Playbook runs."""
+
+    playbook_dir: Path = Field(REPO_ROOT / "ansible", description="The collection checkout with playbooks.")
+    forks: int = Field(5, ge=1, description="Parallel hosts per task.")
+
+
+class SandboxSettings(BaseModel):
+    """The local rehearsal lab (`factory-tui sandbox up`)."""
+
+    ssh_port_base: int = Field(2221, ge=1, le=65000, description="pi1 listens on this port, pi2 on +1, pi3 on +2.")
+    vault_port: int = Field(8210, ge=1, le=65535, description="Port of the sandbox's OpenBao server.")
+    postgres_port: int = Field(55432, ge=1, le=65535, description="Port of the sandbox's PostgreSQL server.")
+    account: str = Field(
+        "factory-sandbox",
+        description="Unprivileged account the sandbox logs in as when started by root.",
+    )
+
+
+class Settings(BaseSettings):
+    """Everything the app can be told. Each field reads as ``FACTORY_<FIELD>`` from the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FACTORY_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    inventory: Path = Field(
+        REPO_ROOT / "ansible" / "inventory" / "hosts.yml",
+        description="Ansible inventory of the lab; the word `sandbox` means the sandbox's inventory.",
+    )
+    state_dir: Path = Field(
+        Path(platformdirs.user_state_dir(APP_NAME)),
+        description="Journal, run artifacts, plans and the sandbox live here.",
+    )
+    operator: str = Field(
+        default_factory=lambda: os.environ.get("USER") or os.environ.get("LOGNAME") or "operator",
+        description="Name recorded in the journal as who confirmed what.",
+    )
+    health: HealthSettings = Field(default_factory=HealthSettings, description="Health glance.")
+    vault: VaultSettings = Field(default_factory=VaultSettings, description="Vault.")
+    tofu: TofuSettings = Field(default_factory=TofuSettings, description="OpenTofu.")
+    ansible: AnsibleSettings = Field(default_factory=AnsibleSettings, description="Playbook runs.")
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="Sandbox lab.")
+
+    # Set by load_settings(); not a setting of its own.
+    _config_file: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = _TOML_FILE.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @property
+    def config_file(self) -> Path | None:
+        return self._config_file
+
+    @property
+    def sandbox_dir(self) -> Path:
+        return self.state_dir / "sandbox"
+
+    def resolve_inventory(self, value: str | Path | None = None) -> Path:
+        """The inventory path for ``-i VALUE`` (or the configured one); ``sandbox`` is an alias."""
+        raw = self.inventory if value is None else value
+        if str(raw) == "sandbox":
+            return self.sandbox_dir / "inventory.yml"
+        return Path(raw).expanduser()
+
+
+# pydantic-settings builds sources from the class; this hands the chosen file over for one load() call.
+_TOML_FILE: dict[str, Path | None] = {}
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings, from ``config_file`` or the platform's config dir when it exists.
+
+    An explicit ``config_file`` must exist; the default one is optional.
+    """
+    explicit = config_file is not None
+    path = Path(config_file).expanduser() if config_file is not None else default_config_file()
+    if explicit and not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    chosen = path if path.is_file() else None
+    if chosen is not None:
+        try:
+            with chosen.open("rb") as fh:
+                tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{chosen}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{chosen}: cannot read: {exc.strerror}") from None
+    _TOML_FILE["path"] = chosen
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = str(chosen) if chosen is not None else "settings (environment FACTORY_*)"
+        value = first.get("input")
+        shown = f" (got {value!r})" if not isinstance(value, dict) and value is not None else ""
+        more = f"; and {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{where}: {_location(first['loc'])}: {first['msg']}{shown}{more}") from None
+    finally:
+        _TOML_FILE.pop("path", None)
+    settings._config_file = chosen
+    return settings

@@ -1,0 +1,1 @@
+"""Textual front end of factory-tui: renders and routes, and calls into `actions`."""
