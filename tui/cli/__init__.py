@@ -18,6 +18,12 @@ from tui.cli.context import CliContext, CliError
 # Command group modules, in the order `--help` lists them.
 COMMANDS = [
     "tui.cli.hosts",
+    "tui.cli.health",
+    "tui.cli.run",
+    "tui.cli.runs",
+    "tui.cli.plan",
+    "tui.cli.vault",
+    "tui.cli.runbook",
     "tui.cli.sandbox",
 ]
 
