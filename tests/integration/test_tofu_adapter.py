@@ -1,4 +1,4 @@
-"""The OpenTofu adapter against the real ``terraform`` binary and fixture roots (local backend, no providers)."""
+"""The OpenTofu adapter against real ``terraform`` and fixture roots (local state, no providers)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import make_settings
 
 from actions import gates
 from actions.config import Settings
@@ -28,7 +29,6 @@ from actions.tofu import (
     TofuNotFound,
     store,
 )
-from conftest import make_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
 TERRAFORM = shutil.which("terraform") or shutil.which("tofu")
@@ -55,7 +55,8 @@ def settings_for(tmp_path: Path, roots: Path, **tofu: object) -> Settings:
 
 
 def terraform(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([TERRAFORM or "terraform", *args], cwd=root, capture_output=True, text=True, check=False)
+    argv = [TERRAFORM or "terraform", *args]
+    return subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
 
 
 def baseline(root: Path) -> None:
@@ -205,7 +206,7 @@ async def test_stale_plan_is_refused_when_the_state_moved(tmp_path: Path, roots:
     moved = terraform(roots / "changes", "apply", "-auto-approve", "-input=false", "-var", "n=4")
     assert moved.returncode == 0, moved.stderr
 
-    with pytest.raises(StalePlan, match="serial .* -> .*plan again"):
+    with pytest.raises(StalePlan, match=r"serial .* -> .*plan again"):
         await adapter.apply(root, permit)
     assert not permit.used
 
@@ -224,7 +225,7 @@ async def test_a_root_is_locked_while_planned(tmp_path: Path, roots: Path) -> No
     try:
         root_lock(adapter.settings.state_dir, "changes", "").path.parent.mkdir(parents=True, exist_ok=True)
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(RootBusy, match="another plan or apply is running.*plan by someone"):
+        with pytest.raises(RootBusy, match=r"another plan or apply is running.*plan by someone"):
             await adapter.plan(adapter.root("changes"))
     finally:
         holder.kill()
@@ -306,7 +307,9 @@ async def test_a_missing_binary_says_so(tmp_path: Path, roots: Path) -> None:
         await adapter.plan(adapter.root("changes"))
 
 
-async def test_no_binary_on_path_says_so(tmp_path: Path, roots: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_binary_on_path_says_so(
+    tmp_path: Path, roots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     adapter = TofuAdapter(settings_for(tmp_path, roots))
     with pytest.raises(TofuNotFound, match="neither `tofu` nor `terraform` is on PATH"):

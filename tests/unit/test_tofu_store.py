@@ -54,7 +54,8 @@ def test_record_round_trip_and_unreadable_record(settings: Settings) -> None:
 
 
 def test_ages_read_short() -> None:
-    assert [store.format_age(timedelta(seconds=s)) for s in (5, 125, 7300, 200000)] == ["5s", "2m", "2h01m", "2d"]
+    ages = [store.format_age(timedelta(seconds=s)) for s in (5, 125, 7300, 200000)]
+    assert ages == ["5s", "2m", "2h01m", "2d"]
 
 
 def test_guide_pages() -> None:

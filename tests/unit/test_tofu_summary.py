@@ -7,7 +7,7 @@ from typing import Any
 from actions.tofu.summary import MASK, UNKNOWN, Action, action_of, summarize, summary_json
 
 
-def rc(address: str, actions: list[str], before: Any = None, after: Any = None, **change: Any) -> dict[str, Any]:
+def rc(address: str, actions: list[str], before: Any = None, after: Any = None, **change: Any) -> Any:
     return {"address": address, "type": address.split(".")[0], "mode": "managed",
             "change": {"actions": actions, "before": before, "after": after, **change}}
 
@@ -45,7 +45,8 @@ def test_actions_lists_read_as_one_action() -> None:
 
 def test_counts_leave_noops_out_and_count_a_replace_once() -> None:
     s = summarize(DOC)
-    assert s.counts.model_dump() == {"add": 1, "change": 1, "destroy": 1, "replace": 2, "read": 1, "forget": 1}
+    expected = {"add": 1, "change": 1, "destroy": 1, "replace": 2, "read": 1, "forget": 1}
+    assert s.counts.model_dump() == expected
     assert s.destructive and s.has_changes
     assert "t.noop" not in [c.address for c in s.changes]
 
