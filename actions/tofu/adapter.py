@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 
 from actions import gates
 from actions.config import Settings
@@ -48,7 +49,8 @@ from actions.tofu.summary import PlanSummary, summarize
 REQUEST_LIST_LIMIT = 15
 
 
-class PlanResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class PlanResult:
     """A finished plan: its saved record and its summary."""
 
     root: str
@@ -57,7 +59,8 @@ class PlanResult(BaseModel):
     plan_file: Path
 
 
-class ApplyResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
     root: str
     record: PlanRecord
     message: str

@@ -2,16 +2,19 @@
 
 Pure logic, no process: :func:`summarize` takes the parsed document. Sensitive values stay masked in
 :meth:`ResourceChange.attributes` unless the caller asks to reveal them; the summary never leaves memory
-(only its counts are saved next to the plan).
+(only its counts are saved next to the plan). Changes are slotted dataclasses rather than pydantic models:
+a plan has thousands of them, the document was already checked by the binary that wrote it, and
+validating each one again cost more than everything else in building the summary.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 MASK = "(sensitive)"
 UNKNOWN = "(known after apply)"
@@ -117,7 +120,8 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-class ResourceChange(BaseModel):
+@dataclass(slots=True)
+class ResourceChange:
     """One resource's planned change (or drift), as in ``resource_changes`` / ``resource_drift``."""
 
     address: str
@@ -130,7 +134,7 @@ class ResourceChange(BaseModel):
     after_unknown: Any = None
     before_sensitive: Any = None
     after_sensitive: Any = None
-    replace_paths: list[list[Any]] = Field(default_factory=list)
+    replace_paths: list[list[Any]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> ResourceChange:
@@ -187,7 +191,8 @@ class ResourceChange(BaseModel):
         return rows
 
 
-class OutputChange(BaseModel):
+@dataclass(slots=True)
+class OutputChange:
     """One root output's change."""
 
     name: str
@@ -205,13 +210,17 @@ class OutputChange(BaseModel):
         return before, after
 
 
-class PlanSummary(BaseModel):
-    """Everything the plan pane and the CLI show about one saved plan."""
+@dataclass(slots=True)
+class PlanSummary:
+    """Everything the plan pane and the CLI show about one saved plan.
+
+    ``changes`` and ``outputs`` leave no-ops out; ``drift`` is what changed outside OpenTofu.
+    """
 
     counts: Counts
-    changes: list[ResourceChange] = Field(description="Resource changes that are not no-ops.")
-    outputs: list[OutputChange] = Field(description="Output changes that are not no-ops.")
-    drift: list[ResourceChange] = Field(description="Changes made outside OpenTofu (`resource_drift`).")
+    changes: list[ResourceChange]
+    outputs: list[OutputChange]
+    drift: list[ResourceChange]
     errored: bool = False
     terraform_version: str = ""
 

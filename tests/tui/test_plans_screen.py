@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 from conftest import make_settings
-from textual.widgets import DataTable, Input, OptionList, RichLog, Static
+from textual.widgets import DataTable, Input, RichLog, Static
 
 from actions.config import Settings
 from actions.tofu import store
@@ -19,6 +19,7 @@ from tui.app import FactoryApp
 from tui.modals.confirm import TypedConfirmModal
 from tui.screens.plans import PlansScreen
 from tui.widgets.health_strip import HealthStrip
+from tui.widgets.plan_list import PlanLineList
 from tui.widgets.plan_modals import GuideModal, PlanDetailModal
 from tui.widgets.plan_summary import PlanSummaryView
 
@@ -82,16 +83,20 @@ async def test_plan_detail_guide_and_gated_apply(tofu_settings: Settings) -> Non
         await pilot.pause()
         counts = str(screen.query_one("#plan-counts", Static).content)
         assert "+1 add" in counts and "-1 destroy" in counts and "-/+1 replace" in counts
-        options = screen.query_one("#plan-changes", OptionList)
-        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert prompts[0].startswith("destroy (1)") and "terraform_data.gone[0]" in prompts[1]
-        assert prompts[2].startswith("replace (1)")
+        changes = screen.query_one("#plan-changes", PlanLineList)
+        lines = [str(changes.text_of(i)) for i in range(len(changes.keys))]
+        assert lines[0].startswith("destroy (1)") and "terraform_data.gone[0]" in lines[1]
+        assert lines[2].startswith("replace (1)") and changes.keys[0] is None
+        assert changes.current_key == "change:terraform_data.gone[0]"
         assert str(screen.query_one("#plan-roots", DataTable).get_row("changes")[1]) == "changes"
 
         # Detail of the sensitive change: masked, then revealed with s.
-        sec = next(i for i, p in enumerate(prompts) if "terraform_data.sec" in p)
-        options.highlighted = sec
-        await pilot.press("d")
+        changes.focus()
+        for _ in range(10):
+            if changes.current_key == "change:terraform_data.sec":
+                break
+            await pilot.press("down")
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PlanDetailModal)
         detail = app.screen.query_one("#plan-detail", Static)
@@ -99,6 +104,10 @@ async def test_plan_detail_guide_and_gated_apply(tofu_settings: Settings) -> Non
         await pilot.press("s")
         await pilot.pause()
         assert "hunter2-3" in _plain(app, detail)
+        await pilot.press("escape")
+        await pilot.press("d")  # the screen's key opens the change under the cursor too
+        await pilot.pause()
+        assert isinstance(app.screen, PlanDetailModal) and app.screen.change.address == "terraform_data.sec"
         await pilot.press("escape")
 
         await pilot.press("g")

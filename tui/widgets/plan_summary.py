@@ -1,11 +1,12 @@
-"""The plan pane's summary: counts on top, then every change as a selectable line, outputs and drift.
+"""The plan pane's summary: counts on top, then every change as a line the cursor can reach, outputs, drift.
 
-Changes are options of an :class:`OptionList` (destroy and replace first, red) so the operator can move to
-one and open its detail; group titles, outputs and drift are disabled lines between them.
+Destroy and replace come first, in red. Group titles, outputs and drift headings are lines the cursor
+skips; enter (or the screen's ``d``) opens the detail of the change under the cursor.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -13,11 +14,44 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from actions.tofu.summary import PlanSummary, ResourceChange
+from tui.widgets.plan_list import PlanLineList
 from tui.widgets.plan_render import STYLE, TITLE, change_line, counts_text
+
+
+def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int], Text]]:
+    """The summary as list lines: their keys (``change:<address>``, ``drift:<address>``, None for a
+    heading or an output) and a function that builds line i's text when it is drawn."""
+    keys: list[str | None] = []
+    entries: list[Text | ResourceChange] = []
+    for action, changes in summary.grouped():
+        keys.append(None)
+        entries.append(Text(f"{TITLE[action]} ({len(changes)})", style=STYLE[action] + " underline"))
+        keys.extend(f"change:{c.address}" for c in changes)
+        entries.extend(changes)
+    if summary.outputs:
+        keys.append(None)
+        entries.append(Text(f"outputs ({len(summary.outputs)})", style="bold underline"))
+        for output in summary.outputs:
+            before, after = output.shown()
+            line = Text(f"  {output.action.symbol:>3} {output.name}", style=STYLE[output.action])
+            line.append(f"  {before} -> {after or ''}" if before else f"  = {after or ''}", style="dim")
+            keys.append(None)
+            entries.append(line)
+    if summary.drift:
+        keys.append(None)
+        entries.append(Text(f"drift: changed outside OpenTofu ({len(summary.drift)})",
+                            style="bold magenta underline"))
+        keys.extend(f"drift:{c.address}" for c in summary.drift)
+        entries.extend(summary.drift)
+
+    def line(index: int) -> Text:
+        entry = entries[index]
+        return entry if isinstance(entry, Text) else change_line(entry)
+
+    return keys, line
 
 
 class PlanSummaryView(Vertical):
@@ -26,7 +60,6 @@ class PlanSummaryView(Vertical):
     DEFAULT_CSS = """
     PlanSummaryView { height: 1fr; }
     PlanSummaryView > #plan-counts { height: auto; padding: 0 1; }
-    PlanSummaryView > OptionList { height: 1fr; border: none; }
     """
 
     @dataclass
@@ -40,16 +73,16 @@ class PlanSummaryView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("No plan shown yet: choose a root and press p to plan it.", id="plan-counts")
-        yield OptionList(id="plan-changes")
+        yield PlanLineList(id="plan-changes")
 
     def show(self, summary: PlanSummary | None, root_name: str, note: str = "") -> None:
         self.summary = summary
         self.root_name = root_name
         counts = self.query_one("#plan-counts", Static)
-        options = self.query_one("#plan-changes", OptionList)
-        options.clear_options()
+        changes = self.query_one("#plan-changes", PlanLineList)
         if summary is None:
             counts.update(Text(note or f"{root_name}: no saved plan", style="dim"))
+            changes.set_lines([], lambda index: Text(""))
             return
         head = Text(f"{root_name}: ", style="bold")
         head.append_text(counts_text(summary.counts))
@@ -58,44 +91,21 @@ class PlanSummaryView(Vertical):
         if not summary.has_changes:
             head.append("\nNo changes: the infrastructure matches the configuration.", style="green")
         counts.update(head)
-        options.add_options(self._options(summary))
-        first = next((i for i, o in enumerate(options.options) if not o.disabled), None)
-        if first is not None:
-            options.highlighted = first
+        changes.set_lines(*summary_lines(summary))
 
-    @staticmethod
-    def _options(summary: PlanSummary) -> list[Option]:
-        items: list[Option] = []
-        for action, changes in summary.grouped():
-            items.append(Option(Text(f"{TITLE[action]} ({len(changes)})", style=STYLE[action] + " underline"),
-                                disabled=True))
-            items.extend(Option(change_line(c), id=f"change:{c.address}") for c in changes)
-        if summary.outputs:
-            title = Text(f"outputs ({len(summary.outputs)})", style="bold underline")
-            items.append(Option(title, disabled=True))
-            for output in summary.outputs:
-                before, after = output.shown()
-                line = Text(f"  {output.action.symbol:>3} {output.name}", style=STYLE[output.action])
-                line.append(f"  {before} -> {after or ''}" if before else f"  = {after or ''}", style="dim")
-                items.append(Option(line, disabled=True))
-        if summary.drift:
-            items.append(Option(Text(f"drift: changed outside OpenTofu ({len(summary.drift)})",
-                                     style="bold magenta underline"), disabled=True))
-            items.extend(Option(change_line(c), id=f"drift:{c.address}") for c in summary.drift)
-        return items
-
-    def highlighted_change(self) -> ResourceChange | None:
-        options = self.query_one("#plan-changes", OptionList)
-        if self.summary is None or options.highlighted is None:
+    def change_for(self, key: str | None) -> ResourceChange | None:
+        if self.summary is None or not key:
             return None
-        option_id = options.get_option_at_index(options.highlighted).id or ""
-        kind, _, address = option_id.partition(":")
+        kind, _, address = key.partition(":")
         pool = self.summary.drift if kind == "drift" else self.summary.changes
         return next((c for c in pool if c.address == address), None)
 
-    @on(OptionList.OptionSelected, "#plan-changes")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    def highlighted_change(self) -> ResourceChange | None:
+        return self.change_for(self.query_one("#plan-changes", PlanLineList).current_key)
+
+    @on(PlanLineList.Chosen, "#plan-changes")
+    def _chosen(self, event: PlanLineList.Chosen) -> None:
         event.stop()
-        change = self.highlighted_change()
+        change = self.change_for(event.key)
         if change is not None:
             self.post_message(self.DetailRequested(change))
