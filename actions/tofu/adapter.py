@@ -29,6 +29,7 @@ from actions.tofu.errors import (
     StalePlan,
     TofuCancelled,
     TofuError,
+    backend_hint,
     format_diagnostic,
     provider_unavailable,
 )
@@ -125,7 +126,7 @@ class TofuAdapter:
         argv = build_argv(self.binary(), "init", **options)
         result = await run_streaming(argv, cwd=root.path, env=self._env(), on_event=on_event, cancel=cancel)
         if result.returncode != 0:
-            reason = provider_unavailable(result.diagnostics)
+            reason = provider_unavailable(result.diagnostics) or backend_hint(result.diagnostics, backend)
             if reason:
                 raise InitFailed(f"init of {root.name} failed: {reason}")
             raise InitFailed(_failure("init", root, result))
@@ -152,7 +153,9 @@ class TofuAdapter:
                 argv, cwd=root.path, env=self._env(), on_event=on_event, cancel=cancel
             )
             if result.returncode not in (0, 2) or not fresh.is_file():
-                raise PlanFailed(_failure("plan", root, result))
+                hint = backend_hint(result.diagnostics, backend)
+                message = f"plan of {root.name} failed: {hint}" if hint else _failure("plan", root, result)
+                raise PlanFailed(message)
             fresh.chmod(0o600)
             summary = await self._show(root, binary, fresh)
             serial, lineage = store.plan_state_ids(fresh)

@@ -88,3 +88,21 @@ def provider_unavailable(diags: list[dict[str, Any]]) -> str | None:
                 "provider mirror in the CLI config (TF_CLI_CONFIG_FILE)."
             )
     return None
+
+
+def backend_hint(diags: list[dict[str, Any]], backend: bool) -> str | None:
+    """A plain next step when the failure is about the state backend rather than the configuration."""
+    for diag in diags:
+        summary = str(diag.get("summary") or "")
+        if summary.startswith("Backend initialization required") and not backend:
+            return (
+                "this root keeps its state in a remote backend, so a plan needs it: plan again with the "
+                "backend (without -backend=false / --no-backend), with the backend's credentials in the "
+                "environment"
+            )
+        if "could not find default credentials" in summary:
+            return (
+                "the gcs state backend found no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS "
+                "(or GOOGLE_OAUTH_ACCESS_TOKEN) in the environment, or plan where CI's credentials are"
+            )
+    return None

@@ -106,3 +106,13 @@ def test_lines_parse_as_events() -> None:
     plain = parse_line("Error: not json\n", "stdout")
     assert (plain.type, plain.is_error) == ("text", True)
     assert parse_line("{broken", "stdout").type == "text"
+
+
+def test_backend_trouble_gets_a_next_step() -> None:
+    from actions.tofu.errors import backend_hint
+
+    needs = [{"summary": 'Backend initialization required, please run "terraform init"'}]
+    assert "remote backend" in (backend_hint(needs, backend=False) or "")
+    assert backend_hint(needs, backend=True) is None
+    creds = [{"summary": "storage.NewClient() failed: dialing: google: could not find default credentials."}]
+    assert "GOOGLE_APPLICATION_CREDENTIALS" in (backend_hint(creds, backend=True) or "")

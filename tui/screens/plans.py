@@ -44,6 +44,8 @@ class PlansScreen(FactoryScreen):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "plan", "Plan", id="plans.plan", tooltip="Plan the selected root (read-only)"),
+        Binding("P", "plan(False)", "Plan, no backend", show=False, id="plans.plan_local",
+                tooltip="Plan with init -backend=false (a local review of a root with local state)"),
         Binding("d", "detail", "Detail", id="plans.detail", tooltip="Before/after of the selected change"),
         Binding("a", "apply", "Apply", id="plans.apply", tooltip="Apply the saved plan (asks to confirm)"),
         Binding("g", "guide", "Guide", id="plans.guide", tooltip="The root's guidebook page"),
@@ -170,11 +172,11 @@ class PlansScreen(FactoryScreen):
             return True
         return False
 
-    def action_plan(self) -> None:
+    def action_plan(self, backend: bool = True) -> None:
         root = self.selected_root()
         if root is None or self._busy():
             return
-        self.run_worker(self._plan(root), group="tofu", exclusive=True, exit_on_error=False)
+        self.run_worker(self._plan(root, backend), group="tofu", exclusive=True, exit_on_error=False)
 
     def _start(self, root: Root, what: str) -> RichLog:
         self._busy_root = root.name
@@ -195,10 +197,12 @@ class PlansScreen(FactoryScreen):
 
         return on_event
 
-    async def _plan(self, root: Root) -> None:
-        log = self._start(root, "planning")
+    async def _plan(self, root: Root, backend: bool = True) -> None:
+        log = self._start(root, "planning" if backend else "planning (init -backend=false)")
         try:
-            result = await self.adapter.plan(root, on_event=self._on_event(log), cancel=self._cancel_run)
+            result = await self.adapter.plan(
+                root, backend=backend, on_event=self._on_event(log), cancel=self._cancel_run
+            )
         finally:
             self._done()
         view = self.query_one("#plan-summary", PlanSummaryView)
