@@ -142,9 +142,12 @@ def up(settings: Settings, log: Log | None = None) -> SandboxStatus:
     started: list[subprocess.Popen[bytes]] = []
     try:
         return _up_locked(settings, say, started)
-    except (acct.AccountError, sshd.SshdError, openbao.OpenBaoError, postgres.PostgresError, OSError) as exc:
+    except (acct.AccountError, sshd.SshdError, openbao.OpenBaoError, postgres.PostgresError) as exc:
         _stop_started(started)
         raise SandboxError(str(exc)) from None
+    except OSError as exc:
+        _stop_started(started)
+        raise SandboxError(f"cannot start the sandbox: {exc.strerror or exc} ({exc.filename or ''})") from None
     except SandboxError:
         _stop_started(started)
         raise
@@ -162,7 +165,7 @@ def _up_locked(settings: Settings, say: Log, started: list[subprocess.Popen[byte
     t0 = time.monotonic()
     d = _dir(settings)
     # Find every binary before starting anything, so a missing one leaves nothing running.
-    sshd_bin = sshd.find_sshd()
+    sshd_bin = sshd.find_sshd(settings.sandbox.sshd_binary)
     bao_bin = openbao.find_bao()
     pg_bindir = postgres.find_bindir()
 
@@ -208,7 +211,10 @@ def _up_locked(settings: Settings, say: Log, started: list[subprocess.Popen[byte
     vault = current.part("openbao")
     if "openbao" not in pids:
         data = d / "openbao" / "data"
-        data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise SandboxError(f"OpenBao: cannot use {data} for its storage: {exc.strerror}") from None
         conf = d / "openbao" / "config.hcl"
         conf.write_text(openbao.config_text(data, vault.address, vault.port, _cluster_port(vault.port)))
         proc = openbao.start(bao_bin, conf, d / "openbao" / "server.log")
