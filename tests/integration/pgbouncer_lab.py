@@ -150,7 +150,8 @@ def _start_postgres(lab: PgBouncerLab) -> None:
     )
     log = lab.root / "postgres.log"
     opts = f"-p {lab.pg_port} -k {lab.root} -c listen_addresses={HOST} -c password_encryption=scram-sha-256"
-    _run([str(PG_BIN / "pg_ctl"), "-D", str(lab.data_dir), "-l", str(log), "-o", opts, "-w", "-t", "60", "start"])
+    _run([str(PG_BIN / "pg_ctl"), "-D", str(lab.data_dir), "-l", str(log), "-o", opts,
+          "-w", "-t", "60", "start"])
 
 
 def _provision(lab: PgBouncerLab) -> None:
@@ -168,7 +169,9 @@ def _provision(lab: PgBouncerLab) -> None:
         ]
     lab.psql("postgres", "-v", "ON_ERROR_STOP=1", *[a for s in stmts for a in ("-c", s)])
     for app in lab.apps:
-        lab.psql(app.database, "-v", "ON_ERROR_STOP=1", "-v", f"auth_role={AUTH_ROLE}", "-f", str(USER_LOOKUP_SQL))
+        # The same flags postgres/iac/pgbouncer.tf gives psql.
+        lab.psql(app.database, "-v", "ON_ERROR_STOP=1", "-v", f"auth_role={AUTH_ROLE}",
+                 "-f", str(USER_LOOKUP_SQL))
 
 
 def _start_pgbouncer(lab: PgBouncerLab) -> None:

@@ -71,7 +71,8 @@ def test_unknown_role_is_refused(pg_lab):
 def test_expired_role_is_refused(pg_lab):
     app, password = APPS[0], secrets.token_urlsafe(16)
     with superuser(pg_lab) as su:
-        su.execute(f"CREATE ROLE expiring LOGIN PASSWORD '{password}' VALID UNTIL 'infinity' IN ROLE {app.owner}")
+        su.execute(f"CREATE ROLE expiring LOGIN PASSWORD '{password}' VALID UNTIL 'infinity'"
+                   f" IN ROLE {app.owner}")
         su.execute(f"GRANT CONNECT ON DATABASE {app.database} TO expiring")
     try:
         assert login_works(pg_lab, app.database, "expiring", password), "control: a valid role logs in"
@@ -133,9 +134,11 @@ def test_user_lookup_hides_superusers(pg_lab):
 
 @pytest.mark.parametrize("app", APPS, ids=[a.name for a in APPS])
 def test_only_the_pgbouncer_role_may_execute_user_lookup(pg_lab, app):
-    with bouncer_connect(pg_lab, app.database, app.login, app.password) as conn:
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("SELECT * FROM user_lookup(%s)", [app.login])
+    with (
+        bouncer_connect(pg_lab, app.database, app.login, app.password) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT * FROM user_lookup(%s)", [app.login])
     with superuser(pg_lab, app.database) as su:
         grantees = su.execute(
             "SELECT DISTINCT coalesce(r.rolname, 'PUBLIC') FROM pg_proc p, aclexplode(p.proacl) a"
@@ -149,7 +152,8 @@ def test_user_lookup_is_security_definer_with_a_pinned_search_path(pg_lab):
     for app in APPS:
         with superuser(pg_lab, app.database) as su:
             row = su.execute(
-                "SELECT prosecdef, proconfig FROM pg_proc WHERE oid = 'public.user_lookup(text)'::regprocedure"
+                "SELECT prosecdef, proconfig FROM pg_proc"
+                " WHERE oid = 'public.user_lookup(text)'::regprocedure"
             ).fetchone()
         assert row is not None, f"user_lookup missing in {app.database}"
         assert row[0] is True

@@ -30,9 +30,14 @@ MODULE_META_ARGS = {"source", "version", "for_each", "count", "depends_on", "pro
 BUILTIN_PREFIXES = {"each", "count", "path", "self", "terraform"}
 BUILTIN_RESOURCE_TYPES = {"terraform_data", "null_resource"}
 
-_REF = re.compile(r"(?<![\w.\"])(var|local|module|data)\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?(?:\.([A-Za-z_][\w-]*))?")
+# var.x / local.x / data.t.n / module.m.out, with an optional [key] before the attribute.
+_REF = re.compile(
+    r"(?<![\w.\"])(var|local|module|data)\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?(?:\.([A-Za-z_][\w-]*))?"
+)
 _RESOURCE_REF = re.compile(r"(?<![\w./\"])([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][\w-]*)")
-_PATH_MODULE_FILE = re.compile(r"\b(?:file|filesha256|filebase64|templatefile)\(\"\$\{path\.module\}/([^\"]+)\"")
+_PATH_MODULE_FILE = re.compile(
+    r"\b(?:file|filesha256|filebase64|templatefile)\(\"\$\{path\.module\}/([^\"]+)\""
+)
 
 
 def unquote(text: str) -> str:
@@ -187,8 +192,8 @@ def check_module(mod: TfModule) -> list[str]:
                 elif kind == "module":
                     problems.extend(_check_module_ref(mod, where, name, attr))
             for rtype, name in _RESOURCE_REF.findall(expr):
-                prefix = rtype.split("_", 1)[0]
-                if (rtype in BUILTIN_RESOURCE_TYPES or prefix in providers) and (rtype, name) not in mod.resources:
+                known_type = rtype in BUILTIN_RESOURCE_TYPES or rtype.split("_", 1)[0] in providers
+                if known_type and (rtype, name) not in mod.resources:
                     problems.append(f"{mod.path.name}: {where} uses undeclared resource {rtype}.{name}")
         for value in walk_values(body):
             for rel in _PATH_MODULE_FILE.findall(value):
@@ -249,8 +254,9 @@ def _check_module_call(mod: TfModule, name: str, call: dict[str, Any]) -> list[s
     child = load_module(src)
     given = {k for k in call if not k.startswith("__")} - MODULE_META_ARGS
     required = {v for v, body in child.variables.items() if "default" not in body}
-    problems = [f"{mod.path.name}: module {name} passes unknown input {i}" for i in sorted(given - set(child.variables))]
-    problems += [f"{mod.path.name}: module {name} misses required input {i}" for i in sorted(required - given)]
+    where = f"{mod.path.name}: module {name}"
+    problems = [f"{where} passes unknown input {i}" for i in sorted(given - set(child.variables))]
+    problems += [f"{where} misses required input {i}" for i in sorted(required - given)]
     problems += [f"{src.name} (module {name}): {p}" for p in check_module(child)]
     return problems
 

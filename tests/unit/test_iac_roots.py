@@ -62,7 +62,7 @@ def test_every_provider_is_pinned(root):
     mod = iac_hcl.load_module(iac_hcl.REPO_ROOT / root)
     assert mod.required_providers
     for name, spec in mod.required_providers.items():
-        assert PINNED.match(spec["version"]), f"{root}: provider {name} version {spec['version']!r} is not pinned"
+        assert PINNED.match(spec["version"]), f"{root}: provider {name} {spec['version']!r} is not pinned"
 
 
 def test_iac_requires_the_edge_providers(iac):
@@ -74,7 +74,8 @@ def test_cloudflare_tokens_come_from_the_module_and_land_in_vault(iac):
     assert unquote(call["source"]) == "./modules/cloudflare_token"
     child = iac_hcl.load_module(iac_hcl.REPO_ROOT / "iac/modules/cloudflare_token")
     assert ("cloudflare_api_token", "this") in child.resources
-    assert {"permission_group_ids", "zone_ids"} <= {v for v, b in child.variables.items() if "default" not in b}
+    required = {v for v, b in child.variables.items() if "default" not in b}
+    assert {"permission_group_ids", "zone_ids"} <= required
     assert child.outputs["value"].get("sensitive") is True
     stored = iac.resources[("vault_kv_secret_v2", "cloudflare_token")]
     assert "module.cloudflare_token[each.key].value" in stored["data_json"]

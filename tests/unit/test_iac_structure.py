@@ -124,7 +124,7 @@ def test_checker_accepts_a_sound_module(tmp_path):
         (('"kv"\n  type', 'vault_mount.ghost.path\n  type'), "undeclared resource vault_mount.ghost"),
         (("name     = each.value", "name = each.value\n  colour = 1"), "unknown input colour"),
         (("name     = each.value", "ttl = 3"), "misses required input name"),
-        (('path = "kv"', 'path = data.vault_generic_secret.x.path'), "undeclared data.vault_generic_secret.x"),
+        (('path = "kv"', "path = data.vault_generic_secret.x.path"), "undeclared data.vault_"),
         (('path = "kv"', 'path = file("${path.module}/nope.txt")'), "reads missing file nope.txt"),
         (('resource "vault_mount"', 'resource "google_storage_bucket"'), "belongs to no provider"),
         (('description = "apps"', 'description = ""'), "variable apps has no description"),
