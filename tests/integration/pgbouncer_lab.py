@@ -225,3 +225,28 @@ def start(apps: list[App], auth_password: str) -> PgBouncerLab:
         lab.stop()
         raise
     return lab
+
+
+VAULT_TF = USER_LOOKUP_SQL.parents[1] / "vault.tf"
+
+
+def vault_role_statements(kind: str, *, owner: str, name: str, password: str, expiration: str) -> list[str]:
+    """``kind`` statements of postgres/iac's Vault database role, filled in as Vault and tofu would.
+
+    tofu fills ``${postgresql_role.owner[each.key].name}``; Vault fills ``{{name}}``, ``{{password}}``
+    and ``{{expiration}}``.
+    """
+    import hcl2  # only this helper needs it
+
+    with VAULT_TF.open() as fh:
+        doc = hcl2.load(fh)
+    role = next(block['"vault_database_secret_backend_role"']['"app"'] for block in doc["resource"]
+                if '"vault_database_secret_backend_role"' in block)
+    filled = []
+    for raw in role[kind]:
+        text = raw[1:-1].replace('\\"', '"')
+        text = text.replace("${postgresql_role.owner[each.key].name}", owner)
+        assert "${" not in text, f"unexpected interpolation left in {text!r}"
+        filled.append(text.replace("{{name}}", name).replace("{{password}}", password)
+                      .replace("{{expiration}}", expiration))
+    return filled

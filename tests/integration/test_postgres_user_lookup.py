@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -158,3 +159,30 @@ def test_user_lookup_is_security_definer_with_a_pinned_search_path(pg_lab):
         assert row is not None, f"user_lookup missing in {app.database}"
         assert row[0] is True
         assert row[1] == ["search_path=pg_catalog, pg_temp"]
+
+
+def test_a_vault_issued_role_logs_in_until_its_lease_ends(pg_lab):
+    """The statements of postgres/iac/vault.tf, run as Vault runs them, against user_lookup()."""
+    app, name, password = APPS[1], "v-token-webapp-x1y2", secrets.token_urlsafe(16)
+    fill = {"owner": app.owner, "name": name, "password": password}
+    later = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S+0000")
+    earlier = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S+0000")
+    with superuser(pg_lab) as su:
+        for stmt in lab_mod.vault_role_statements("creation_statements", expiration=later, **fill):
+            su.execute(stmt)
+    try:
+        with bouncer_connect(pg_lab, app.database, name, password) as conn:
+            conn.execute("CREATE TABLE made_by_a_lease (id int)")
+            owner = conn.execute(
+                "SELECT tableowner FROM pg_tables WHERE tablename = 'made_by_a_lease'").fetchone()
+            assert owner == (app.owner,), "objects belong to the owner role, not to the leased role"
+        with superuser(pg_lab) as su:
+            for stmt in lab_mod.vault_role_statements("renew_statements", expiration=earlier, **fill):
+                su.execute(stmt)
+        assert not login_works(pg_lab, app.database, name, password)
+    finally:
+        with superuser(pg_lab) as su:
+            # Vault's revocation must succeed although the lease created a table.
+            for stmt in lab_mod.vault_role_statements("revocation_statements", expiration=earlier, **fill):
+                su.execute(stmt)
+            assert su.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone() is None
