@@ -130,13 +130,15 @@ def test_no_page_describes_a_playbook_or_role_family_that_is_gone():
 
 
 def test_pages_name_only_files_that_exist():
-    assert broken_references() == []
+    broken = broken_references()
+    assert broken == [], "\n".join(broken)
 
 
 def test_the_index_links_every_page():
     pages = {str(p.relative_to(REPO)) for p in DOCS.rglob("*.md")} - {"docs/index.md"}
     assert pages, "the guidebook has no pages"
-    assert sorted(pages - index_links()) == []
+    unlinked = sorted(pages - index_links())
+    assert unlinked == [], "link these pages from docs/index.md:\n" + "\n".join(unlinked)
 
 
 def test_the_index_states_the_role_family_rule():
@@ -152,7 +154,7 @@ def test_runbook_steps_point_at_existing_pages():
             for page in re.findall(r"docs/[\w./-]+\.md", value):
                 if not (REPO / page).is_file():
                     missing.append(f"{book.name}: {page}")
-    assert missing == []
+    assert missing == [], "runbook steps link pages that do not exist:\n" + "\n".join(missing)
 
 
 def _strings(node: object) -> list[str]:
