@@ -236,7 +236,7 @@ def vault_role_statements(kind: str, *, owner: str, name: str, password: str, ex
     tofu fills ``${postgresql_role.owner[each.key].name}``; Vault fills ``{{name}}``, ``{{password}}``
     and ``{{expiration}}``.
     """
-    import hcl2  # only this helper needs it
+    import hcl2  # only this function needs it
 
     with VAULT_TF.open() as fh:
         doc = hcl2.load(fh)
