@@ -200,6 +200,15 @@ def check_module(mod: TfModule) -> list[str]:
                 if not (mod.path / rel).is_file():
                     problems.append(f"{mod.path.name}: {where} reads missing file {rel}")
 
+    for where, body in mod.bodies():
+        if not isinstance(body, dict) or where.startswith(("variable.", "output.", "local.", "provider.")):
+            continue
+        exprs = list(expressions({k: v for k, v in body.items() if k not in {"for_each", "count"}}))
+        if "for_each" not in body and any(re.search(r"\beach\.(key|value)\b", e) for e in exprs):
+            problems.append(f"{mod.path.name}: {where} uses each.* without for_each")
+        if "count" not in body and any(re.search(r"\bcount\.index\b", e) for e in exprs):
+            problems.append(f"{mod.path.name}: {where} uses count.index without count")
+
     for name in sorted(set(mod.variables) - used_vars):
         problems.append(f"{mod.path.name}: variable {name} is declared but never used")
     problems.extend(_check_declarations(mod))

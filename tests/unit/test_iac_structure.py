@@ -128,6 +128,8 @@ def test_checker_accepts_a_sound_module(tmp_path):
         (('path = "kv"', 'path = file("${path.module}/nope.txt")'), "reads missing file nope.txt"),
         (('resource "vault_mount"', 'resource "google_storage_bucket"'), "belongs to no provider"),
         (('description = "apps"', 'description = ""'), "variable apps has no description"),
+        (("  for_each = local.names\n", ""), "module.child uses each.* without for_each"),
+        (('path = "kv"', 'path = "kv${count.index}"'), "vault_mount.kv uses count.index without count"),
     ],
 )
 def test_checker_catches(tmp_path, change, expected):
