@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
 
 from actions import gates
 from actions.config import Settings
@@ -29,6 +28,7 @@ from actions.tofu import (
     TofuNotFound,
     store,
 )
+from tests.conftest import make_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
 TERRAFORM = shutil.which("terraform") or shutil.which("tofu")

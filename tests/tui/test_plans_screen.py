@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from conftest import make_settings
 from textual.widgets import DataTable, Input, RichLog, Static
 
 from actions.config import Settings
 from actions.tofu import store
+from tests.conftest import make_settings
 from tui.app import FactoryApp
 from tui.modals.confirm import TypedConfirmModal
 from tui.screens.plans import PlansScreen
