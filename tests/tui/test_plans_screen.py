@@ -176,3 +176,28 @@ def _plain(app: FactoryApp, widget: Static) -> str:
     console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
     console.print(widget.content)
     return console.export_text()
+
+
+async def test_a_broken_root_shows_where_it_is_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    shutil.copytree(DATA / "broken", tmp_path / "broken")
+    settings = make_settings(tmp_path / "state", tofu={"roots": [str(tmp_path / "broken")]})
+    app = FactoryApp(settings=settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        select_root(app, "broken")
+        await pilot.press("p")
+        for _ in range(300):  # wait_for_complete() would re-raise the worker's error: wait it out instead
+            await pilot.pause(0.1)
+            if not any(w.is_running for w in app.workers if w.group == "tofu"):
+                break
+        await pilot.pause()
+        status = str(app.screen.query_one("#plan-status", Static).content)
+        assert "init of broken failed: main.tf:4: Invalid expression" in status
+        assert str(app.screen.query_one("#plan-roots", DataTable).get_row("broken")[1]) == "failed"
+        log_lines = "\n".join(str(line.text) for line in app.screen.query_one("#plan-log", RichLog).lines)
+        assert "Error: Invalid expression" in log_lines

@@ -109,6 +109,9 @@ class PlansScreen(FactoryScreen):
             if rows:
                 table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
         self._roots = roots
+        selected = self.selected_root()
+        if selected is not None and self._busy_root is None:
+            self._status(self._record_line(selected, adapter.record(selected)))
         if not roots:
             self._status("No roots: iac/ and postgres/iac/ are not in this checkout and settings name none.")
 
@@ -278,11 +281,9 @@ class PlansScreen(FactoryScreen):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
-        if isinstance(error, TofuError | GateRefused):
-            message = str(error)
-        else:
-            message = f"{type(error).__name__}: {error}"
+        known = isinstance(error, TofuError | GateRefused)
+        message = str(error) if known else f"{type(error).__name__}: {error}"
         stale = "plan again" in message
         self.notify(message + (" (press p)" if stale else ""), title="OpenTofu", severity="error", timeout=15)
-        self._status(Text(message, style="red"))
         self.refresh_roots()
+        self._status(Text(message, style="red"))
