@@ -201,3 +201,57 @@ async def test_a_broken_root_shows_where_it_is_broken(
         assert str(app.screen.query_one("#plan-roots", DataTable).get_row("broken")[1]) == "failed"
         log_lines = "\n".join(str(line.text) for line in app.screen.query_one("#plan-log", RichLog).lines)
         assert "Error: Invalid expression" in log_lines
+
+
+def _sleepers(marker: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline:
+                found.append(int(proc.name))
+    return found
+
+
+async def test_x_cancels_a_running_apply_and_its_provisioner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.modals.confirm import ConfirmModal
+
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    seconds = f"{400 + os.getpid() % 500}.{abs(hash(tmp_path)) % 10**6:06d}"
+    monkeypatch.setenv("TF_VAR_seconds", seconds)
+    shutil.copytree(DATA / "slow", tmp_path / "slow")
+    settings = make_settings(tmp_path / "state", tofu={"roots": [str(tmp_path / "slow")]})
+    app = FactoryApp(settings=settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        select_root(app, "slow")
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.press("a")
+        modal = await wait_for_screen(pilot, ConfirmModal)
+        assert modal.request.level.label == "change"
+        await pilot.pause()
+        await pilot.click("#confirm")
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if _sleepers(f"sleep {seconds}"):
+                break
+        assert _sleepers(f"sleep {seconds}"), "the provisioner never started"
+        await pilot.press("x")
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if not any(w.is_running for w in app.workers if w.group == "tofu"):
+                break
+        await pilot.pause()
+        assert _sleepers(f"sleep {seconds}") == []
+        status = str(app.screen.query_one("#plan-status", Static).content)
+        assert "cancelled" in status
+    record = store.load_record(settings, "slow")
+    assert record is not None and record.status == "apply-failed"
