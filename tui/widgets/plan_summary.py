@@ -36,10 +36,10 @@ def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int
         entries.append(Text(f"outputs ({len(summary.outputs)})", style="bold underline"))
         for output in summary.outputs:
             before, after = output.shown()
-            line = Text(f"  {output.action.symbol:>3} {output.name}", style=STYLE[output.action])
-            line.append(f"  {before} -> {after or ''}" if before else f"  = {after or ''}", style="dim")
+            row = Text(f"  {output.action.symbol:>3} {output.name}", style=STYLE[output.action])
+            row.append(f"  {before} -> {after or ''}" if before else f"  = {after or ''}", style="dim")
             keys.append(None)
-            entries.append(line)
+            entries.append(row)
     if summary.drift:
         keys.append(None)
         entries.append(Text(f"drift: changed outside OpenTofu ({len(summary.drift)})",
