@@ -79,7 +79,7 @@ def test_host_busy_with_another_run_is_refused(sandbox: Any, settings: Settings)
     # Another app instance (or run) holds pi2.
     with host_locks(settings.state_dir, ["pi2"], "run X of site by bob"):
         prepared = prepare(_spec(sandbox, "hello.yml", check=True), settings, None)
-        with pytest.raises(RunRefused, match="pi2.*bob"):
+        with pytest.raises(RunRefused, match=r"pi2.*bob"):
             run_prepared(prepared)
     prepared = prepare(_spec(sandbox, "hello.yml", check=True, limit="pi1"), settings, None)
     assert run_prepared(prepared).status is RunStatus.OK

@@ -45,7 +45,7 @@ def test_resolution(pdir: Path) -> None:
 
 
 def test_unknown_playbook_names_the_catalog(pdir: Path) -> None:
-    with pytest.raises(UnknownPlaybook, match="unknown playbook 'nope'.*site"):
+    with pytest.raises(UnknownPlaybook, match=r"unknown playbook 'nope'.*site"):
         resolve_playbook("nope", pdir)
 
 
