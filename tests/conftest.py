@@ -1,0 +1,74 @@
+"""Shared fixtures. The `sandbox` fixture starts the real sandbox lab once per test session.
+
+It runs in a temporary state dir on free ports, so it never meets an operator's own sandbox, and it is
+stopped (and its data purged) when the session ends.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from actions.config import Settings, load_settings
+
+# Tests never read the operator's own settings file or write to their state dir.
+os.environ.pop("FACTORY_STATE_DIR", None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def free_port_block(count: int, address: str = "127.0.0.1") -> int:
+    """A first port such that ``count`` consecutive ports are free."""
+    for _ in range(200):
+        base = free_port()
+        if base + count > 65000:
+            continue
+        ok = True
+        for port in range(base, base + count):
+            with socket.socket() as s:
+                try:
+                    s.bind((address, port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def make_settings(state_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test: its own state dir and free sandbox ports, nothing from the operator's files."""
+    sandbox = {
+        "ssh_port_base": free_port_block(3),
+        "vault_port": free_port(),
+        "postgres_port": free_port(),
+    }
+    sandbox.update(overrides.pop("sandbox", {}))  # type: ignore[arg-type]
+    return load_settings(None, state_dir=state_dir, sandbox=sandbox, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Fresh settings with a temporary state dir (no services started)."""
+    return make_settings(tmp_path / "state")
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The real sandbox lab (3 sshd, OpenBao, PostgreSQL), up for the whole test session."""
+    from actions import sandbox as sb
+
+    settings = make_settings(tmp_path_factory.mktemp("sandbox-state"))
+    status = sb.up(settings)
+    try:
+        yield status
+    finally:
+        sb.down(settings, purge=True)

@@ -1,0 +1,64 @@
+"""FactoryApp: the frame, the screens (as modes), the global keys, the palette and help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from actions.config import Settings
+from actions.lab import Lab
+from tui.commands import FactoryCommands
+from tui.modals.help import HelpModal, bindings_table
+from tui.screens.health import HealthScreen
+from tui.screens.plans import PlansScreen
+from tui.screens.runbooks import RunbooksScreen
+from tui.screens.runs import RunsScreen
+from tui.screens.vault import VaultScreen
+
+
+class FactoryApp(App[int]):
+    """The operator's console for the lab named by ``lab`` (or the inventory error, when there is none)."""
+
+    TITLE = "factory-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {FactoryCommands}
+    MODES: ClassVar[dict[str, type]] = {  # type: ignore[assignment]
+        "health": HealthScreen,
+        "runbooks": RunbooksScreen,
+        "runs": RunsScreen,
+        "plans": PlansScreen,
+        "vault": VaultScreen,
+    }
+    DEFAULT_MODE = "health"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('health')", "Health", id="screen.health", tooltip="Health of every Pi"),
+        Binding("2", "switch_mode('runbooks')", "Runbooks", id="screen.runbooks", tooltip="Checklists"),
+        Binding("3", "switch_mode('runs')", "Runs", id="screen.runs", tooltip="Playbook runs"),
+        Binding("4", "switch_mode('plans')", "Plans", id="screen.plans", tooltip="OpenTofu plans"),
+        Binding("5", "switch_mode('vault')", "Vault", id="screen.vault", tooltip="Vault seal and unseal"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Keys and screens"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave factory-tui"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        lab: Lab | None,
+        lab_error: str | None = None,
+        inventory: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.lab = lab
+        self.lab_error = lab_error
+        self.inventory = inventory or (lab.inventory if lab else settings.inventory)
+
+    def on_mount(self) -> None:
+        if self.lab_error:
+            self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpModal(bindings_table(self.screen)))

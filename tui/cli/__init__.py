@@ -1,0 +1,77 @@
+"""The `factory-tui` command: with no subcommand it opens the TUI; each subcommand is a headless twin.
+
+Each command group lives in its own module here and exposes ``register(subparsers)``; the subparser sets
+``func(args, ctx) -> int``. Heavy imports (textual, ansible) happen inside the commands that need them, so
+``factory-tui --version`` and ``hosts`` start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+
+from tui.cli.context import CliContext, CliError
+
+# Command group modules, in the order `--help` lists them.
+COMMANDS = [
+    "tui.cli.hosts",
+    "tui.cli.health",
+    "tui.cli.run",
+    "tui.cli.runs",
+    "tui.cli.plan",
+    "tui.cli.vault",
+    "tui.cli.runbook",
+    "tui.cli.sandbox",
+]
+
+
+def _version() -> str:
+    try:
+        return version("factory-tui")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="factory-tui",
+        description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
+    )
+    parser.add_argument("--version", action="version", version=f"factory-tui {_version()}")
+    parser.add_argument("--config", metavar="PATH", help="settings file (default: the platform config dir)")
+    parser.add_argument(
+        "-i", "--inventory", metavar="INVENTORY", help="Ansible inventory, or `sandbox` for the sandbox lab"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = CliContext(config=args.config, inventory=args.inventory)
+    try:
+        if args.command is None:
+            from tui.launch import run_app
+
+            return run_app(ctx)
+        return int(args.func(args, ctx) or 0)
+    except CliError as exc:
+        print(f"factory-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        # `factory-tui hosts --json | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("factory-tui: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

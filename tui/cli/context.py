@@ -1,0 +1,46 @@
+"""What every command needs: the settings and the lab, loaded once and turned into readable errors."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from actions.config import ConfigError, Settings, load_settings
+from actions.lab import InventoryError, Lab, load_lab
+
+
+class CliError(Exception):
+    """Ends the command with one line on stderr and ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class CliContext:
+    """Global options of the command line, resolved lazily."""
+
+    def __init__(self, config: str | None = None, inventory: str | None = None) -> None:
+        self.config = config
+        self.inventory_arg = inventory
+
+    @cached_property
+    def settings(self) -> Settings:
+        try:
+            return load_settings(Path(self.config) if self.config else None)
+        except ConfigError as exc:
+            raise CliError(str(exc)) from None
+
+    @property
+    def inventory_path(self) -> Path:
+        return self.settings.resolve_inventory(self.inventory_arg)
+
+    @cached_property
+    def lab(self) -> Lab:
+        try:
+            return load_lab(self.inventory_path)
+        except InventoryError as exc:
+            hint = ""
+            if self.inventory_arg == "sandbox":
+                hint = " (is the sandbox up? `factory-tui sandbox up`)"
+            raise CliError(f"{exc}{hint}") from None

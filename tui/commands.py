@@ -1,0 +1,34 @@
+"""Command palette entries: ``"area: what it does"``, each calling an app action.
+
+Screens add their own entries to ``COMMANDS``; the provider offers the ones whose action the app has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+# (palette text, help, app action string)
+COMMANDS: list[tuple[str, str, str]] = [
+    ("screen: health", "The live health glance of every Pi", "app.switch_mode('health')"),
+    ("screen: runbooks", "Guided bring-up and recovery checklists", "app.switch_mode('runbooks')"),
+    ("screen: runs", "Playbook runs and their history", "app.switch_mode('runs')"),
+    ("screen: plans", "OpenTofu plans", "app.switch_mode('plans')"),
+    ("screen: vault", "Vault seal status, unseal, init", "app.switch_mode('vault')"),
+    ("app: help", "Keys and screens", "app.help"),
+]
+
+
+class FactoryCommands(Provider):
+    async def discover(self) -> Hits:
+        for text, help_text, action in COMMANDS:
+            yield DiscoveryHit(text, partial(self.app.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> AsyncIterator[Hit]:
+        matcher = self.matcher(query)
+        for text, help_text, action in COMMANDS:
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(self.app.run_action, action), help=help_text)

@@ -1,0 +1,23 @@
+"""The frame every top-level screen shares: lab bar on top, the screen's body, key footer below."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.widgets.lab_bar import LabBar
+
+
+class FactoryScreen(Screen[None]):
+    """Subclasses set ``SECTION`` and implement :meth:`compose_body`."""
+
+    SECTION = ""
+
+    def compose(self) -> ComposeResult:
+        yield LabBar(self.SECTION)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()

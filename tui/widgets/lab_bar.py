@@ -1,0 +1,36 @@
+"""The top bar: which lab the app points at, coloured so sandbox and the real lab never look alike."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from actions.lab import Lab
+
+
+class LabBar(Static):
+    """One line: app name, the current screen, the lab's name and kind, and the inventory path."""
+
+    DEFAULT_CSS = """
+    LabBar { dock: top; height: 1; padding: 0 1; }
+    LabBar.-sandbox { background: $success-darken-2; color: $text; }
+    LabBar.-real { background: $error-darken-1; color: $text; text-style: bold; }
+    LabBar.-broken { background: $warning-darken-2; color: $text; }
+    """
+
+    def __init__(self, section: str) -> None:
+        super().__init__()
+        self.section = section
+
+    def on_mount(self) -> None:
+        app = self.app
+        lab: Lab | None = getattr(app, "lab", None)
+        inventory = getattr(app, "inventory", "")
+        if lab is None:
+            self.add_class("-broken")
+            self.update(f"factory-tui · {self.section} · NO LAB: inventory {inventory} cannot be read")
+        elif lab.kind == "sandbox":
+            self.add_class("-sandbox")
+            self.update(f"factory-tui · {self.section} · SANDBOX lab '{lab.name}' · {lab.inventory}")
+        else:
+            self.add_class("-real")
+            self.update(f"factory-tui · {self.section} · REAL LAB '{lab.name}' · {lab.inventory}")
