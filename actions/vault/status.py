@@ -44,6 +44,7 @@ class VaultStatus(BaseModel):
     standby: bool | None = None
     ha_enabled: bool | None = None
     leader_address: str | None = None
+    leader_is_self: bool | None = None
     cluster_name: str | None = None
 
     @property
@@ -122,6 +123,7 @@ def _read(target: VaultTarget, started: float) -> VaultStatus:
         standby=health.get("standby") if not seal.get("sealed") else None,
         ha_enabled=leader.get("ha_enabled"),
         leader_address=leader.get("leader_address") or None,
+        leader_is_self=leader.get("is_self"),
         cluster_name=seal.get("cluster_name") or health.get("cluster_name"),
     )
 

@@ -192,14 +192,16 @@ class UnsealSession:
 def wait_settled(target: VaultTarget, timeout: float = 15.0, poll: float = 0.25) -> VaultStatus:
     """After the last share: wait until the node is active, or a standby that knows its leader.
 
-    Right after an unseal a node reports ``standby`` while it takes part in the leader election; the
-    unseal is only done when that settles.
+    Right after an unseal a node reports ``standby`` (and may already name itself as the leader) while
+    it takes part in the election; the unseal is only done when that settles: the node is active, or
+    it is a standby and the leader is another node.
     """
     deadline = time.monotonic() + timeout
     while True:
         status = read_status(target)
         settled = status.state.value == "unsealed" and (
-            status.standby is False or (status.standby and status.ha_enabled and status.leader_address)
+            status.standby is False
+            or (status.standby and status.leader_address and status.leader_is_self is False)
         )
         if settled or status.error or status.sealed or time.monotonic() >= deadline:
             return status
