@@ -72,6 +72,8 @@ class VaultScreen(FactoryScreen):
         super().__init__(*args, **kwargs)
         self.status: VaultStatus | None = None
         self._token: SecretStr | None = None
+        self._allowed_shown: tuple[bool, ...] = ()
+        self._texts_shown: tuple[str, str] = ("", "")
 
     def compose_body(self) -> ComposeResult:
         yield VaultBadge(id="vault-badge")
@@ -102,18 +104,23 @@ class VaultScreen(FactoryScreen):
 
     def _show(self) -> None:
         st = self.status
-        details = self.query_one("#vault-details", Static)
-        hint = self.query_one("#vault-hint", Static)
         if st is None:
-            details.update(self.badge.problem or "Reading Vault…")
-            hint.update("")
+            texts = (self.badge.problem or "Reading Vault…", "")
         else:
             rows = detail_rows(st)
-            details.update("\n".join(f"{k:<12} {v}" for k, v in rows))
-            hint.update(HINTS[st.state])
-        for action in ("unseal", "init", "step_down", "seal"):
-            self.query_one(f"#{action}", Button).disabled = not self._allowed(action)
-        self.refresh_bindings()
+            texts = ("\n".join(f"{k:<12} {v}" for k, v in rows), HINTS[st.state])
+        if texts != self._texts_shown:
+            # Only on a change: every update lays the screen out again.
+            self._texts_shown = texts
+            self.query_one("#vault-details", Static).update(texts[0])
+            self.query_one("#vault-hint", Static).update(texts[1])
+        allowed = tuple(self._allowed(a) for a in ("unseal", "init", "step_down", "seal"))
+        if allowed != self._allowed_shown:
+            # Only on a change: refreshing the bindings rebuilds the whole footer.
+            self._allowed_shown = allowed
+            for action, ok in zip(("unseal", "init", "step_down", "seal"), allowed, strict=True):
+                self.query_one(f"#{action}", Button).disabled = not ok
+            self.refresh_bindings()
 
     def _allowed(self, action: str) -> bool:
         state = self.status.state if self.status else None

@@ -57,6 +57,9 @@ class VaultUnsealScreen(Screen[bool]):
         super().__init__()
         self.session = session
         self.unsealed = False
+        # The field stays enabled while a share is with Vault (disabling it would move the focus to a
+        # button, where the next Enter would press it); this flag holds the next share back instead.
+        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -101,11 +104,13 @@ class VaultUnsealScreen(Screen[bool]):
     @on(Input.Submitted, "#share")
     def _submitted(self, event: Input.Submitted) -> None:
         field = self.query_one("#share", SecretInput)
+        if self.busy or self.unsealed:
+            return  # the text stays in the masked field until the previous share is answered
         share = field.take()
         if not share.get_secret_value().strip():
             self._say("Type or paste one key share, then press Enter.", "-warn")
             return
-        field.disabled = True
+        self.busy = True
         self._say("Checking the share with Vault…", "")
         self._submit(share)
 
@@ -119,8 +124,7 @@ class VaultUnsealScreen(Screen[bool]):
             return
         finally:
             del share
-            field.disabled = False
-            field.focus()
+            self.busy = False
         self._progress(result.progress, result.threshold)
         self._say(result.message, _TONE[result.outcome])
         if result.outcome is ShareOutcome.UNSEALED:
@@ -157,7 +161,7 @@ class VaultUnsealScreen(Screen[bool]):
 
     def action_reset(self) -> None:
         # Not while a share is with Vault: the reset would race the share it is meant to discard.
-        if not self.unsealed and not self.query_one("#share", SecretInput).disabled:
+        if not self.unsealed and not self.busy:
             self._reset()
 
     @work(group="unseal", exclusive=True, exit_on_error=False)

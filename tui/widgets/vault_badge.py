@@ -59,6 +59,7 @@ class VaultBadge(Static):
         self.status: VaultStatus | None = None
         self.problem: str | None = None
         self._wake = asyncio.Event()
+        self._shown = ""
 
     def on_mount(self) -> None:
         settings = getattr(self.app, "settings", None)
@@ -97,7 +98,10 @@ class VaultBadge(Static):
             self.set_class(state_ is state, cls)
         self.set_class(self.problem is not None, "-unreachable")
         self.set_class(self.status is not None and self.stale, "-stale")
-        self.update(self.line())
+        text = self.line()
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
 
     def refresh_now(self) -> None:
         """Poll now instead of at the next tick (after an unseal, a seal, an init)."""
