@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from textual.app import App, ComposeResult
-from vault_helpers import text_of, vault_app, wait_for
+from vault_helpers import text_of, vault_app, wait_for, wait_screen
 from vault_server import BaoServer
 
 from actions import vault
@@ -72,10 +72,10 @@ async def test_unseal_flow_with_wrong_repeated_and_reset(
         assert "press u to unseal" in text_of(screen.query_one("#vault-hint")).lower()
 
         await pilot.press("u")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the unseal confirmation")
+        await wait_screen(pilot, ConfirmModal, "#confirm")
         assert app.screen.request.kind == "vault.unseal"
         await pilot.click("#confirm")
-        await wait_for(pilot, lambda: isinstance(app.screen, VaultUnsealScreen), what="the unseal screen")
+        await wait_screen(pilot, VaultUnsealScreen, "#share")
         unseal = app.screen
         field = unseal.query_one("#share", SecretInput)
         message = unseal.query_one("#unseal-message")

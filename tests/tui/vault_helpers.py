@@ -34,3 +34,11 @@ async def wait_for(pilot: object, check: Callable[[], bool], timeout: float = 15
 
 def text_of(widget: object) -> str:
     return str(widget.content)  # type: ignore[attr-defined]
+
+
+async def wait_screen(pilot: object, kind: type, selector: str, timeout: float = 15.0) -> object:
+    """Wait until the app shows a ``kind`` screen with ``selector`` mounted (ready to be driven)."""
+    app = pilot.app  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: isinstance(app.screen, kind) and bool(app.screen.query(selector)),
+                   timeout=timeout, what=f"{kind.__name__} with {selector}")
+    return app.screen
