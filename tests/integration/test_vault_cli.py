@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from vault_server import BaoServer
 
 from actions import vault
 from actions.gates import issue
 from actions.vault import VaultTarget
+from tests.vault_server import BaoServer
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from vault_server import BaoServer
 
 from actions import vault
 from actions.gates import GateRefused, issue
 from actions.vault import ShareOutcome, VaultState, VaultTarget
+from tests.vault_server import BaoServer
 
 pytestmark = pytest.mark.integration
 

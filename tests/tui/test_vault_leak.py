@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 from vault_helpers import text_of, vault_app, wait_for, wait_screen
-from vault_server import BaoServer
 
 from actions.vault import VaultState
+from tests.vault_server import BaoServer
 from tui.modals.confirm import ConfirmModal, TypedConfirmModal
 from tui.screens.vault import VaultScreen
 from tui.screens.vault_init import VaultInitScreen

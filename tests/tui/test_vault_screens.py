@@ -14,11 +14,11 @@ import pytest
 from pydantic import SecretStr
 from textual.app import App, ComposeResult
 from vault_helpers import text_of, vault_app, wait_for, wait_screen
-from vault_server import BaoServer
 
 from actions import vault
 from actions.gates import issue
 from actions.vault import VaultState, VaultTarget
+from tests.vault_server import BaoServer
 from tui.modals.confirm import ConfirmModal
 from tui.screens.vault import VaultScreen
 from tui.screens.vault_unseal import VaultUnsealScreen
