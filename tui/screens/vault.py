@@ -22,6 +22,7 @@ from actions.gates import Permit
 from actions.vault import VaultState, VaultStatus, VaultTarget
 from tui.gate_flow import ask_permit
 from tui.screens.base import FactoryScreen
+from tui.vault_flow import init_flow, unseal_flow
 from tui.widgets.vault_badge import VaultBadge
 
 HINTS = {
@@ -165,23 +166,16 @@ class VaultScreen(FactoryScreen):
 
     @work(group="vault-op", exclusive=True, exit_on_error=False)
     async def _unseal_flow(self, target: VaultTarget) -> None:
-        from tui.screens.vault_unseal import VaultUnsealScreen
-
-        permit = await ask_permit(self.app, vault.unseal_request(target), operator=self._operator())
-        if not isinstance(permit, Permit):
-            return
-        session = vault.UnsealSession(target, permit)
-        await self.app.push_screen_wait(VaultUnsealScreen(session))
+        await unseal_flow(self.app, target, self._operator())
         self.badge.refresh_now()
 
     @work(group="vault-op", exclusive=True, exit_on_error=False)
     async def _init_flow(self, target: VaultTarget) -> None:
-        from tui.screens.vault_init import VaultInitScreen
-
-        outcome = await self.app.push_screen_wait(VaultInitScreen(target, operator=self._operator()))
+        outcome = await init_flow(self.app, target, self._operator())
         self.badge.refresh_now()
         if outcome == "unseal":
-            self._unseal_flow(target)
+            await unseal_flow(self.app, target, self._operator())
+            self.badge.refresh_now()
 
     @work(group="vault-op", exclusive=True, exit_on_error=False)
     async def _token_flow(self, target: VaultTarget, what: str) -> None:
