@@ -19,7 +19,8 @@ from actions import vault
 from actions.gates import issue
 from actions.vault import VaultState, VaultTarget
 from tests.vault_server import BaoServer
-from tui.modals.confirm import ConfirmModal
+from tui.modals.confirm import ConfirmModal, TypedConfirmModal
+from tui.modals.vault_token import VaultTokenModal
 from tui.screens.vault import VaultScreen
 from tui.screens.vault_unseal import VaultUnsealScreen
 from tui.widgets.secret_input import SecretInput
@@ -39,12 +40,16 @@ def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaoServer]:
 
 
 @pytest.fixture(scope="module")
-def shares(bao: BaoServer) -> list[str]:
+def initialised(bao: BaoServer) -> vault.InitResult:
     target = VaultTarget(addr=bao.addr)
     plan = vault.check_plan(5, 3)
-    result = vault.initialise(target, plan, issue(vault.init_request(target, plan), confirmed=True,
-                                                  typed_name="127.0.0.1"))
-    return [s.get_secret_value() for s in result.shares]
+    return vault.initialise(target, plan, issue(vault.init_request(target, plan), confirmed=True,
+                                                typed_name="127.0.0.1"))
+
+
+@pytest.fixture(scope="module")
+def shares(initialised: vault.InitResult) -> list[str]:
+    return [s.get_secret_value() for s in initialised.shares]
 
 
 def state_of(holder: object) -> VaultState | None:
@@ -120,6 +125,34 @@ async def test_unseal_flow_with_wrong_repeated_and_reset(
         await wait_for(pilot, lambda: app.screen is screen, what="back on the vault screen")
         await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="an unsealed reading")
         assert "unsealed" in text_of(screen.badge)
+
+
+async def test_seal_from_the_vault_screen_asks_for_a_token(
+    bao: BaoServer, shares: list[str], initialised: vault.InitResult, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VAULT_TOKEN", raising=False)
+    if vault.read_status(VaultTarget(addr=bao.addr)).sealed:
+        unseal_with(bao, shares)
+    root = initialised.root_token.get_secret_value()
+    app = vault_app(tmp_path / "state", bao.addr)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        screen = app.screen
+        await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="unsealed")
+        await pilot.press("s")
+        modal = await wait_screen(pilot, TypedConfirmModal, "#typed")
+        assert modal.request.kind == "vault.seal"
+        await pilot.press(*"127.0.0.1", "enter")
+        token_modal = await wait_screen(pilot, VaultTokenModal, "#token")
+        token_input = token_modal.query_one("#token", SecretInput)
+        await pilot.press(*root)
+        assert token_input.value == root and root not in app.export_screenshot()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: state_of(screen) is VaultState.SEALED, what="sealed")
+        assert token_input.value == ""
+        assert root not in app.export_screenshot() and root not in (app.clipboard or "")
+    assert vault.read_status(VaultTarget(addr=bao.addr)).summary() == "sealed 0 of 3"
 
 
 class BadgeApp(App[None]):
