@@ -1,0 +1,54 @@
+# The health probe, defined once per connection as the shell function `__fp` inside one long-lived
+# remote shell; each tick the poller writes `__fp SEQ MODE` and reads up to `@@end SEQ`.
+# Every read of /proc and /sys uses the shell's own `read`, so the fast path forks nothing under bash
+# (its EPOCHREALTIME keeps the clock readings fork-free too); only MODE `slow` (df, timedatectl, systemctl, docker) and `kube` (k3s kubectl) fork.
+# Pi-only signals (thermal zone, vcgencmd) are optional: an absent one leaves its section empty.
+exec 2>/dev/null
+__np=$(getconf _NPROCESSORS_ONLN || nproc)
+__vc=$(command -v vcgencmd)
+__fp() {
+  echo "@@t0 ${EPOCHREALTIME:-$(date +%s.%N)}"
+  echo "@@uptime"; read -r __u __x < /proc/uptime && echo "$__u"
+  echo "@@loadavg"; read -r __l < /proc/loadavg && echo "$__l"
+  echo "@@nproc"; echo "$__np"
+  echo "@@meminfo"
+  while read -r __k __v __x; do
+    case $__k in MemTotal:|MemAvailable:) echo "$__k $__v" ;; esac
+  done < /proc/meminfo
+  echo "@@temp"
+  if [ -r /sys/class/thermal/thermal_zone0/temp ]; then
+    read -r __t < /sys/class/thermal/thermal_zone0/temp && echo "zone $__t"
+  elif [ -n "$__vc" ]; then
+    echo "vcgencmd $(vcgencmd measure_temp)"
+  fi
+  echo "@@throttled"; [ -n "$__vc" ] && vcgencmd get_throttled
+  if [ "$2" = slow ] || [ "$2" = kube ]; then
+    echo "@@df"
+    __d=/
+    for __p in /var/lib/longhorn /mnt/backups; do [ -d "$__p" ] && __d="$__d $__p"; done
+    for __p in $__d; do echo "path $__p"; done
+    df -P -k $__d
+    echo "@@ntp"; timedatectl show -p NTPSynchronized --value
+    echo "@@services"; systemctl show -p Id,LoadState,ActiveState,SubState k3s k3s-agent
+    if [ "${__docker:-0}" = 1 ]; then
+      echo "@@docker"
+      if command -v docker >/dev/null; then
+        __o=$(docker ps -a --format '{{.Names}}|{{.State}}|{{.Status}}' 2>&1); echo "rc $?"; echo "$__o"
+      else
+        echo "rc 127"; echo "docker: command not found"
+      fi
+    fi
+  fi
+  if [ "$2" = kube ] && [ "${__kube:-0}" = 1 ]; then
+    echo "@@nodes"
+    if command -v k3s >/dev/null; then
+      __o=$(k3s kubectl get nodes -o json 2>&1 || sudo -n k3s kubectl get nodes -o json 2>&1)
+      echo "rc $?"; echo "$__o"
+    else
+      echo "rc 127"; echo "k3s: command not found"
+    fi
+  fi
+  echo "@@times"; times
+  echo "@@t1 ${EPOCHREALTIME:-$(date +%s.%N)}"
+  echo "@@end $1"
+}
