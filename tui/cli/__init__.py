@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"factory-tui: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # `factory-tui hosts --json | head`: the reader left; that is not an error of ours.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("factory-tui: interrupted", file=sys.stderr)
         return 130

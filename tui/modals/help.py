@@ -29,7 +29,7 @@ exactly what will run; destructive actions ask you to type the target's name.
 
 def bindings_table(screen: Screen[object]) -> str:
     rows = []
-    for _key, (_node, binding, enabled, tooltip) in screen.active_bindings.items():
+    for _key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
         if binding.show or binding.tooltip:
             state = "" if enabled else " (not now)"
             rows.append(f"| `{binding.key_display or binding.key}` | {binding.description}{state} |")
