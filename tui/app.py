@@ -17,6 +17,7 @@ from tui.screens.plans import PlansScreen
 from tui.screens.runbooks import RunbooksScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.vault import VaultScreen
+from tui.widgets.health_feed import HealthFeed
 
 
 class FactoryApp(App[int]):
@@ -55,8 +56,11 @@ class FactoryApp(App[int]):
         self.lab = lab
         self.lab_error = lab_error
         self.inventory = inventory or (lab.inventory if lab else settings.inventory)
+        # The one health poller of the app; the health screen and every HealthStrip subscribe to it.
+        self.health = HealthFeed(self, settings, lab)
 
     def on_mount(self) -> None:
+        self.health.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
 

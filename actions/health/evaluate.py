@@ -45,10 +45,12 @@ def assess(reading: Reading, th: Thresholds) -> list[Finding]:
         out.append(Finding(signal="memory", status=st, text=f"memory {mem:.0f}% available"))
     for disk in reading.disks or []:
         st = _level(disk.used_pct, th.disk_used_warn_pct, th.disk_used_crit_pct)
-        out.append(Finding(signal=f"disk {disk.path}", status=st, text=f"disk {disk.path} {disk.used_pct:.0f}% used"))
+        text = f"disk {disk.path} {disk.used_pct:.0f}% used"
+        out.append(Finding(signal=f"disk {disk.path}", status=st, text=text))
     if reading.ntp_synced is not None:
         st = Status.OK if reading.ntp_synced else Status.WARN
-        out.append(Finding(signal="clock sync", status=st, text="clock synced" if reading.ntp_synced else "clock not synced"))
+        text = "clock synced" if reading.ntp_synced else "clock not synced"
+        out.append(Finding(signal="clock sync", status=st, text=text))
     if reading.clock_offset_s is not None:
         off = reading.clock_offset_s
         st = Status.CRITICAL if abs(off) > th.clock_offset_crit_s else Status.OK

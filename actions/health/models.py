@@ -7,13 +7,13 @@ docker) or it was not sampled yet. Times are Unix seconds (floats) of this machi
 from __future__ import annotations
 
 import time
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """A verdict, ordered from best to worst by :func:`worst`."""
 
     OK = "ok"

@@ -12,9 +12,9 @@ __fp() {
   echo "@@loadavg"; read -r __l < /proc/loadavg && echo "$__l"
   echo "@@nproc"; echo "$__np"
   echo "@@meminfo"
-  while read -r __k __v __x; do
-    case $__k in MemTotal:|MemAvailable:) echo "$__k $__v" ;; esac
-  done < /proc/meminfo
+  # MemTotal and MemAvailable are lines 1 and 3 (Linux >= 3.14); bash's read goes byte by byte,
+  # so reading the whole file would cost more than the rest of the probe.
+  { read -r __k __v __x; echo "$__k $__v"; read -r __x; read -r __k __v __x; echo "$__k $__v"; } < /proc/meminfo
   echo "@@temp"
   if [ -r /sys/class/thermal/thermal_zone0/temp ]; then
     read -r __t < /sys/class/thermal/thermal_zone0/temp && echo "zone $__t"

@@ -19,8 +19,8 @@ from typing import Any
 
 import asyncssh
 
-from actions.health.parse import parse_probe
 from actions.health.models import Reading
+from actions.health.parse import parse_probe
 from actions.lab import Host
 
 #: Start bash (fork-free clock readings) when the host has it, else sh, whatever the login shell is.
@@ -94,10 +94,15 @@ async def _refusal(host: Host, opts: asyncssh.SSHClientConnectionOptions) -> Hos
             fingerprint = key.get_fingerprint("sha256")
     except (OSError, asyncssh.Error):
         pass
-    source = opts.known_hosts
+    source: object = opts.known_hosts
     label = _known_hosts_label(source)
     kind = "unknown"
-    paths = [source] if isinstance(source, (str, Path)) else list(source or [])
+    # Only file names can be re-read here; other known_hosts forms asyncssh accepts are not ours to use.
+    paths: list[object] = []
+    if isinstance(source, (str, Path)):
+        paths = [source]
+    elif isinstance(source, (list, tuple)):
+        paths = [p for p in source if isinstance(p, (str, Path))]
     for path in paths:
         try:
             known = asyncssh.read_known_hosts(str(Path(str(path)).expanduser()))
