@@ -90,6 +90,8 @@ class Poller:
         self.paused = False
         self._wake = asyncio.Event()
         self._closed = False
+        #: Ticks done so far (tests and the benchmark count in ticks).
+        self.ticks = 0
 
     @classmethod
     def for_lab(cls, lab: Lab, **kwargs: object) -> Poller:
@@ -138,6 +140,7 @@ class Poller:
     async def tick(self) -> None:
         """One refresh: a probe to every connected host, a connection attempt to the others when due."""
         await asyncio.gather(*(self._tick_link(link) for link in self.links))
+        self.ticks += 1
         self._publish()
 
     async def once(self, timeout: float | None = None) -> Snapshot:
