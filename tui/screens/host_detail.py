@@ -12,8 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from actions.health.evaluate import clock
-from actions.health.models import HostState, Snapshot
+from actions.health.evaluate import assess, clock
+from actions.health.models import HostState, Snapshot, Status
 from tui.widgets.health_feed import feed_of
 from tui.widgets.health_format import ICON, STYLE, age, uptime, verdict
 
@@ -99,6 +99,11 @@ class HostDetailScreen(Screen[None]):
         table.clear()
         for f in findings:
             table.add_row(f.signal, Text(f.status.value, style=STYLE[f.status]), f.text)
+        if state.reading is not None and findings and findings[0].signal in ("freshness", "reachability") \
+                and findings[0].status is not Status.OK:
+            # Not current: the last known values, marked as such, never as the host's state now.
+            for f in assess(state.reading, feed.thresholds):
+                table.add_row(f.signal, Text(f"was {f.status.value}", style="dim"), f"{f.text} (last known)")
         for name, value in _facts(state):
             table.add_row(name, "", value)
         raw = state.reading.raw if state.reading else "(no probe answer yet)"
