@@ -13,9 +13,8 @@ from actions.locks import FileLock, LockBusy, host_locks
 
 
 def test_second_holder_is_refused_with_the_holder_named(tmp_path: Path) -> None:
-    with FileLock(tmp_path / "host-pi1.lock", "run 01_system"):
-        with pytest.raises(LockBusy, match="run 01_system"):
-            FileLock(tmp_path / "host-pi1.lock", "other").acquire()
+    with FileLock(tmp_path / "host-pi1.lock", "run 01_system"), pytest.raises(LockBusy, match="run 01_system"):
+        FileLock(tmp_path / "host-pi1.lock", "other").acquire()
     FileLock(tmp_path / "host-pi1.lock", "again").acquire()
 
 
