@@ -134,16 +134,39 @@ def _rc_and_body(text: str) -> tuple[int, str]:
 
 
 def parse_docker(text: str) -> tuple[list[Container] | None, str | None]:
-    """``rc N`` then ``name|state|status`` lines; a failing docker gives a note instead of containers."""
+    """``rc N`` then the engine API's JSON or ``name|state|status`` lines (docker CLI); a failing docker
+    gives a note instead of containers."""
     rc, body = _rc_and_body(text)
     if rc != 0:
         lines = [line for line in body.splitlines() if line.strip()]
         return None, f"docker unavailable: {lines[0] if lines else f'exit {rc}'}"
+    if body.lstrip().startswith(("[", "{")):
+        return _docker_api(body)
     containers: list[Container] = []
     for line in body.splitlines():
         parts = line.split("|", 2)
         if len(parts) >= 2 and parts[0]:
             containers.append(Container(name=parts[0], state=parts[1], status=parts[2] if len(parts) > 2 else ""))
+    return containers, None
+
+
+def _docker_api(body: str) -> tuple[list[Container] | None, str | None]:
+    """The engine API's ``GET /containers/json?all=1`` (what the probe reads through curl)."""
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError:
+        return None, "docker unavailable: the engine did not answer JSON"
+    if isinstance(doc, dict):
+        return None, f"docker unavailable: {doc.get('message', 'unexpected answer')}"
+    containers = [
+        Container(
+            name=str((item.get("Names") or ["?"])[0]).lstrip("/"),
+            state=str(item.get("State", "?")),
+            status=str(item.get("Status", "")),
+        )
+        for item in doc
+        if isinstance(item, dict)
+    ]
     return containers, None
 
 

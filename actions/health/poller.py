@@ -75,7 +75,7 @@ class Poller:
         history_minutes: float = 10.0,
         backoff_max: float = 15.0,
         slow_every: int = 5,
-        kube_every: int = 15,
+        kube_every: int = 30,
         listener: Listener | None = None,
     ) -> None:
         self.interval = interval

@@ -176,3 +176,14 @@ def test_incomplete_answer_is_refused() -> None:
 def test_split_sections_keeps_inline_values() -> None:
     s = split_sections("noise\n@@t0 12.5\n@@a\nx\ny\n@@end 3\n")
     assert s == {"t0": "12.5", "a": "x\ny", "end": "3"}
+
+
+def test_docker_engine_api_answer() -> None:
+    containers, note = parse_docker("rc 0\n" + data("pi2_docker_api_containers.json"))
+    assert note is None and containers is not None
+    assert [(c.name, c.state) for c in containers] == [
+        ("postgres", "running"), ("gitea", "running"), ("gitea-backup", "exited"),
+    ]
+    assert containers[0].status == "Up 5 days (healthy)"
+    containers, note = parse_docker('rc 0\n{"message":"client version 1.24 is too old"}')
+    assert containers is None and note == "docker unavailable: client version 1.24 is too old"
