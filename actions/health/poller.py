@@ -144,11 +144,19 @@ class Poller:
         self._publish()
 
     async def once(self, timeout: float | None = None) -> Snapshot:
-        """Connect to every host, probe each once (full probe), and return; for the command line."""
-        await asyncio.wait_for(
-            asyncio.gather(*(self._connect(link, probe=True) for link in self.links)),
-            timeout or self.connect_timeout + self.interval + 5,
-        )
+        """Connect to every host, probe each once (full probe), and return; for the command line.
+
+        A host still connecting or probing at ``timeout`` is left as it is (connecting, or unreachable).
+        """
+        limit = timeout or self.connect_timeout + max(10.0, 2 * self.interval) + 5
+        tasks = [asyncio.create_task(self._connect(link, probe=True, patient=True)) for link in self.links]
+        _, pending = await asyncio.wait(tasks, timeout=limit)
+        for task in pending:
+            task.cancel()
+        for link, task in zip(self.links, tasks, strict=True):
+            if task in pending:
+                link.connection, link.since = "unreachable", time.time()
+                link.last_error = f"{link.host.name}: no answer within {limit:.0f} s"
         return self.snapshot()
 
     async def close(self) -> None:
@@ -176,14 +184,22 @@ class Poller:
             return  # the last probe is still out; it has its own deadline
         await self._probe(link)
 
-    async def _probe(self, link: _Link) -> None:
+    def _deadline(self, mode: str, patient: bool) -> float:
+        # A fast probe answers in milliseconds: one interval is plenty, and keeps "unreachable" within two
+        # ticks. kubectl, docker and timedatectl can take a Pi a second or more: two intervals.
+        if patient:
+            return max(10.0, 2 * self.interval)
+        return self.interval if mode == "fast" else 2 * self.interval
+
+    async def _probe(self, link: _Link, patient: bool = False) -> None:
         shell = link.shell
         if shell is None:
             return
         async with link.lock:
             started = time.time()
+            mode = self._mode(link)
             try:
-                reading = await shell.probe(self._mode(link), timeout=self.interval)
+                reading = await shell.probe(mode, timeout=self._deadline(mode, patient))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -221,7 +237,7 @@ class Poller:
         link.next_attempt = 0.0
         link.backoff = self.backoff_min
 
-    async def _connect(self, link: _Link, probe: bool) -> None:
+    async def _connect(self, link: _Link, probe: bool, patient: bool = False) -> None:
         attempt_at = time.time()
         try:
             link.shell = await ProbeShell.open(link.host, self.connect_timeout, link.flags)
@@ -245,7 +261,7 @@ class Poller:
         link.backoff = self.backoff_min
         link.ticks = 0
         if probe:
-            await self._probe(link)
+            await self._probe(link, patient)
         self._publish()
 
 
