@@ -39,30 +39,41 @@ from tests.conftest import free_port, make_settings
 DEFAULT_INTERVAL = 2.0
 
 
-def start_wide_sshd(d: Path, count: int) -> tuple[subprocess.Popen[bytes], int, Path]:
-    """One more sshd like the sandbox's pi1, listening on 127.0.2.1..count, and the hosts for it."""
+#: OpenSSH's sshd takes at most 16 listen sockets (MAX_LISTEN_SOCKS).
+SOCKETS_PER_SSHD = 16
+
+
+def start_wide_sshd(d: Path, count: int) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
+    """More sshd like the sandbox's pi1, listening on 127.0.2.1..count (16 addresses each), one port."""
     port = free_port()
     base = (d / "sshd_pi1.conf").read_text()
     key = d / "ssh_host_bench_ed25519"
     pub = sshd.ensure_key(key)
-    lines = []
-    for line in base.splitlines():
-        if line.startswith("ListenAddress"):
-            lines += [f"ListenAddress 127.0.2.{i}:{port}" for i in range(1, count + 1)]
-        elif line.startswith("HostKey"):
-            lines.append(f"HostKey {key}")
-        elif line.startswith("PidFile"):
-            lines.append(f"PidFile {d / 'sshd_bench.pid'}")
-        else:
-            lines.append(line)
-    conf = d / "sshd_bench.conf"
-    conf.write_text("\n".join(lines) + "\n")
-    proc = sshd.start(sshd.find_sshd(), conf, d / "sshd_bench.log")
-    if not wait_port("127.0.2.1", port, 10, alive=proc.pid):
-        raise SystemExit(f"bench sshd did not start: {(d / 'sshd_bench.log').read_text()[-500:]}")
+    procs: list[subprocess.Popen[bytes]] = []
+    for first in range(1, count + 1, SOCKETS_PER_SSHD):
+        last = min(count, first + SOCKETS_PER_SSHD - 1)
+        lines = []
+        for line in base.splitlines():
+            if line.startswith("ListenAddress"):
+                lines += [f"ListenAddress 127.0.2.{i}:{port}" for i in range(first, last + 1)]
+            elif line.startswith("HostKey"):
+                lines.append(f"HostKey {key}")
+            elif line.startswith("PidFile"):
+                lines.append(f"PidFile {d / f'sshd_bench_{first}.pid'}")
+            else:
+                lines.append(line)
+        conf = d / f"sshd_bench_{first}.conf"
+        conf.write_text("\n".join(lines) + "\n")
+        log = d / f"sshd_bench_{first}.log"
+        proc = sshd.start(sshd.find_sshd(), conf, log)
+        procs.append(proc)
+        if not wait_port(f"127.0.2.{last}", port, 10, alive=proc.pid):
+            for p in procs:
+                stop_tree(p.pid)
+            raise SystemExit(f"bench sshd did not start: {log.read_text()[-500:]}")
     known = d / "known_hosts_bench"
     known.write_text("".join(sshd.known_hosts_line(f"127.0.2.{i}", port, pub) + "\n" for i in range(1, count + 1)))
-    return proc, port, known
+    return procs, port, known
 
 
 def wide_hosts(template: Host, known: Path, count: int, port: int) -> list[Host]:
@@ -121,10 +132,12 @@ async def poller_refresh(hosts: list[Host], ticks: int, mode: str) -> tuple[list
     if down:
         raise SystemExit(f"not connected: {down}: {[h.last_error for h in snap.hosts if h.last_error][:3]}")
     shell_times: list[float] = []
+    cpu0 = time.process_time()
     for _ in range(ticks):
         t0 = time.perf_counter()
         await poller.tick()
         shell_times.append(time.perf_counter() - t0)
+    poller.client_cpu = (time.process_time() - cpu0) / ticks  # type: ignore[attr-defined]
     exec_cmd = f"sh -c {_quote(probe_script() + chr(10) + '__fp 1 ' + mode)}"
     conns = [ln.shell.conn for ln in poller.links if ln.shell is not None]
     exec_times: list[float] = []
@@ -153,11 +166,13 @@ def cpu_per_tick(poller: Poller) -> float:
 async def bench(hosts: list[Host], ticks: int) -> dict[str, object]:
     fast, exec_fast, p_fast = await poller_refresh(hosts, ticks, "fast")
     cpu_fast = cpu_per_tick(p_fast)
+    client_cpu = p_fast.client_cpu  # type: ignore[attr-defined]
     await p_fast.close()
     slow, _, p_slow = await poller_refresh(hosts, max(5, ticks // 4), "slow")
     cpu_slow = cpu_per_tick(p_slow)
     await p_slow.close()
-    return {"fast": fast, "exec": exec_fast, "slow": slow, "cpu_fast": cpu_fast, "cpu_slow": cpu_slow}
+    return {"fast": fast, "exec": exec_fast, "slow": slow, "cpu_fast": cpu_fast, "cpu_slow": cpu_slow,
+            "client_cpu": client_cpu}
 
 
 def main() -> None:
@@ -167,12 +182,14 @@ def main() -> None:
     parser.add_argument("--ansible-runs", type=int, default=2, help="ansible runs per size (best is kept)")
     args = parser.parse_args()
     sizes = [int(x) for x in args.hosts.split(",")]
+    # The hosts are loopback sshd on this same machine: their work competes with the client's.
+    print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         settings = make_settings(work / "state")
         print("starting the sandbox ...", flush=True)
         st = sandbox.up(settings)
-        wide: subprocess.Popen[bytes] | None = None
+        wide: list[subprocess.Popen[bytes]] = []
         try:
             lab = load_lab(st.inventory)
             for size in sizes:
@@ -189,6 +206,7 @@ def main() -> None:
                 print(f"\n== {size} hosts ==")
                 print(f"poller, long-lived shell, fast tick : {ms(fast)} over {len(fast)} refreshes")
                 print(f"poller, long-lived shell, slow tick : {ms(r['slow'])}  (df, timedatectl, systemctl, docker)")  # type: ignore[arg-type]
+                print(f"  this machine's CPU for it (client) : {float(r['client_cpu']) * 1000:.1f} ms per refresh")  # type: ignore[arg-type]
                 print(f"same probe, new exec channel a tick : {ms(r['exec'])}")  # type: ignore[arg-type]
                 print(f"ansible all -m shell (forks {size:>2})   : best {ans * 1000:.0f} ms")
                 print(f"ratio ansible / poller (median)     : {ans / med:.0f}x")
@@ -197,12 +215,12 @@ def main() -> None:
                 print(f"probe CPU per tick (shell+children) : fast {cf * 1000:.2f} ms, slow {cs * 1000:.2f} ms; "
                       f"default cadence (slow 1 in 5) {mix * 1000:.2f} ms = {100 * mix / DEFAULT_INTERVAL:.2f}% "
                       f"of one CPU at {DEFAULT_INTERVAL:g} s")
-                if wide is not None:
-                    stop_tree(wide.pid)
-                    wide = None
+                for proc in wide:
+                    stop_tree(proc.pid)
+                wide = []
         finally:
-            if wide is not None:
-                stop_tree(wide.pid)
+            for proc in wide:
+                stop_tree(proc.pid)
             sandbox.down(settings, purge=True)
 
 

@@ -137,3 +137,18 @@ async def test_no_lab_shows_no_cards(settings: Settings) -> None:
         assert app.health.poller is None
 
 
+
+
+async def test_ssh_key_names_the_command_when_the_terminal_cannot_be_handed_over(
+    sandbox: sb.SandboxStatus,
+) -> None:
+    lab = load_lab(sandbox.inventory)
+    app = FactoryApp(settings=settings_for(sandbox), lab=lab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.query_one("#card-pi3", HostCard).focus()
+        await pilot.press("s")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        pi3 = lab.host("pi3")
+        wanted = f"-p {pi3.port} -o StrictHostKeyChecking=yes -i {pi3.key_file}"
+        assert any(wanted in m and m.endswith(f"{pi3.user}@{pi3.address}") for m in messages), messages

@@ -57,8 +57,16 @@ class HealthFeed:
         )
         self.latest = self.poller.snapshot()
         self.app.run_worker(
-            self.poller.run(), name="health poller", group="health", exclusive=True, exit_on_error=False
+            self._run(self.poller), name="health poller", group="health", exclusive=True, exit_on_error=False
         )
+
+    async def _run(self, poller: Poller) -> None:
+        try:
+            await poller.run()
+        except Exception as exc:
+            # The worker keeps the app alive; the operator must still learn that readings stopped.
+            self.app.notify(f"health polling stopped: {exc}", title="Health", severity="error", timeout=30)
+            raise
 
     def subscribe(self, node: DOMNode, callback: object) -> None:
         """Subscribe ``node``; it gets the latest snapshot at once when there is one."""

@@ -65,6 +65,6 @@ class HostCard(Vertical, can_focus=True):
         self.query_one(".age", Static).update(Text(f"{state.connection} · {age(state, interval, now)}", style="dim"))
         loads = [p.load1 for p in state.history if p.load1 is not None]
         temps = [p.temp_c for p in state.history if p.temp_c is not None]
-        self.query_one("#spark-load", Sparkline).data = loads[-60:]
-        self.query_one("#spark-temp", Sparkline).data = temps[-60:]
+        self.query_one("#spark-load", Sparkline).data = loads
+        self.query_one("#spark-temp", Sparkline).data = temps
         self.query_one("#temp-label", Static).update("temp" if temps else "temp -")
