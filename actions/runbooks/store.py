@@ -113,18 +113,18 @@ class RunbookStore:
         rows = self.journal.execute(
             f"SELECT * FROM runbook_sessions {where} ORDER BY started_at DESC LIMIT ?", (limit,)
         ).fetchall()
-        return [SessionRecord(**{k: row[k] for k in row}) for row in rows]
+        return [SessionRecord(**dict(row)) for row in rows]
 
     def session(self, session_id: str) -> SessionRecord | None:
         row = self.journal.execute("SELECT * FROM runbook_sessions WHERE id = ?", (session_id,)).fetchone()
-        return SessionRecord(**{k: row[k] for k in row}) if row else None
+        return SessionRecord(**dict(row)) if row else None
 
     def open_session_for(self, runbook: str) -> SessionRecord | None:
         row = self.journal.execute(
             "SELECT * FROM runbook_sessions WHERE runbook = ? AND status = 'open' ORDER BY started_at DESC LIMIT 1",
             (runbook,),
         ).fetchone()
-        return SessionRecord(**{k: row[k] for k in row}) if row else None
+        return SessionRecord(**dict(row)) if row else None
 
     # -- step events -----------------------------------------------------------------------------------
 
@@ -162,33 +162,3 @@ def session_json(rec: SessionRecord, events: list[StepEvent]) -> dict[str, Any]:
     doc = rec.model_dump()
     doc["events"] = [json.loads(e.model_dump_json()) for e in events]
     return doc
-
-
-MIGRATION_SQL = """
-CREATE TABLE runbook_sessions (
-    id          TEXT PRIMARY KEY,
-    runbook     TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    title       TEXT NOT NULL,
-    lab         TEXT NOT NULL DEFAULT '',
-    operator    TEXT NOT NULL,
-    started_at  REAL NOT NULL,
-    ended_at    REAL,
-    status      TEXT NOT NULL
-);
-CREATE INDEX runbook_sessions_open ON runbook_sessions (status, started_at);
-CREATE TABLE step_events (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id  TEXT NOT NULL REFERENCES runbook_sessions (id),
-    step_id     TEXT NOT NULL,
-    state       TEXT NOT NULL,
-    at          REAL NOT NULL,
-    operator    TEXT NOT NULL,
-    note        TEXT NOT NULL DEFAULT '',
-    run_id      TEXT,
-    health      TEXT NOT NULL DEFAULT '',
-    pid         INTEGER,
-    machine     TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX step_events_session ON step_events (session_id, at)
-"""
