@@ -73,6 +73,8 @@ def _options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnection
         kwargs["username"] = host.user
     if host.key_file:
         kwargs["client_keys"] = [str(host.key_file)]
+        # A passphrase-protected key file is left to the agent, which holds it unlocked.
+        kwargs["ignore_encrypted"] = True
     if host.known_hosts:
         kwargs["known_hosts"] = str(host.known_hosts)
     opts = asyncssh.SSHClientConnectionOptions(**kwargs)
