@@ -28,12 +28,15 @@ __fp() {
     for __p in /var/lib/longhorn /mnt/backups; do [ -d "$__p" ] && __d="$__d $__p"; done
     for __p in $__d; do echo "path $__p"; done
     df -P -k $__d
-    echo "@@ntp"; timedatectl show -p NTPSynchronized --value
-    echo "@@services"; systemctl show -p Id,LoadState,ActiveState,SubState k3s k3s-agent
+    # Only where systemd runs (its own test, as sd_booted() does): elsewhere both fail, slowly.
+    echo "@@ntp"; [ -d /run/systemd/system ] && timedatectl show -p NTPSynchronized --value
+    echo "@@services"; [ -d /run/systemd/system ] && systemctl show -p Id,LoadState,ActiveState,SubState k3s k3s-agent
     if [ "${__docker:-0}" = 1 ]; then
       echo "@@docker"
       # The engine's API through curl costs a Pi a few ms; the docker CLI alone costs ~100 ms of CPU.
-      if [ -w /var/run/docker.sock ] && command -v curl >/dev/null; then
+      if [ ! -S /var/run/docker.sock ]; then
+        echo "rc 1"; echo "docker engine not running (no /var/run/docker.sock)"
+      elif [ -w /var/run/docker.sock ] && command -v curl >/dev/null; then
         __o=$(curl -sS --max-time 5 --unix-socket /var/run/docker.sock \
           'http://localhost/containers/json?all=1' 2>&1); echo "rc $?"; echo "$__o"
       elif command -v docker >/dev/null; then
