@@ -63,6 +63,9 @@ class PlaybookAction(_Action):
     )
     backup_host: str = Field("backup_target", description="Host or group that holds the backups.")
     backup_var: str = Field("backup_file", description="Extra var that carries the chosen backup's path.")
+    ask_vars: list[str] = Field(
+        default_factory=list, description="Extra vars the operator types at run time (e.g. which volume)."
+    )
 
 
 class TofuPlanAction(_Action):

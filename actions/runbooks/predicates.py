@@ -257,6 +257,9 @@ def _vault(name: str, live: Live, want: Callable[[VaultView], bool]) -> Check:
         return Check(name=name, ok=None if live.vault_error is None else False,
                      reading=live.vault_error or "no Vault reading yet")
     v = live.vault
+    error = getattr(v, "error", None)
+    if error:
+        return Check(name=name, ok=False, reading=f"Vault unreachable: {error}")
     state = "not initialised" if not v.initialized else ("sealed" if v.sealed else "unsealed")
     return Check(name=name, ok=want(v), reading=f"Vault {state}")
 
@@ -375,6 +378,25 @@ async def argocd_ready(live: Live, namespace: str = "argocd") -> Check:
            if d.get("status", {}).get("availableReplicas", 0) < d.get("spec", {}).get("replicas", 1)]
     return Check(name=name, ok=bool(items) and not bad,
                  reading=f"not available: {', '.join(bad)}" if bad else f"{len(items)} deployments available")
+
+
+@predicate("root")
+async def tofu_plan_fresh(live: Live, root: str) -> Check:
+    """The root has a plan made within the max plan age that did not fail (a review can rely on it)."""
+    from actions.tofu.store import format_age, load_record
+
+    name = f"tofu_plan_fresh({root})"
+    record = load_record(live.settings, root)
+    if record is None:
+        return Check(name=name, ok=False, reading=f"{root} was never planned here")
+    age = record.age()
+    limit = live.settings.tofu.plan_max_age_minutes * 60
+    counts = record.counts.line() if record.counts else record.status
+    if record.status in ("failed", "cancelled"):
+        return Check(name=name, ok=False, reading=f"last plan {record.status}: {record.message[:120]}")
+    if age.total_seconds() > limit:
+        return Check(name=name, ok=False, reading=f"last plan is {format_age(age)} old; plan again")
+    return Check(name=name, ok=True, reading=f"planned {format_age(age)} ago: {counts}")
 
 
 # -- the control machine ---------------------------------------------------------------------------------
