@@ -142,24 +142,29 @@ async def all_hosts_reachable(live: Live, hosts: list[str] | None = None) -> Che
 
 @predicate(optional=("hosts",))
 async def clock_synced(live: Live, hosts: list[str] | None = None) -> Check:
-    """NTP says synchronised and the offset against this machine is under the critical limit."""
+    """No host says NTP is unsynchronised, and every clock is within the critical offset of this machine.
+
+    A host that cannot say (no systemd) is judged by its measured offset alone; with neither, unknown.
+    """
     states = [s for s in _hosts(live, hosts) if s.reading is not None]
     if not states:
         return _no_snapshot("clock_synced")
     limit = live.settings.health.thresholds.clock_offset_crit_s
-    bad = []
+    bad, blind, no_ntp = [], [], []
     for s in states:
         r = s.reading
         if r.ntp_synced is False:
             bad.append(f"{s.name} NTP not synchronised")
         if r.clock_offset_s is not None and abs(r.clock_offset_s) > limit:
             bad.append(f"{s.name} off by {r.clock_offset_s:+.1f}s")
-    unknown = [s.name for s in states if s.reading.ntp_synced is None]
+        if r.ntp_synced is None:
+            (blind if r.clock_offset_s is None else no_ntp).append(s.name)
     if bad:
         return Check(name="clock_synced", ok=False, reading="; ".join(bad))
-    if unknown and len(unknown) == len(states):
-        return Check(name="clock_synced", ok=None, reading="no host reports NTP state")
-    return Check(name="clock_synced", ok=True, reading=f"{len(states)} clocks within {limit:g}s")
+    if blind:
+        return Check(name="clock_synced", ok=None, reading=f"no NTP state or offset from {', '.join(blind)}")
+    note = f" (NTP state unknown on {', '.join(no_ntp)})" if no_ntp else ""
+    return Check(name="clock_synced", ok=True, reading=f"{len(states)} clocks within {limit:g}s{note}")
 
 
 @predicate(optional=("hosts",))
