@@ -23,7 +23,9 @@ BINARY = Path(sys.executable).with_name("factory-tui")
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+    # A server of its own (-L), so the operator's tmux settings and sessions play no part.
+    return subprocess.run(["tmux", "-L", SESSION, "-f", "/dev/null", *args], capture_output=True, text=True,
+                          check=False).stdout
 
 
 def screen() -> str:
@@ -49,7 +51,10 @@ def keys(*names: str) -> None:
 
 def start_app(env: dict[str, str]) -> None:
     command = " ".join(f"{k}={v}" for k, v in env.items() if k.startswith("FACTORY_"))
-    tmux("new-session", "-d", "-s", SESSION, "-x", "140", "-y", "42", f"env {command} {BINARY} -i sandbox")
+    # COLUMNS/LINES from the test runner would override the pane size the app reads.
+    tmux("new-session", "-d", "-s", SESSION, "-x", "140", "-y", "42",
+         f"env -u COLUMNS -u LINES {command} {BINARY} -i sandbox")
+    tmux("resize-window", "-t", SESSION, "-x", "140", "-y", "42")
 
 
 def app_pid() -> int:
@@ -59,7 +64,7 @@ def app_pid() -> int:
     pane = int(tmux("list-panes", "-t", SESSION, "-F", "#{pane_pid}").split()[0])
     for pid in [pane, *descendants(pane)]:
         args = subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True).stdout
-        if "factory-tui" in args and "env " not in args:
+        if "factory-tui" in args and not args.startswith("env "):
             return pid
     raise AssertionError("the app's process is not in the tmux pane")
 
@@ -69,7 +74,7 @@ def tmux_session() -> object:
     assert shutil.which("tmux"), "tmux is installed by scripts/setup.sh"
     assert BINARY.exists(), BINARY
     yield SESSION
-    tmux("kill-session", "-t", SESSION)
+    tmux("kill-server")
 
 
 def test_kill_9_mid_step_then_resume(sandbox: object, tmux_session: object, tmp_path: Path) -> None:
@@ -114,5 +119,5 @@ def test_kill_9_mid_step_then_resume(sandbox: object, tmux_session: object, tmp_
     keys("Enter")
     shown = wait_text("interrupted")
     row = next(line for line in shown.splitlines() if " k3s " in line)
-    assert "interrupted" in row and "done" not in row
+    assert "interrupted" in row and "done" not in row, shown
     assert "skipped" in next(line for line in shown.splitlines() if " reachable " in line)
