@@ -19,6 +19,7 @@ from tui.screens.plans import PlansScreen
 from tui.screens.runbooks import RunbooksScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.vault import VaultScreen
+from tui.widgets.health_feed import HealthFeed
 
 
 class FactoryApp(App[int]):
@@ -57,6 +58,8 @@ class FactoryApp(App[int]):
         self.lab = lab
         self.lab_error = lab_error
         self.inventory = inventory or (lab.inventory if lab else settings.inventory)
+        # The one health poller of the app; the health screen and every HealthStrip subscribe to it.
+        self.health = HealthFeed(self, settings, lab)
         # Commands on hosts for checklist checks and steps; health has its own long-lived shells.
         self.remote = RemoteRunner(lab, settings.health.connect_timeout) if lab else None
         self._runbooks: RunbookHub | None = None
@@ -69,6 +72,7 @@ class FactoryApp(App[int]):
         return self._runbooks
 
     def on_mount(self) -> None:
+        self.health.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
         self.call_after_refresh(self._offer_resume)

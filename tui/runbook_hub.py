@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from actions.journal import JournalError, open_journal
-
 from actions.runbooks.model import Runbook, RunbookError, load_all
 from actions.runbooks.predicates import Live
 from actions.runbooks.store import RunbookStore, SessionRecord
@@ -22,6 +21,8 @@ class RunbookHub:
         self.books: dict[str, Runbook] = {}
         self.error: str | None = None
         self._store: RunbookStore | None = None
+        self.vault_status: Any = None
+        self.vault_error: str | None = None
         self.reload()
 
     def reload(self) -> None:
@@ -56,16 +57,33 @@ class RunbookHub:
 
     def live(self) -> Live:
         feed = getattr(self.app, "health", None)
-        vault_feed = getattr(self.app, "vault_feed", None)
         return Live(
             settings=self.app.settings,
             lab=self.app.lab,
             snapshot=getattr(feed, "latest", None),
-            vault=getattr(vault_feed, "latest", None),
-            vault_error=getattr(vault_feed, "error", None),
+            vault=self.vault_status,
+            vault_error=self.vault_error,
             ssh=getattr(self.app, "remote", None) and self.app.remote.run,
             extra={"lab_error": self.app.lab_error or ""},
         )
+
+    async def refresh_vault(self) -> None:
+        """Read Vault's seal status (at most once per health interval) for the Vault predicates."""
+        import asyncio
+        import time
+
+        from actions import vault
+
+        status = self.vault_status
+        if status is not None and time.time() - status.read_at < self.app.settings.health.interval:
+            return
+        try:
+            target = vault.resolve_target(self.app.settings, self.app.lab)
+        except vault.VaultError as exc:
+            self.vault_status, self.vault_error = None, str(exc)
+            return
+        self.vault_status = await asyncio.to_thread(vault.read_status, target)
+        self.vault_error = None
 
     def walk(self, book: Runbook) -> Walk:
         store = self.store
@@ -74,8 +92,8 @@ class RunbookHub:
             session = store.open_session_for(book.name)
             if session is None:
                 raise JournalError(f"{store.read_only_reason}; no session of {book.name} to show")
-            return Walk(store, book, session, self.live, self.app.settings.operator)
-        return Walk.resume_or_start(store, book, self.live, self.app.settings.operator, lab)
+            return Walk(store, book, session, self.live, self.app.settings.operator, self.refresh_vault)
+        return Walk.resume_or_start(store, book, self.live, self.app.settings.operator, lab, self.refresh_vault)
 
     def close(self) -> None:
         if self._store is not None:

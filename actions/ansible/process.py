@@ -7,6 +7,7 @@ tree under the playbook's pid first, while the parent links still exist, then si
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -58,10 +59,8 @@ def alive(pid: int) -> bool:
 
 def _signal(pids: list[int], sig: int) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def kill_tree(pid: int, grace: float = 1.5) -> list[int]:

@@ -120,14 +120,15 @@ class _Session:
         text, event = split_line(line)
         if text is not None:
             plain = strip_ansi(text).strip()
-            if plain.startswith(("ERROR!", "[ERROR]")) or (self.errors and plain and not plain.startswith("[")):
-                if len(self.errors) < 20:
-                    self.errors.append(plain)
+            # Keep Ansible's error line and the few lines that explain it, for the run's message.
+            is_error = plain.startswith(("ERROR!", "[ERROR]"))
+            if (is_error or (self.errors and plain and not plain.startswith("["))) and len(self.errors) < 20:
+                self.errors.append(plain)
             if self.on_line:
                 self.on_line(text)
             warn = warning_event(text)
-            if warn is not None:
-                event = event or warn
+            if warn is not None and event is None:
+                event = warn
         if event is not None:
             self.events += 1
             if event.kind == "playbook_start":

@@ -59,10 +59,13 @@ class PlaybookAction(_Action):
     extra_vars: dict[str, Any] = Field(default_factory=dict)
     check_first: bool = Field(True, description="Offer a check-mode run before the real one.")
     pick_backup: str | None = Field(
-        None, description="Directory on the backup host to list backups from; the chosen path is passed "
-        "as the extra var `backup_file`."
+        None, description="Directory on the backup host to list backups from; the operator picks one."
     )
-    backup_host: str | None = None
+    backup_host: str = Field("backup_target", description="Host or group that holds the backups.")
+    backup_var: str = Field("backup_file", description="Extra var that carries the chosen backup's path.")
+    ask_vars: list[str] = Field(
+        default_factory=list, description="Extra vars the operator types at run time (e.g. which volume)."
+    )
 
 
 class TofuPlanAction(_Action):

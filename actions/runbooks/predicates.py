@@ -142,24 +142,29 @@ async def all_hosts_reachable(live: Live, hosts: list[str] | None = None) -> Che
 
 @predicate(optional=("hosts",))
 async def clock_synced(live: Live, hosts: list[str] | None = None) -> Check:
-    """NTP says synchronised and the offset against this machine is under the critical limit."""
+    """No host says NTP is unsynchronised, and every clock is within the critical offset of this machine.
+
+    A host that cannot say (no systemd) is judged by its measured offset alone; with neither, unknown.
+    """
     states = [s for s in _hosts(live, hosts) if s.reading is not None]
     if not states:
         return _no_snapshot("clock_synced")
     limit = live.settings.health.thresholds.clock_offset_crit_s
-    bad = []
+    bad, blind, no_ntp = [], [], []
     for s in states:
         r = s.reading
         if r.ntp_synced is False:
             bad.append(f"{s.name} NTP not synchronised")
         if r.clock_offset_s is not None and abs(r.clock_offset_s) > limit:
             bad.append(f"{s.name} off by {r.clock_offset_s:+.1f}s")
-    unknown = [s.name for s in states if s.reading.ntp_synced is None]
+        if r.ntp_synced is None:
+            (blind if r.clock_offset_s is None else no_ntp).append(s.name)
     if bad:
         return Check(name="clock_synced", ok=False, reading="; ".join(bad))
-    if unknown and len(unknown) == len(states):
-        return Check(name="clock_synced", ok=None, reading="no host reports NTP state")
-    return Check(name="clock_synced", ok=True, reading=f"{len(states)} clocks within {limit:g}s")
+    if blind:
+        return Check(name="clock_synced", ok=None, reading=f"no NTP state or offset from {', '.join(blind)}")
+    note = f" (NTP state unknown on {', '.join(no_ntp)})" if no_ntp else ""
+    return Check(name="clock_synced", ok=True, reading=f"{len(states)} clocks within {limit:g}s{note}")
 
 
 @predicate(optional=("hosts",))
@@ -257,6 +262,9 @@ def _vault(name: str, live: Live, want: Callable[[VaultView], bool]) -> Check:
         return Check(name=name, ok=None if live.vault_error is None else False,
                      reading=live.vault_error or "no Vault reading yet")
     v = live.vault
+    error = getattr(v, "error", None)
+    if error:
+        return Check(name=name, ok=False, reading=f"Vault unreachable: {error}")
     state = "not initialised" if not v.initialized else ("sealed" if v.sealed else "unsealed")
     return Check(name=name, ok=want(v), reading=f"Vault {state}")
 
@@ -375,6 +383,25 @@ async def argocd_ready(live: Live, namespace: str = "argocd") -> Check:
            if d.get("status", {}).get("availableReplicas", 0) < d.get("spec", {}).get("replicas", 1)]
     return Check(name=name, ok=bool(items) and not bad,
                  reading=f"not available: {', '.join(bad)}" if bad else f"{len(items)} deployments available")
+
+
+@predicate("root")
+async def tofu_plan_fresh(live: Live, root: str) -> Check:
+    """The root has a plan made within the max plan age that did not fail (a review can rely on it)."""
+    from actions.tofu.store import format_age, load_record
+
+    name = f"tofu_plan_fresh({root})"
+    record = load_record(live.settings, root)
+    if record is None:
+        return Check(name=name, ok=False, reading=f"{root} was never planned here")
+    age = record.age()
+    limit = live.settings.tofu.plan_max_age_minutes * 60
+    counts = record.counts.line() if record.counts else record.status
+    if record.status in ("failed", "cancelled"):
+        return Check(name=name, ok=False, reading=f"last plan {record.status}: {record.message[:120]}")
+    if age.total_seconds() > limit:
+        return Check(name=name, ok=False, reading=f"last plan is {format_age(age)} old; plan again")
+    return Check(name=name, ok=True, reading=f"planned {format_age(age)} ago: {counts}")
 
 
 # -- the control machine ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ operator says so); a skip needs a reason. Every move is journalled with a one-li
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from actions.runbooks.engine import (
     StepState,
@@ -51,27 +51,34 @@ class Walk:
     """A session of ``book`` in ``store``; ``live`` gives the current live view when called."""
 
     def __init__(self, store: RunbookStore, book: Runbook, session: SessionRecord, live: Callable[[], Live],
-                 operator: str) -> None:
+                 operator: str, refresh: Callable[[], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.book = book
         self.session = session
         self.live = live
         self.operator = operator
+        # Called before live checks are evaluated, to bring readings that are not pushed (Vault) up to date.
+        self.refresh = refresh
 
     @classmethod
     def resume_or_start(cls, store: RunbookStore, book: Runbook, live: Callable[[], Live], operator: str,
-                        lab: str = "") -> Walk:
+                        lab: str = "", refresh: Callable[[], Awaitable[None]] | None = None) -> Walk:
         session = store.open_session_for(book.name)
         if session is None:
             session = store.start_session(book.name, book.kind, book.title, lab, operator)
-        return cls(store, book, session, live, operator)
+        return cls(store, book, session, live, operator, refresh)
+
+    async def _fresh_live(self) -> Live:
+        if self.refresh is not None:
+            await self.refresh()
+        return self.live()
 
     def views(self) -> dict[str, StepView]:
         return current_states(self.book, self.store.events(self.session.id))
 
     async def views_with_locks(self) -> tuple[dict[str, StepView], dict[str, list[Check]]]:
         views = self.views()
-        checks = await requirement_checks(self.book, self.live())
+        checks = await requirement_checks(self.book, await self._fresh_live())
         step_locks(self.book, views, checks)
         return views, checks
 
@@ -89,7 +96,7 @@ class Walk:
                           health=health_line(self.live()))
 
     async def check(self, step_id: str) -> list[Check]:
-        return await verify(self.book.step(step_id), self.live())
+        return await verify(self.book.step(step_id), await self._fresh_live())
 
     async def finish(self, step_id: str, *, run_id: str | None = None, note: str = "",
                      operator_says_done: bool = False) -> tuple[StepState, list[Check]]:

@@ -68,7 +68,7 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         await pilot.pause()
         await pilot.press("enter")
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
-        replayed = [p for p in screen.query(RunPane) if p.replay][0]
+        replayed = next(p for p in screen.query(RunPane) if p.replay)
         await _wait(pilot, lambda: replayed.status != "running")
         assert replayed.status == "ok"
         assert replayed.lines == pane.lines

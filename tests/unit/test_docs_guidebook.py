@@ -48,23 +48,31 @@ def playbook_page(playbook: Path, repo: Path = REPO) -> str:
     return f"docs/playbooks/{rel.as_posix()}"
 
 
-def role_family(role: str) -> str:
-    """gitea_runner and gitea_server are one family, `gitea`; a name without `_` is its own family."""
-    return role.split("_", 1)[0]
+def role_family(role: str, roles: list[str]) -> str:
+    """gitea_runner and gitea_token are one family, `gitea` (so is a role named `gitea`); a role whose
+    prefix no other role shares, such as deploy_docker_compose, is a family of its own."""
+    prefix = role.split("_", 1)[0]
+    shared = [r for r in roles if r.split("_", 1)[0] == prefix]
+    return prefix if len(shared) > 1 else role
 
 
 def role_families(repo: Path = REPO) -> dict[str, list[str]]:
     base = repo / "ansible" / "roles"
     families: dict[str, list[str]] = {}
     if base.is_dir():
-        for role in sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            families.setdefault(role_family(role), []).append(role)
+        roles = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+        for role in roles:
+            families.setdefault(role_family(role, roles), []).append(role)
     return families
 
 
 def required_pages(repo: Path = REPO) -> dict[str, str]:
     """page -> the component it documents."""
     pages = {playbook_page(p, repo): str(p.relative_to(repo)) for p in playbooks(repo)}
+    catalog = repo / "ansible" / "playbooks" / "catalog.yml"
+    if catalog.is_file():
+        # The catalog is data, but the gates read it: its page says what each field means to them.
+        pages["docs/playbooks/catalog.md"] = str(catalog.relative_to(repo))
     for family, roles in role_families(repo).items():
         pages[f"docs/roles/{family}.md"] = "roles " + ", ".join(roles)
     for root, page in TOFU_ROOT_PAGES.items():

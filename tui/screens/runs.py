@@ -7,6 +7,7 @@ through ``post_message`` (batched). ``Enter`` on a history row replays that run 
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import threading
 import time
@@ -63,9 +64,8 @@ class RunsScreen(FactoryScreen):
 
     def compose_body(self) -> ComposeResult:
         yield HealthStrip()
-        with TabbedContent(id="runs-tabs"):
-            with TabPane("History", id="history"):
-                yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        with TabbedContent(id="runs-tabs"), TabPane("History", id="history"):
+            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
@@ -128,10 +128,9 @@ class RunsScreen(FactoryScreen):
         pane = message.pane
         if not pane.tab_id:
             return
-        try:
+        # The tab may be closing while the last status arrives.
+        with contextlib.suppress(Exception):
             self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label = pane.title_text()
-        except Exception:
-            pass  # the tab is being closed
 
     def action_close_tab(self) -> None:
         tabs = self.query_one("#runs-tabs", TabbedContent)

@@ -4,6 +4,7 @@ skips it with a reason; each move is journalled."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -21,7 +22,7 @@ from actions.runbooks.predicates import Check
 from actions.runbooks.walk import StepRefused, Walk
 from tui.modals.reason import ReasonModal
 from tui.screens.checklist import STATE_STYLE
-from tui.step_actions import describe_action, run_action
+from tui.step_actions import Outcome, describe_action, run_action
 from tui.widgets.health_strip import HealthStrip
 from tui.widgets.lab_bar import LabBar
 
@@ -55,7 +56,8 @@ class StepScreen(Screen[None]):
     StepScreen #step-buttons { height: auto; }
     StepScreen #step-buttons Button { margin-right: 1; min-width: 10; }
     StepScreen #step-checks { height: auto; border: round $primary-darken-2; padding: 0 1; }
-    StepScreen #step-log { height: 1fr; border: round $primary-darken-2; }
+    StepScreen #step-log { height: 1fr; min-height: 6; border: round $primary-darken-2; }
+    StepScreen #step-run { height: 2fr; display: none; }
     """
 
     def __init__(self, walk: Walk, step_id: str) -> None:
@@ -81,6 +83,7 @@ class StepScreen(Screen[None]):
                     yield Button("Skip…", id="skip")
                 yield Static("", id="step-checks")
                 yield RichLog(id="step-log", markup=False, wrap=True, max_lines=5000)
+                yield Vertical(id="step-run")
         yield HealthStrip()
         yield Footer()
 
@@ -143,20 +146,25 @@ class StepScreen(Screen[None]):
         finally:
             self.busy = False
         if outcome is not None:
-            await self._settle(outcome.run_id, outcome.note, outcome.cancelled)
+            await self._settle(outcome)
         self.refresh_state()
 
-    async def _settle(self, run_id: str | None, note: str, cancelled: bool) -> None:
-        if cancelled:
-            self.walk.store.record(self.walk.session.id, self.step.id, StepState.PENDING, self.walk.operator,
-                                   note=note or "cancelled before it changed anything", run_id=run_id)
+    async def _settle(self, outcome: Outcome) -> None:
+        """Journal how the action ended. Only verify (or the operator, with nothing to verify) makes it done."""
+        record = partial(self.walk.store.record, self.walk.session.id, self.step.id, operator=self.walk.operator,
+                         run_id=outcome.run_id)
+        if outcome.cancelled:
+            record(StepState.PENDING, note=outcome.note or "cancelled before it changed anything")
             return
-        if not self.step.verify:
-            self.walk.store.record(self.walk.session.id, self.step.id, StepState.PENDING, self.walk.operator,
-                                   note=note or "action finished; mark it done once you have checked",
-                                   run_id=run_id)
+        if outcome.failed:
+            self.walk.fail(self.step.id, outcome.note, run_id=outcome.run_id)
+            self.log_line(Text(f"failed: {outcome.note}", style="bold red"))
             return
-        state, checks = await self.walk.finish(self.step.id, run_id=run_id, note=note)
+        if outcome.check_only or not self.step.verify:
+            hint = "" if self.step.verify else "; mark it done once you have checked"
+            record(StepState.PENDING, note=(outcome.note or "action finished") + hint)
+            return
+        state, checks = await self.walk.finish(self.step.id, run_id=outcome.run_id, note=outcome.note)
         self.log_line(Text(f"verify: {state.value}", style=STATE_STYLE[state]))
         self.log_line(checks_text(checks))
 

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+from typing import Any
 
 from ansible.plugins.callback.default import CallbackModule as DefaultCallback
 
@@ -40,7 +41,7 @@ def _cut(value: object) -> object:
     return value
 
 
-class CallbackModule(DefaultCallback):
+class CallbackModule(DefaultCallback):  # type: ignore[misc]
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "stdout"
     CALLBACK_NAME = "factory_events"
@@ -52,18 +53,18 @@ class CallbackModule(DefaultCallback):
 
     # -- emitting --------------------------------------------------------------------------------------
 
-    def _emit(self, event: dict) -> None:
+    def _emit(self, event: dict[str, Any]) -> None:
         event["t"] = time.time()
         self._out.write(MARKER + json.dumps(event, default=str, separators=(",", ":")) + "\n")
         self._out.flush()
 
-    def _result(self, kind: str, result, item: bool = False) -> None:
+    def _result(self, kind: str, result: Any, item: bool = False) -> None:
         res = result._result
         host = result._host.get_name()
         task_uuid = result._task._uuid
         now = time.time()
         start = self._starts.get((host, task_uuid))
-        ev: dict = {"e": kind, "host": host, "task": result._task.get_name(), "uuid": task_uuid}
+        ev: dict[str, Any] = {"e": kind, "host": host, "task": result._task.get_name(), "uuid": task_uuid}
         if start is not None:
             ev["dur"] = round(now - start, 3)
         if item:
@@ -86,59 +87,59 @@ class CallbackModule(DefaultCallback):
 
     # -- playbook structure ----------------------------------------------------------------------------
 
-    def v2_playbook_on_start(self, playbook) -> None:
+    def v2_playbook_on_start(self, playbook: Any) -> None:
         super().v2_playbook_on_start(playbook)
         self._emit({"e": "playbook_start", "playbook": playbook._file_name, "pid": os.getpid()})
 
-    def v2_playbook_on_play_start(self, play) -> None:
+    def v2_playbook_on_play_start(self, play: Any) -> None:
         super().v2_playbook_on_play_start(play)
         self._emit({"e": "play_start", "play": play.get_name().strip()})
 
-    def v2_playbook_on_task_start(self, task, is_conditional) -> None:
+    def v2_playbook_on_task_start(self, task: Any, is_conditional: Any) -> None:
         super().v2_playbook_on_task_start(task, is_conditional)
         self._emit({"e": "task_start", "task": task.get_name().strip(), "uuid": task._uuid})
 
-    def v2_playbook_on_handler_task_start(self, task) -> None:
+    def v2_playbook_on_handler_task_start(self, task: Any) -> None:
         super().v2_playbook_on_handler_task_start(task)
         self._emit({"e": "task_start", "task": task.get_name().strip(), "uuid": task._uuid, "handler": True})
 
-    def v2_runner_on_start(self, host, task) -> None:
+    def v2_runner_on_start(self, host: Any, task: Any) -> None:
         super().v2_runner_on_start(host, task)
         self._starts[(host.get_name(), task._uuid)] = time.time()
 
     # -- results ---------------------------------------------------------------------------------------
 
-    def v2_runner_on_ok(self, result) -> None:
+    def v2_runner_on_ok(self, result: Any) -> None:
         super().v2_runner_on_ok(result)
         self._result("ok", result)
 
-    def v2_runner_on_failed(self, result, ignore_errors=False) -> None:
+    def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
         super().v2_runner_on_failed(result, ignore_errors)
         self._result("failed", result)
         if ignore_errors:
             self._emit({"e": "ignored", "host": result._host.get_name(), "uuid": result._task._uuid})
 
-    def v2_runner_on_skipped(self, result) -> None:
+    def v2_runner_on_skipped(self, result: Any) -> None:
         super().v2_runner_on_skipped(result)
         self._result("skipped", result)
 
-    def v2_runner_on_unreachable(self, result) -> None:
+    def v2_runner_on_unreachable(self, result: Any) -> None:
         super().v2_runner_on_unreachable(result)
         self._result("unreachable", result)
 
-    def v2_runner_item_on_ok(self, result) -> None:
+    def v2_runner_item_on_ok(self, result: Any) -> None:
         super().v2_runner_item_on_ok(result)
         self._result("item_ok", result, item=True)
 
-    def v2_runner_item_on_failed(self, result) -> None:
+    def v2_runner_item_on_failed(self, result: Any) -> None:
         super().v2_runner_item_on_failed(result)
         self._result("item_failed", result, item=True)
 
-    def v2_runner_item_on_skipped(self, result) -> None:
+    def v2_runner_item_on_skipped(self, result: Any) -> None:
         super().v2_runner_item_on_skipped(result)
         self._result("item_skipped", result, item=True)
 
-    def v2_on_file_diff(self, result) -> None:
+    def v2_on_file_diff(self, result: Any) -> None:
         super().v2_on_file_diff(result)
         diff = result._result.get("diff")
         if diff:
@@ -147,7 +148,7 @@ class CallbackModule(DefaultCallback):
                 self._emit({"e": "diff", "host": result._host.get_name(), "uuid": result._task._uuid,
                             "diff": _cut(text)})
 
-    def v2_playbook_on_stats(self, stats) -> None:
+    def v2_playbook_on_stats(self, stats: Any) -> None:
         super().v2_playbook_on_stats(stats)
         recap = {host: stats.summarize(host) for host in sorted(stats.processed)}
         self._emit({"e": "stats", "recap": recap})
