@@ -77,6 +77,7 @@ class VaultBadge(Static):
         self.target = target
         self.interval = interval
         self.status: VaultStatus | None = None
+        self.readings = 0  # polls completed: "within two ticks" counts these
         self.problem: str | None = None
         self._wake = asyncio.Event()
         self._shown = ""
@@ -135,6 +136,7 @@ class VaultBadge(Static):
             self._wake.clear()
             status = await _read_in_daemon(self.target)
             self.status = status
+            self.readings += 1
             self.paint()
             self.post_message(self.Updated(self, status))
             wait = max(0.0, (self.interval or 2.0) - (time.monotonic() - started))
