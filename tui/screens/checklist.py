@@ -80,9 +80,9 @@ class ChecklistScreen(Screen[None]):
     async def refresh_steps(self) -> None:
         views, _ = await self.walk.views_with_locks()
         self.views = views
-        self._render()
+        self._paint()
 
-    def _render(self) -> None:
+    def _paint(self) -> None:
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()

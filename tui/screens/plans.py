@@ -234,8 +234,10 @@ class PlansScreen(FactoryScreen):
         _record, summary, request = await adapter.prepare_apply(root)
         self.query_one("#plan-summary", PlanSummaryView).show(summary, root.name, "about to apply this plan")
         self._show("plan-summary")
+        view = self.query_one("#plan-summary", PlanSummaryView)
         permit = await ask_permit(self.app, request, operator=adapter.settings.operator)
         if not isinstance(permit, Permit):
+            view.show(summary, root.name, "not applied")
             return
         log = self._start(root, "applying")
         try:
@@ -243,7 +245,9 @@ class PlansScreen(FactoryScreen):
         finally:
             self._done()
         self._status(self._record_line(root, result.record))
-        self._shown = None
+        self._shown = (root.name, result.record.created_at.isoformat(), result.record.status)
+        view.show(None, root.name, f"{result.message}. Plan again (p) to compare with the new state.")
+        self._show("plan-summary")
         self.notify(result.message, title=f"Applied {root.name}")
 
     # -- other keys ------------------------------------------------------------------------------------
