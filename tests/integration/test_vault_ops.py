@@ -122,6 +122,17 @@ def test_repeated_share_is_caught_before_it_is_sent(target: VaultTarget, keys: d
     s.reset()
 
 
+def test_share_vault_already_holds_from_another_session(target: VaultTarget, keys: dict[str, object]) -> None:
+    shares: list[str] = keys["shares"]  # type: ignore[assignment]
+    first = session(target)
+    assert submit(first, shares[2]).outcome is ShareOutcome.ACCEPTED
+    second = session(target)  # another operator, or the app started again: no hashes of its own
+    again = submit(second, shares[2])
+    assert again.outcome is ShareOutcome.REPEATED and "Vault already had" in again.message
+    assert vault.read_status(target).progress == 1
+    second.reset()
+
+
 def test_reset_clears_progress(target: VaultTarget, keys: dict[str, object]) -> None:
     s = session(target)
     shares: list[str] = keys["shares"]  # type: ignore[assignment]

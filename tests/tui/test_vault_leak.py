@@ -81,7 +81,7 @@ async def test_init_and_unseal_leave_no_secret_behind(
         await wait_screen(pilot, TypedConfirmModal, "#typed")
         assert app.screen.request.confirm_name == "127.0.0.1"
         await pilot.press(*"127.0.0.1", "enter")
-        await wait_for(pilot, lambda: init.stage == "show", timeout=30, what="the first share")
+        await wait_for(pilot, lambda: init.stage == "show", what="the first share")
 
         for index in range(6):  # 5 shares, then the root token
             value = text_of(init.query_one("#secret-value"))

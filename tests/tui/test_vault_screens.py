@@ -3,10 +3,10 @@ shares; the badge seeing a restart (sealed again) within two health ticks; a stu
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from actions.vault import VaultState, VaultTarget
 from tests.vault_server import BaoServer
 from tui.modals.confirm import ConfirmModal, TypedConfirmModal
 from tui.modals.vault_token import VaultTokenModal
+from tui.screens.health import HealthScreen
 from tui.screens.vault import VaultScreen
 from tui.screens.vault_unseal import VaultUnsealScreen
 from tui.widgets.secret_input import SecretInput
@@ -167,21 +168,24 @@ class BadgeApp(App[None]):
         yield VaultBadge()
 
 
-async def test_badge_sees_a_restart_sealed_within_two_ticks(
+async def test_health_screen_sees_a_restart_sealed_within_two_ticks(
     bao: BaoServer, shares: list[str], tmp_path: Path
 ) -> None:
     unseal_with(bao, shares)
     interval = 0.5
-    app = BadgeApp(vault_app(tmp_path / "state", bao.addr, interval=interval).settings)
-    async with app.run_test(size=(120, 5)) as pilot:
-        badge = app.query_one(VaultBadge)
+    app = vault_app(tmp_path / "state", bao.addr, interval=interval)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert isinstance(app.screen, HealthScreen)  # the app opens on the health screen
+        badge = app.screen.query_one(VaultBadge)
         await wait_for(pilot, lambda: state_of(badge) is VaultState.UNSEALED, what="unsealed")
         assert badge.has_class("-unsealed") and text_of(badge).startswith("Vault unsealed")
-        bao.restart()  # power cut: the server comes back sealed
-        took = await wait_for(pilot, lambda: "sealed 0 of 3" in text_of(badge), what="sealed after restart")
-        # Two ticks, plus the time one reading itself may take on a busy machine.
-        assert took <= 2 * interval + 1.0, took
+        await asyncio.to_thread(bao.restart)  # power cut: the server comes back sealed
+        back = badge.readings
+        await wait_for(pilot, lambda: "sealed 0 of 3" in text_of(badge), what="sealed after restart")
+        # Ticks counted as the badge's own polls, so a busy machine cannot make this flaky.
+        assert badge.readings - back <= 2, badge.readings - back
         assert badge.has_class("-sealed") and not badge.has_class("-stale")
+        assert "Vault sealed 0 of 3" in app.export_screenshot().replace("&#160;", " ")
 
 
 async def test_badge_turns_stale_when_vault_hangs(bao: BaoServer, tmp_path: Path) -> None:
@@ -193,10 +197,9 @@ async def test_badge_turns_stale_when_vault_hangs(bao: BaoServer, tmp_path: Path
         assert bao.proc is not None
         os.kill(bao.proc.pid, signal.SIGSTOP)  # answers nothing, but the connection is accepted
         try:
-            stopped = time.monotonic()
             await wait_for(pilot, lambda: badge.has_class("-stale"), what="stale")
-            assert time.monotonic() - stopped <= 2 * interval + 1.5
-            assert "STALE" in text_of(badge)
+            assert "STALE" in text_of(badge) and badge.status is not None
+            assert badge.status.age() > 2 * interval  # not before two ticks without a reading
         finally:
             os.kill(bao.proc.pid, signal.SIGCONT)
         await wait_for(pilot, lambda: not badge.has_class("-stale"), what="fresh again")

@@ -22,7 +22,7 @@ def vault_app(state_dir: Path, addr: str, interval: float = 0.5) -> FactoryApp:
     return FactoryApp(settings=settings, lab=lab)
 
 
-async def wait_for(pilot: object, check: Callable[[], bool], timeout: float = 15.0, what: str = "") -> float:
+async def wait_for(pilot: object, check: Callable[[], bool], timeout: float = 40.0, what: str = "") -> float:
     """Let the app run until ``check()`` holds; returns the seconds it took."""
     started = time.monotonic()
     while not check():
@@ -36,7 +36,7 @@ def text_of(widget: object) -> str:
     return str(widget.content)  # type: ignore[attr-defined]
 
 
-async def wait_screen(pilot: object, kind: type, selector: str, timeout: float = 15.0) -> object:
+async def wait_screen(pilot: object, kind: type, selector: str, timeout: float = 40.0) -> object:
     """Wait until the app shows a ``kind`` screen with ``selector`` mounted (ready to be driven)."""
     app = pilot.app  # type: ignore[attr-defined]
     await wait_for(pilot, lambda: isinstance(app.screen, kind) and bool(app.screen.query(selector)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from dataclasses import dataclass
 
@@ -25,6 +26,25 @@ _CLASS = {
     VaultState.UNINITIALISED: "-uninitialised",
     VaultState.UNREACHABLE: "-unreachable",
 }
+
+
+async def _read_in_daemon(target: VaultTarget) -> VaultStatus:
+    """``read_status`` in a daemon thread: a Vault that hangs must not hold the app's exit for the whole
+    timeout, as a thread of the default executor would (the loop waits for those when it closes)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[VaultStatus] = loop.create_future()
+
+    def deliver(status: VaultStatus) -> None:
+        if not future.done():
+            future.set_result(status)
+
+    def read() -> None:
+        status = vault.read_status(target)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the app has quit meanwhile
+            loop.call_soon_threadsafe(deliver, status)
+
+    threading.Thread(target=read, name="vault-badge-read", daemon=True).start()
+    return await future
 
 
 class VaultBadge(Static):
@@ -57,6 +77,7 @@ class VaultBadge(Static):
         self.target = target
         self.interval = interval
         self.status: VaultStatus | None = None
+        self.readings = 0  # polls completed: "within two ticks" counts these
         self.problem: str | None = None
         self._wake = asyncio.Event()
         self._shown = ""
@@ -113,8 +134,9 @@ class VaultBadge(Static):
         while True:
             started = time.monotonic()
             self._wake.clear()
-            status = await asyncio.to_thread(vault.read_status, self.target)
+            status = await _read_in_daemon(self.target)
             self.status = status
+            self.readings += 1
             self.paint()
             self.post_message(self.Updated(self, status))
             wait = max(0.0, (self.interval or 2.0) - (time.monotonic() - started))
