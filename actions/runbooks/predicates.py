@@ -397,7 +397,7 @@ async def tofu_plan_fresh(live: Live, root: str) -> Check:
     age = record.age()
     limit = live.settings.tofu.plan_max_age_minutes * 60
     counts = record.counts.line() if record.counts else record.status
-    if record.status in ("failed", "cancelled"):
+    if record.status in ("failed", "cancelled", "apply-failed"):
         return Check(name=name, ok=False, reading=f"last plan {record.status}: {record.message[:120]}")
     if age.total_seconds() > limit:
         return Check(name=name, ok=False, reading=f"last plan is {format_age(age)} old; plan again")
