@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from textual.widgets import DataTable, RichLog, TabbedContent
+from textual.widgets import DataTable, TabbedContent
 
 from actions.ansible import RunSpec
 from actions.config import Settings
 from actions.lab import load_lab
 from tui.app import FactoryApp
 from tui.screens.runs import RunsScreen
+from tui.widgets.output_view import OutputView
 from tui.widgets.run_pane import RunPane
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "playbooks"
@@ -53,11 +54,14 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         await pilot.press("slash")
         await pilot.press(*"local2")
         await pilot.press("enter")
-        log = pane.query_one("#run-log", RichLog)
+        view = pane.query_one("#run-log", OutputView)
         assert pane.query_one("#run-cue").has_class("-on")
-        assert 0 < len(log.lines) < len(pane.lines)
+        assert 0 < view.shown_count < len(pane.lines)
+        shown = "\n".join(strip.text for strip in view.render_lines(view.region.reset_offset)).strip()
+        assert "local2" in shown and "local1" not in shown
         await pilot.press("escape")
         assert not pane.query_one("#run-cue").has_class("-on")
+        assert view.shown_count == len(pane.lines)
 
         # History lists the run; Enter replays it in a new tab with the same lines and recap.
         tabs.active = "history"
