@@ -77,3 +77,39 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         assert replayed.status == "ok"
         assert replayed.lines == pane.lines
         assert replayed.query_one("#run-tasks", DataTable).row_count == 3
+
+
+async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
+    """Never checked: the modal's focused default is "check mode first"; then a confirmed real run."""
+    from tui.modals.confirm import ConfirmModal
+
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        spec = RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, limit="local1")
+        screen.start_run(spec)
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.3)
+        modal = app.screen
+        text = "\n".join(modal.request.describe())
+        assert "last check: never checked" in text and "--limit local1" in text and "targets: local1" in text
+        assert app.focused is not None and app.focused.id == "check"
+        await pilot.press("enter")  # the default: a dry run instead
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+        first = screen.query_one(RunPane)
+        await _wait(pilot, lambda: first.status not in ("running", "cancelling"))
+        assert first.mode == "check" and first.status == "ok"
+
+        screen.start_run(spec)
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.3)
+        text = "\n".join(app.screen.request.describe())
+        assert "last check: ok" in text
+        await pilot.click("#confirm")
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
+        second = next(p for p in screen.query(RunPane) if p is not first)
+        await _wait(pilot, lambda: second.status not in ("running", "cancelling"))
+        assert second.mode == "REAL" and second.status == "ok"
+        assert second.result is not None and second.result.recap["local1"].changed == 1
