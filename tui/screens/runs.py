@@ -174,8 +174,11 @@ class RunsScreen(FactoryScreen):
         try:
             prepared = prepare(spec, self.settings, journal)
         except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
-            record_error(spec, self.settings, journal, str(exc))
-            self.notify(str(exc), title="Cannot run", severity="error", timeout=15)
+            failed = record_error(spec, self.settings, journal, str(exc))
+            pane = RunPane(Path(spec.playbook).stem, [], mode="check" if spec.check else "REAL",
+                           tab_id=self._next_tab_id(), started_at=failed.started_at)
+            await self._open_pane(pane.run_name, pane)
+            pane.finish(failed, error=str(exc))
             self.action_refresh_history()
             return
         permit = None
