@@ -95,6 +95,7 @@ class RunPane(Vertical):
         self.started_at = started_at or time.time()
         self.finished_at: float | None = None
         self.status = "running"
+        self.output = OutputView(id="run-log")
         self.events = 0
         self.result: RunResult | None = None
         self._task_rows: dict[str, str] = {}
@@ -106,7 +107,7 @@ class RunPane(Vertical):
         yield Input(placeholder="filter output (text; Enter to apply, Esc to clear)", id="run-filter")
         with Horizontal(id="run-body"):
             yield DataTable(id="run-tasks", cursor_type="row", zebra_stripes=True)
-            yield OutputView(id="run-log")
+            yield self.output
         yield Static(id="run-message")
         yield DataTable(id="run-recap", cursor_type="none")
 
@@ -133,7 +134,7 @@ class RunPane(Vertical):
     @property
     def lines(self) -> list[str]:
         """Every output line so far (with Ansible's colours), filtered or not."""
-        return self.query_one("#run-log", OutputView).lines
+        return self.output.lines
 
     def feed(self, lines: list[str], events: list[RunEvent]) -> None:
         if lines:
