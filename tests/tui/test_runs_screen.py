@@ -11,6 +11,7 @@ from actions.ansible import RunSpec
 from actions.config import Settings
 from actions.lab import load_lab
 from tui.app import FactoryApp
+from tui.modals.confirm import ConfirmModal
 from tui.screens.runs import RunsScreen
 from tui.widgets.output_view import OutputView
 from tui.widgets.run_pane import RunPane
@@ -81,7 +82,6 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
 
 async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
     """Never checked: the modal's focused default is "check mode first"; then a confirmed real run."""
-    from tui.modals.confirm import ConfirmModal
 
     app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
     async with app.run_test(size=(140, 45)) as pilot:
@@ -113,3 +113,37 @@ async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
         await _wait(pilot, lambda: second.status not in ("running", "cancelling"))
         assert second.mode == "REAL" and second.status == "ok"
         assert second.result is not None and second.result.recap["local1"].changed == 1
+
+
+async def test_cancel_from_the_pane(settings: Settings) -> None:
+    """`x` in a running pane stops the playbook and its command; the tab shows "cancelled"."""
+    import subprocess
+    import uuid
+
+    seconds = str(5000 + uuid.uuid4().int % 900)
+
+    def sleepers() -> list[str]:
+        out = subprocess.run(["pgrep", "-f", f"sleep {seconds}"], capture_output=True, text=True, check=False)
+        return out.stdout.split()
+
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        spec = RunSpec(playbook=str(DATA / "sleep.yml"), inventory=INVENTORY, limit="local1",
+                       extra_vars=(("sleep_seconds", seconds),))
+        screen.start_run(spec)
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.3)
+        await pilot.click("#confirm")
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+        await _wait(pilot, lambda: bool(sleepers()))
+        pane = screen.query_one(RunPane)
+        pane.query_one("#run-log").focus()
+        await pilot.press("x")
+        await _wait(pilot, lambda: pane.status == "cancelled", timeout=30)
+        await _wait(pilot, lambda: not sleepers(), timeout=5)
+        await pilot.pause()
+        tabs = screen.query_one("#runs-tabs", TabbedContent)
+        assert str(tabs.get_tab(pane.tab_id).label).startswith("sleep · cancelled")
