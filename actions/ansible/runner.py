@@ -45,6 +45,8 @@ class PreparedRun:
     """Everything decided before a run starts; the TUI and CLI show :attr:`request` to the operator."""
 
     def __init__(self, spec: RunSpec, settings: Settings, journal: Journal | None, lab: Lab | None = None):
+        # ansible-playbook runs in the collection's directory (for its ansible.cfg): paths must be absolute.
+        spec = spec.model_copy(update={"inventory": spec.inventory.expanduser().resolve()})
         self.spec = spec
         self.settings = settings
         self.journal = journal

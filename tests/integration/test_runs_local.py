@@ -27,3 +27,12 @@ def test_huge_result_is_trimmed_not_dropped(settings: Settings) -> None:
     # ansible-runner's own job_events are not used: no per-event files were written.
     assert result.artifacts is not None and not any((result.artifacts / "job_events").iterdir())
     assert (settings.state_dir / "ansible-home").is_dir()  # ANSIBLE_HOME kept Ansible under the state dir
+
+
+def test_relative_inventory_path(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ansible-playbook runs in the collection's directory; a path relative to the caller must still work."""
+    monkeypatch.chdir(DATA)
+    spec = RunSpec(playbook="hello.yml", inventory=Path("local_inventory.yml"), check=True, limit="local2")
+    result = run_playbook(spec, settings)
+    assert result.status is RunStatus.OK, result.message
+    assert list(result.recap) == ["local2"]
