@@ -71,6 +71,38 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX runs_check ON runs (playbook_path, run_limit, check_mode, started_at);
         """,
     ),
+    Migration(
+        2,
+        "runbook sessions and their step events (checklist progress)",
+        """
+        CREATE TABLE runbook_sessions (
+            id          TEXT PRIMARY KEY,
+            runbook     TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            title       TEXT NOT NULL,
+            lab         TEXT NOT NULL DEFAULT '',
+            operator    TEXT NOT NULL,
+            started_at  REAL NOT NULL,
+            ended_at    REAL,
+            status      TEXT NOT NULL
+        );
+        CREATE INDEX runbook_sessions_open ON runbook_sessions (status, started_at);
+        CREATE TABLE step_events (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id  TEXT NOT NULL REFERENCES runbook_sessions (id),
+            step_id     TEXT NOT NULL,
+            state       TEXT NOT NULL,
+            at          REAL NOT NULL,
+            operator    TEXT NOT NULL,
+            note        TEXT NOT NULL DEFAULT '',
+            run_id      TEXT,
+            health      TEXT NOT NULL DEFAULT '',
+            pid         INTEGER,
+            machine     TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX step_events_session ON step_events (session_id, at)
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1].version
@@ -240,6 +272,10 @@ class Journal:
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
             return self._conn.execute(sql, params)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """One statement for a feature's own tables (the checklists' store uses it)."""
+        return self._exec(sql, params)
 
     def close(self) -> None:
         with self._lock:
