@@ -74,7 +74,7 @@ def _stem(request: Any) -> str:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from pydantic import SecretStr
 
-    from actions.ansible import AnsibleNotFound, RunRefused, RunSpec, UnknownPlaybook, prepare, run_prepared
+    from actions.ansible import AnsibleNotFound, PlaybookError, RunRefused, RunSpec, prepare, run_prepared
     from actions.ansible.events import strip_ansi
     from actions.journal import JournalError, open_journal
     from actions.lab import InventoryError
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     )
     try:
         prepared = prepare(spec, settings, journal)
-    except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
+    except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
         from actions.ansible import record_error
 
         record_error(spec, settings, journal, str(exc))

@@ -23,10 +23,10 @@ from textual.worker import Worker, WorkerState
 
 from actions.ansible import (
     AnsibleNotFound,
+    PlaybookError,
     PreparedRun,
     RunRefused,
     RunSpec,
-    UnknownPlaybook,
     prepare,
     record_error,
     replay,
@@ -173,7 +173,7 @@ class RunsScreen(FactoryScreen):
         journal = self.journal
         try:
             prepared = prepare(spec, self.settings, journal)
-        except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
+        except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
             failed = record_error(spec, self.settings, journal, str(exc))
             pane = RunPane(Path(spec.playbook).stem, [], mode="check" if spec.check else "REAL",
                            tab_id=self._next_tab_id(), started_at=failed.started_at)
