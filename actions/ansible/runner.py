@@ -172,7 +172,12 @@ def _redact_command_file(path: Path) -> None:
 
 def _env(settings: Settings, run_dir: Path) -> dict[str, str]:
     home = settings.state_dir / "ansible-home"
-    return {
+    extra: dict[str, str] = {}
+    cfg = settings.ansible.playbook_dir / "ansible.cfg"
+    if cfg.is_file():
+        # Named explicitly: Ansible skips an ansible.cfg found in a world-writable working directory.
+        extra["ANSIBLE_CONFIG"] = str(cfg)
+    return extra | {
         "ANSIBLE_STDOUT_CALLBACK": "factory_events",
         "ANSIBLE_HOME": str(home),
         "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
