@@ -210,7 +210,9 @@ class RunsScreen(FactoryScreen):
             return
         batcher.flush()
         pane.post_message(RunPane.Finished(result=result))
-        self.app.call_from_thread(self.action_refresh_history)
+        # The app may be closing while a run ends; the journal has the run either way.
+        with contextlib.suppress(Exception):
+            self.app.call_from_thread(self.action_refresh_history)
 
     def open_replay(self, record: RunRecord) -> None:
         pane = RunPane(record.playbook, record.hosts, mode="check" if record.check else "REAL",

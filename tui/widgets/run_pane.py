@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from actions.ansible import HostRecap, RunEvent, RunResult
@@ -96,6 +97,7 @@ class RunPane(Vertical):
         self.finished_at: float | None = None
         self.status = "running"
         self.output = OutputView(id="run-log")
+        self._clock: Timer | None = None
         self.events = 0
         self.result: RunResult | None = None
         self._task_rows: dict[str, str] = {}
@@ -121,8 +123,7 @@ class RunPane(Vertical):
         for name in RECAP_FIELDS:
             recap.add_column(name, key=name)
         self._refresh_header()
-        if not self.replay:
-            self.set_interval(1.0, self._refresh_header)
+        self._clock = None if self.replay else self.set_interval(1.0, self._refresh_header)
 
     # -- feeding ---------------------------------------------------------------------------------------
 
@@ -186,6 +187,8 @@ class RunPane(Vertical):
         self.result = result
         self.finished_at = result.finished_at if result and result.finished_at else time.time()
         self.status = status or (result.status.value if result else "error")
+        if self._clock is not None:
+            self._clock.stop()
         text = error or (result.message if result else "")
         if result is not None and result.recap:
             self.show_recap(result.recap)
