@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -189,6 +190,7 @@ def main() -> int:
             from actions import sandbox
 
             sandbox.down(own_sandbox, purge=True)
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
