@@ -225,7 +225,11 @@ class RunsScreen(FactoryScreen):
                         exit_on_error=False)
 
     def _replay_thread(self, pane: RunPane, record: RunRecord) -> None:
-        batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)), interval=0.1)
+        def post(lines: list[str], events: list[Any]) -> None:
+            pane.post_message(RunPane.Batch(lines, events))
+            time.sleep(0.002)  # reading a file is faster than the UI: leave it the interpreter lock
+
+        batcher = Batcher(post, interval=0.1)
         error = None
         try:
             if not record.artifacts:
