@@ -4,7 +4,7 @@ Use :func:`prepare` to resolve a run and get its gate request, then :func:`run_p
 (real runs) on a worker thread; :func:`replay` reads a finished run back from its artifacts.
 """
 
-from actions.ansible.catalog import Playbook, UnknownPlaybook, resolve_playbook
+from actions.ansible.catalog import MissingVars, Playbook, PlaybookError, UnknownPlaybook, resolve_playbook
 from actions.ansible.gate import AnsibleNotFound
 from actions.ansible.models import HostRecap, RunEvent, RunResult, RunSpec, RunStatus
 from actions.ansible.replay import replay
@@ -13,7 +13,9 @@ from actions.ansible.runner import PreparedRun, RunRefused, prepare, record_erro
 __all__ = [
     "AnsibleNotFound",
     "HostRecap",
+    "MissingVars",
     "Playbook",
+    "PlaybookError",
     "PreparedRun",
     "RunEvent",
     "RunRefused",

@@ -15,8 +15,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 
-class UnknownPlaybook(Exception):
+class PlaybookError(Exception):
+    """The playbook cannot be run as asked; the message says why, for the operator."""
+
+
+class UnknownPlaybook(PlaybookError):
     """No playbook by that name or path; the message lists where it looked."""
+
+
+class MissingVars(PlaybookError):
+    """The catalog says the playbook refuses to run without these extra vars."""
 
 
 class CatalogEntry(BaseModel):
@@ -25,6 +33,8 @@ class CatalogEntry(BaseModel):
     doc: str | None = None
     destructive: bool = False
     confirm_name: str | None = None
+    confirm_var: str | None = None
+    required_vars: list[str] = []
     hosts: str | list[str] | None = None
 
 
@@ -37,6 +47,17 @@ class Playbook(BaseModel):
     destructive: bool
     confirm_name: str
     doc: str | None = None
+    confirm_var: str | None = None
+    required_vars: list[str] = []
+
+    def for_vars(self, extra_vars: dict[str, str]) -> Playbook:
+        """Check the required vars; a ``confirm_var`` makes its value (the real target) the name to type."""
+        missing = [v for v in self.required_vars if not extra_vars.get(v)]
+        if missing:
+            raise MissingVars(f"{self.name} needs " + " ".join(f"-e {v}=..." for v in missing))
+        if self.confirm_var and extra_vars.get(self.confirm_var):
+            return self.model_copy(update={"confirm_name": extra_vars[self.confirm_var]})
+        return self
 
 
 def catalog_file(playbook_dir: Path) -> Path:
@@ -114,4 +135,6 @@ def resolve_playbook(name: str, playbook_dir: Path) -> Playbook:
         destructive=destructive,
         confirm_name=(entry.confirm_name if entry and entry.confirm_name else path.stem),
         doc=entry.doc if entry else None,
+        confirm_var=entry.confirm_var if entry else None,
+        required_vars=list(entry.required_vars) if entry else [],
     )

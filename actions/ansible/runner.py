@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from actions import gates
-from actions.ansible.catalog import Playbook, UnknownPlaybook, resolve_playbook
+from actions.ansible.catalog import Playbook, PlaybookError, resolve_playbook
 from actions.ansible.events import split_line, strip_ansi, warning_event
 from actions.ansible.gate import AnsibleNotFound, ansible_playbook_binary, build_request
 from actions.ansible.models import HostRecap, RunEvent, RunResult, RunSpec, RunStatus
@@ -45,11 +45,15 @@ class PreparedRun:
     """Everything decided before a run starts; the TUI and CLI show :attr:`request` to the operator."""
 
     def __init__(self, spec: RunSpec, settings: Settings, journal: Journal | None, lab: Lab | None = None):
+        # ansible-playbook runs in the collection's directory (for its ansible.cfg): paths must be absolute.
+        spec = spec.model_copy(update={"inventory": spec.inventory.expanduser().resolve()})
         self.spec = spec
         self.settings = settings
         self.journal = journal
         self.binary = ansible_playbook_binary()
-        self.playbook: Playbook = resolve_playbook(spec.playbook, settings.ansible.playbook_dir)
+        self.playbook: Playbook = resolve_playbook(spec.playbook, settings.ansible.playbook_dir).for_vars(
+            dict(spec.extra_vars)
+        )
         self.lab = lab if lab is not None else load_lab(spec.inventory)
         self.hosts = self.lab.resolve_limit(spec.limit)
         if not self.hosts:
@@ -58,7 +62,7 @@ class PreparedRun:
 
 
 def prepare(spec: RunSpec, settings: Settings, journal: Journal | None, lab: Lab | None = None) -> PreparedRun:
-    """Resolve the playbook, the hosts and the gate request; raises UnknownPlaybook, InventoryError,
+    """Resolve the playbook, the hosts and the gate request; raises PlaybookError, InventoryError,
     AnsibleNotFound with a readable message."""
     return PreparedRun(spec, settings, journal, lab)
 
@@ -168,7 +172,12 @@ def _redact_command_file(path: Path) -> None:
 
 def _env(settings: Settings, run_dir: Path) -> dict[str, str]:
     home = settings.state_dir / "ansible-home"
-    return {
+    extra: dict[str, str] = {}
+    cfg = settings.ansible.playbook_dir / "ansible.cfg"
+    if cfg.is_file():
+        # Named explicitly: Ansible skips an ansible.cfg found in a world-writable working directory.
+        extra["ANSIBLE_CONFIG"] = str(cfg)
+    return extra | {
         "ANSIBLE_STDOUT_CALLBACK": "factory_events",
         "ANSIBLE_HOME": str(home),
         "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
@@ -321,7 +330,7 @@ def run_playbook(
     """Prepare then run; a bad playbook, inventory or missing ansible is journalled as an ``error`` run."""
     try:
         prepared = prepare(spec, settings, journal)
-    except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
+    except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
         return record_error(spec, settings, journal, str(exc), operator)
     return run_prepared(prepared, permit=permit, on_event=on_event, on_line=on_line, cancel=cancel,
                         operator=operator)

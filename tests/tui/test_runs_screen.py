@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from textual.widgets import DataTable, RichLog, TabbedContent
+from textual.widgets import DataTable, TabbedContent
 
 from actions.ansible import RunSpec
 from actions.config import Settings
 from actions.lab import load_lab
 from tui.app import FactoryApp
+from tui.modals.confirm import ConfirmModal
 from tui.screens.runs import RunsScreen
+from tui.widgets.output_view import OutputView
 from tui.widgets.run_pane import RunPane
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "playbooks"
@@ -53,11 +55,14 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         await pilot.press("slash")
         await pilot.press(*"local2")
         await pilot.press("enter")
-        log = pane.query_one("#run-log", RichLog)
+        view = pane.query_one("#run-log", OutputView)
         assert pane.query_one("#run-cue").has_class("-on")
-        assert 0 < len(log.lines) < len(pane.lines)
+        assert 0 < view.shown_count < len(pane.lines)
+        shown = "\n".join(strip.text for strip in view.render_lines(view.region.reset_offset)).strip()
+        assert "local2" in shown and "local1" not in shown
         await pilot.press("escape")
         assert not pane.query_one("#run-cue").has_class("-on")
+        assert view.shown_count == len(pane.lines)
 
         # History lists the run; Enter replays it in a new tab with the same lines and recap.
         tabs.active = "history"
@@ -73,3 +78,72 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         assert replayed.status == "ok"
         assert replayed.lines == pane.lines
         assert replayed.query_one("#run-tasks", DataTable).row_count == 3
+
+
+async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
+    """Never checked: the modal's focused default is "check mode first"; then a confirmed real run."""
+
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        spec = RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, limit="local1")
+        screen.start_run(spec)
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.3)
+        modal = app.screen
+        text = "\n".join(modal.request.describe())
+        assert "last check: never checked" in text and "--limit local1" in text and "targets: local1" in text
+        assert app.focused is not None and app.focused.id == "check"
+        await pilot.press("enter")  # the default: a dry run instead
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+        first = screen.query_one(RunPane)
+        await _wait(pilot, lambda: first.status not in ("running", "cancelling"))
+        assert first.mode == "check" and first.status == "ok"
+
+        screen.start_run(spec)
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.3)
+        text = "\n".join(app.screen.request.describe())
+        assert "last check: ok" in text
+        await pilot.click("#confirm")
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
+        second = next(p for p in screen.query(RunPane) if p is not first)
+        await _wait(pilot, lambda: second.status not in ("running", "cancelling"))
+        assert second.mode == "REAL" and second.status == "ok"
+        assert second.result is not None and second.result.recap["local1"].changed == 1
+
+
+async def test_cancel_from_the_pane(settings: Settings) -> None:
+    """`x` in a running pane stops the playbook and its command; the tab shows "cancelled"."""
+    import subprocess
+    import uuid
+
+    seconds = str(5000 + uuid.uuid4().int % 900)
+
+    def sleepers() -> list[str]:
+        out = subprocess.run(["pgrep", "-f", f"sleep {seconds}"], capture_output=True, text=True, check=False)
+        return out.stdout.split()
+
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        spec = RunSpec(playbook=str(DATA / "sleep.yml"), inventory=INVENTORY, limit="local1",
+                       extra_vars=(("sleep_seconds", seconds),))
+        screen.start_run(spec)
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.3)
+        await pilot.click("#confirm")
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+        await _wait(pilot, lambda: bool(sleepers()))
+        pane = screen.query_one(RunPane)
+        pane.query_one("#run-log").focus()
+        await pilot.press("x")
+        await _wait(pilot, lambda: pane.status == "cancelled", timeout=30)
+        await _wait(pilot, lambda: not sleepers(), timeout=5)
+        await pilot.pause()
+        tabs = screen.query_one("#runs-tabs", TabbedContent)
+        assert str(tabs.get_tab(pane.tab_id).label).startswith("sleep · cancelled")

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from actions import gates
-from actions.ansible.catalog import UnknownPlaybook, resolve_playbook
+from actions.ansible.catalog import MissingVars, UnknownPlaybook, resolve_playbook
 from actions.ansible.gate import build_request, command_line
 from actions.ansible.models import RunSpec
 from actions.gates import Level
@@ -108,3 +108,24 @@ def test_destructive_needs_the_typed_name(pdir: Path) -> None:
     with pytest.raises(gates.GateRefused):
         gates.issue(req, confirmed=True, typed_name="longhor")
     gates.require(gates.issue(req, confirmed=True, typed_name="longhorn"), req)
+
+
+def test_catalog_confirm_var_and_required_vars(tmp_path: Path) -> None:
+    d = tmp_path / "ansible"
+    (d / "playbooks" / "recover").mkdir(parents=True)
+    (d / "playbooks" / "recover" / "pg.yml").write_text("- hosts: all\n  tasks: []\n")
+    (d / "playbooks" / "catalog.yml").write_text(
+        "playbooks:\n"
+        "  - path: playbooks/recover/pg.yml\n"
+        "    destructive: true\n"
+        "    confirm_name: pg\n"
+        "    confirm_var: db\n"
+        "    required_vars: [db]\n"
+    )
+    pb = resolve_playbook("recover/pg", d)
+    with pytest.raises(MissingVars, match="-e db="):
+        pb.for_vars({})
+    chosen = pb.for_vars({"db": "gitea"})
+    assert chosen.confirm_name == "gitea"  # the operator types the real target: the database
+    req = build_request(_spec(d, playbook="recover/pg", extra_vars=(("db", "gitea"),)), chosen, ["pi2"], None, "ap")
+    assert req.level is Level.DESTRUCTIVE and req.confirm_name == "gitea"

@@ -41,7 +41,7 @@ def _extra_vars(pairs: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _confirm(request: Any, typed: str | None) -> Any:
+def _confirm(request: Any, typed: str | None, operator: str) -> Any:
     """Turn ``--confirm`` or a terminal answer into a permit (or exit 1 saying why not)."""
     from actions.gates import GateRefused, Level, issue
 
@@ -51,16 +51,16 @@ def _confirm(request: Any, typed: str | None) -> Any:
         if typed is not None:
             if typed.strip() != expected:
                 raise GateRefused(f"--confirm {typed!r} does not match {expected!r}")
-            return issue(request, confirmed=True, typed_name=typed, operator=_operator())
+            return issue(request, confirmed=True, typed_name=typed, operator=operator)
         if not sys.stdin.isatty():
             raise GateRefused(f"a real run needs confirmation: pass --confirm {expected} (or run with --check)")
         if request.suggest_check_first:
             print("hint: run with --check first", file=sys.stderr)
         if request.level is Level.DESTRUCTIVE:
             answer = input(f"type {expected!r} to confirm: ")
-            return issue(request, confirmed=True, typed_name=answer, operator=_operator())
+            return issue(request, confirmed=True, typed_name=answer, operator=operator)
         answer = input("run it for real? [y/N] ").strip().lower()
-        return issue(request, confirmed=answer in ("y", "yes"), operator=_operator())
+        return issue(request, confirmed=answer in ("y", "yes"), operator=operator)
     except GateRefused as exc:
         raise CliError(str(exc)) from None
     except EOFError:
@@ -71,23 +71,15 @@ def _stem(request: Any) -> str:
     return Path(request.command[-1]).stem
 
 
-_OPERATOR: list[str] = []
-
-
-def _operator() -> str:
-    return _OPERATOR[0] if _OPERATOR else "operator"
-
-
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from pydantic import SecretStr
 
-    from actions.ansible import AnsibleNotFound, RunRefused, RunSpec, UnknownPlaybook, prepare, run_prepared
+    from actions.ansible import AnsibleNotFound, PlaybookError, RunRefused, RunSpec, prepare, run_prepared
     from actions.ansible.events import strip_ansi
     from actions.journal import JournalError, open_journal
     from actions.lab import InventoryError
 
     settings = ctx.settings
-    _OPERATOR[:] = [settings.operator]
     try:
         journal = open_journal(settings.state_dir)
     except JournalError as exc:
@@ -107,12 +99,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     )
     try:
         prepared = prepare(spec, settings, journal)
-    except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
+    except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
         from actions.ansible import record_error
 
         record_error(spec, settings, journal, str(exc))
         raise CliError(str(exc)) from None
-    permit = None if args.check else _confirm(prepared.request, args.confirm)
+    permit = None if args.check else _confirm(prepared.request, args.confirm, settings.operator)
     colour = sys.stdout.isatty()
     cancel = threading.Event()
 

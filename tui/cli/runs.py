@@ -51,5 +51,6 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)), r.operator, r.playbook,
             "check" if r.check else "real", r.limit or "", r.status, took, _recap(r.recap),
         )
-    Console().print(table)
+    # Not on a terminal (a pipe, a log file): wide enough that names are not wrapped mid-word.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
     return 0

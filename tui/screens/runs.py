@@ -23,10 +23,10 @@ from textual.worker import Worker, WorkerState
 
 from actions.ansible import (
     AnsibleNotFound,
+    PlaybookError,
     PreparedRun,
     RunRefused,
     RunSpec,
-    UnknownPlaybook,
     prepare,
     record_error,
     replay,
@@ -173,9 +173,12 @@ class RunsScreen(FactoryScreen):
         journal = self.journal
         try:
             prepared = prepare(spec, self.settings, journal)
-        except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
-            record_error(spec, self.settings, journal, str(exc))
-            self.notify(str(exc), title="Cannot run", severity="error", timeout=15)
+        except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
+            failed = record_error(spec, self.settings, journal, str(exc))
+            pane = RunPane(Path(spec.playbook).stem, [], mode="check" if spec.check else "REAL",
+                           tab_id=self._next_tab_id(), started_at=failed.started_at)
+            await self._open_pane(pane.run_name, pane)
+            pane.finish(failed, error=str(exc))
             self.action_refresh_history()
             return
         permit = None
@@ -207,7 +210,9 @@ class RunsScreen(FactoryScreen):
             return
         batcher.flush()
         pane.post_message(RunPane.Finished(result=result))
-        self.app.call_from_thread(self.action_refresh_history)
+        # The app may be closing while a run ends; the journal has the run either way.
+        with contextlib.suppress(Exception):
+            self.app.call_from_thread(self.action_refresh_history)
 
     def open_replay(self, record: RunRecord) -> None:
         pane = RunPane(record.playbook, record.hosts, mode="check" if record.check else "REAL",
@@ -220,7 +225,11 @@ class RunsScreen(FactoryScreen):
                         exit_on_error=False)
 
     def _replay_thread(self, pane: RunPane, record: RunRecord) -> None:
-        batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)), interval=0.1)
+        def post(lines: list[str], events: list[Any]) -> None:
+            pane.post_message(RunPane.Batch(lines, events))
+            time.sleep(0.002)  # reading a file is faster than the UI: leave it the interpreter lock
+
+        batcher = Batcher(post, interval=0.1)
         error = None
         try:
             if not record.artifacts:

@@ -17,11 +17,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input, RichLog, Static
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
 
 from actions.ansible import HostRecap, RunEvent, RunResult
-from actions.ansible.events import strip_ansi
 from actions.ansible.models import RECAP_FIELDS
+from tui.widgets.output_view import OutputView
 
 MARKS = {
     "ok": ("ok", "green"),
@@ -32,8 +33,6 @@ MARKS = {
     "running": ("…", "dim"),
 }
 STATUS_STYLE = {"running": "yellow", "ok": "green", "failed": "red", "cancelled": "magenta", "error": "red"}
-# The view keeps this many lines; the pane keeps all of them for the filter, and the artifacts keep all.
-VIEW_LINES = 20_000
 
 
 def elapsed(seconds: float) -> str:
@@ -97,7 +96,8 @@ class RunPane(Vertical):
         self.started_at = started_at or time.time()
         self.finished_at: float | None = None
         self.status = "running"
-        self.lines: list[str] = []
+        self.output = OutputView(id="run-log")
+        self._clock: Timer | None = None
         self.events = 0
         self.result: RunResult | None = None
         self._task_rows: dict[str, str] = {}
@@ -109,7 +109,7 @@ class RunPane(Vertical):
         yield Input(placeholder="filter output (text; Enter to apply, Esc to clear)", id="run-filter")
         with Horizontal(id="run-body"):
             yield DataTable(id="run-tasks", cursor_type="row", zebra_stripes=True)
-            yield RichLog(id="run-log", max_lines=VIEW_LINES, wrap=False, markup=False, auto_scroll=True)
+            yield self.output
         yield Static(id="run-message")
         yield DataTable(id="run-recap", cursor_type="none")
 
@@ -123,8 +123,7 @@ class RunPane(Vertical):
         for name in RECAP_FIELDS:
             recap.add_column(name, key=name)
         self._refresh_header()
-        if not self.replay:
-            self.set_interval(1.0, self._refresh_header)
+        self._clock = None if self.replay else self.set_interval(1.0, self._refresh_header)
 
     # -- feeding ---------------------------------------------------------------------------------------
 
@@ -133,13 +132,14 @@ class RunPane(Vertical):
         message.stop()
         self.feed(message.lines, message.events)
 
+    @property
+    def lines(self) -> list[str]:
+        """Every output line so far (with Ansible's colours), filtered or not."""
+        return self.output.lines
+
     def feed(self, lines: list[str], events: list[RunEvent]) -> None:
-        self.lines.extend(lines)
-        log = self.query_one("#run-log", RichLog)
-        needle = self.filter_text.lower()
-        for line in lines:
-            if not needle or needle in strip_ansi(line).lower():
-                log.write(Text.from_ansi(line), scroll_end=self.follow)
+        if lines:
+            self.query_one("#run-log", OutputView).append(lines)
         for event in events:
             self._event(event)
         self.events += len(events)
@@ -187,6 +187,8 @@ class RunPane(Vertical):
         self.result = result
         self.finished_at = result.finished_at if result and result.finished_at else time.time()
         self.status = status or (result.status.value if result else "error")
+        if self._clock is not None:
+            self._clock.stop()
         text = error or (result.message if result else "")
         if result is not None and result.recap:
             self.show_recap(result.recap)
@@ -229,7 +231,7 @@ class RunPane(Vertical):
         self.filter_text = event.value.strip()
         if not self.filter_text:
             event.input.remove_class("-on")
-        self.query_one("#run-log", RichLog).focus()
+        self.query_one("#run-log", OutputView).focus()
 
     def key_escape(self) -> None:
         box = self.query_one("#run-filter", Input)
@@ -237,23 +239,19 @@ class RunPane(Vertical):
             box.value = ""
             box.remove_class("-on")
             self.filter_text = ""
-            self.query_one("#run-log", RichLog).focus()
+            self.query_one("#run-log", OutputView).focus()
 
     def watch_filter_text(self, value: str) -> None:
         cue = self.query_one("#run-cue", Static)
         cue.update(f"FILTER ON: lines containing {value!r}  (Esc clears)" if value else "")
         cue.set_class(bool(value), "-on")
-        log = self.query_one("#run-log", RichLog)
-        log.clear()
-        needle = value.lower()
-        shown = [line for line in self.lines if not needle or needle in strip_ansi(line).lower()]
-        for line in shown[-VIEW_LINES:]:
-            log.write(Text.from_ansi(line), scroll_end=self.follow)
+        self.query_one("#run-log", OutputView).set_filter(value)
 
     def watch_follow(self, value: bool) -> None:
-        self.query_one("#run-log", RichLog).auto_scroll = value
+        view = self.query_one("#run-log", OutputView)
+        view.follow = value
         if value:
-            self.query_one("#run-log", RichLog).scroll_end(animate=False)
+            view.scroll_end(animate=False)
         self._refresh_header()
 
     def action_follow(self) -> None:
