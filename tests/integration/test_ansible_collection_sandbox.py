@@ -43,7 +43,7 @@ class Run:
     def results(self, event: str, task: str) -> dict[str, dict[str, Any]]:
         """The module results of `task` per host, for events of type `event` (e.g. runner_on_ok)."""
         return {
-            e["event_data"]["host"]: e["event_data"]["res"]
+            e["event_data"]["host"]: e["event_data"].get("res", {})
             for e in self.events
             if e.get("event") == event and e["event_data"].get("task") == task
         }
