@@ -89,6 +89,7 @@ class SandboxSettings(BaseModel):
     ssh_port_base: int = Field(2221, ge=1, le=65000, description="pi1 listens on this port, pi2 on +1, pi3 on +2.")
     vault_port: int = Field(8210, ge=1, le=65535, description="Port of the sandbox's OpenBao server.")
     postgres_port: int = Field(55432, ge=1, le=65535, description="Port of the sandbox's PostgreSQL server.")
+    sshd_binary: str | None = Field(None, description="sshd to run; unset: PATH, then /usr/sbin/sshd.")
     account: str = Field(
         "factory-sandbox",
         description="Unprivileged account the sandbox logs in as when started by root.",

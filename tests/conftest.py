@@ -72,3 +72,13 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield status
     finally:
         sb.down(settings, purge=True)
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment that points a `factory-tui` subprocess at the same state dir and sandbox ports."""
+    env = dict(os.environ)
+    env["FACTORY_STATE_DIR"] = str(settings.state_dir)
+    env["FACTORY_SANDBOX__SSH_PORT_BASE"] = str(settings.sandbox.ssh_port_base)
+    env["FACTORY_SANDBOX__VAULT_PORT"] = str(settings.sandbox.vault_port)
+    env["FACTORY_SANDBOX__POSTGRES_PORT"] = str(settings.sandbox.postgres_port)
+    return env

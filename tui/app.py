@@ -10,13 +10,16 @@ from textual.binding import Binding, BindingType
 
 from actions.config import Settings
 from actions.lab import Lab
+from actions.remote import RemoteRunner
 from tui.commands import FactoryCommands
 from tui.modals.help import HelpModal, bindings_table
+from tui.runbook_hub import RunbookHub
 from tui.screens.health import HealthScreen
 from tui.screens.plans import PlansScreen
 from tui.screens.runbooks import RunbooksScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.vault import VaultScreen
+from tui.widgets.health_feed import HealthFeed
 
 
 class FactoryApp(App[int]):
@@ -55,10 +58,50 @@ class FactoryApp(App[int]):
         self.lab = lab
         self.lab_error = lab_error
         self.inventory = inventory or (lab.inventory if lab else settings.inventory)
+        # The one health poller of the app; the health screen and every HealthStrip subscribe to it.
+        self.health = HealthFeed(self, settings, lab)
+        # Commands on hosts for checklist checks and steps; health has its own long-lived shells.
+        self.remote = RemoteRunner(lab, settings.health.connect_timeout) if lab else None
+        self._runbooks: RunbookHub | None = None
+
+    @property
+    def runbooks(self) -> RunbookHub:
+        """The checklists and their journal, opened on first use."""
+        if self._runbooks is None:
+            self._runbooks = RunbookHub(self)
+        return self._runbooks
 
     def on_mount(self) -> None:
+        self.health.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
+        self.call_after_refresh(self._offer_resume)
+
+    def _offer_resume(self) -> None:
+        """After a crash or a clean exit alike: name the checklist in progress and where it stopped."""
+        try:
+            sessions = self.runbooks.open_sessions()
+        except Exception as exc:  # a broken journal must not keep the app from opening
+            self.notify(str(exc), title="Journal", severity="error")
+            return
+        for session in sessions:
+            book = self.runbooks.books.get(session.runbook)
+            if book is None:
+                continue
+            from actions.runbooks.engine import current_states, next_step
+
+            views = current_states(book, self.runbooks.store.events(session.id))
+            at = next_step(book, views)
+            self.notify(
+                f"{book.title}: session {session.id} stopped at step {at}. Press 2, then enter, to resume.",
+                title="Checklist in progress", timeout=20,
+            )
+
+    async def on_unmount(self) -> None:
+        if self.remote is not None:
+            await self.remote.close()
+        if self._runbooks is not None:
+            self._runbooks.close()
 
     def action_help(self) -> None:
         self.push_screen(HelpModal(bindings_table(self.screen)))

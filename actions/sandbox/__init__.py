@@ -142,9 +142,12 @@ def up(settings: Settings, log: Log | None = None) -> SandboxStatus:
     started: list[subprocess.Popen[bytes]] = []
     try:
         return _up_locked(settings, say, started)
-    except (acct.AccountError, sshd.SshdError, openbao.OpenBaoError, postgres.PostgresError, OSError) as exc:
+    except (acct.AccountError, sshd.SshdError, openbao.OpenBaoError, postgres.PostgresError) as exc:
         _stop_started(started)
         raise SandboxError(str(exc)) from None
+    except OSError as exc:
+        _stop_started(started)
+        raise SandboxError(f"cannot start the sandbox: {exc.strerror or exc} ({exc.filename or ''})") from None
     except SandboxError:
         _stop_started(started)
         raise
@@ -162,16 +165,22 @@ def _up_locked(settings: Settings, say: Log, started: list[subprocess.Popen[byte
     t0 = time.monotonic()
     d = _dir(settings)
     # Find every binary before starting anything, so a missing one leaves nothing running.
-    sshd_bin = sshd.find_sshd()
+    sshd_bin = sshd.find_sshd(settings.sandbox.sshd_binary)
     bao_bin = openbao.find_bao()
     pg_bindir = postgres.find_bindir()
 
     account = acct.ensure_account(settings.sandbox.account, d)
     acct_dir = acct.prepare_dir(account)
+    recorded = _read_state(settings).get("pids", {})
+    pg_alive = pid_alive(recorded.get("postgres"))
+    # initdb is the slowest part: start it first and let it run while the rest comes up.
+    initdb = None if pg_alive else postgres.start_initdb(pg_bindir, acct_dir / "pgdata", account, d / "initdb.log")
+    if initdb is not None:
+        started.append(initdb)
+
     current = status(settings)
     hosts = current.hosts
     pids: dict[str, int] = {p.name: p.pid for p in current.parts if p.up and p.pid}
-
     for part in current.parts:
         if part.name not in pids and not port_free(part.address, part.port):
             raise SandboxError(
@@ -185,6 +194,7 @@ def _up_locked(settings: Settings, say: Log, started: list[subprocess.Popen[byte
     authorized.chmod(0o600)
     account.chown(authorized)
 
+    waiting: list[tuple[Part, subprocess.Popen[bytes], Path]] = []
     known: list[str] = []
     for host in hosts:
         host_pub = sshd.ensure_key(d / f"ssh_host_{host.name}_ed25519")
@@ -199,35 +209,34 @@ def _up_locked(settings: Settings, say: Log, started: list[subprocess.Popen[byte
         ))
         proc = sshd.start(sshd_bin, conf, d / f"sshd_{host.name}.log")
         started.append(proc)
-        if not wait_port(host.address, host.port, 10, alive=proc.pid):
-            raise SandboxError(f"sshd for {host.name} did not start: {tail(d / f'sshd_{host.name}.log')}")
-        pids[host.name] = proc.pid
-        say(f"started sshd for {host.name} on {host.address}:{host.port} (pid {proc.pid})")
+        waiting.append((current.part(host.name), proc, d / f"sshd_{host.name}.log"))
     (d / "known_hosts").write_text("\n".join(known) + "\n")
 
     vault = current.part("openbao")
     if "openbao" not in pids:
         data = d / "openbao" / "data"
-        data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise SandboxError(f"OpenBao: cannot use {data} for its storage: {exc.strerror}") from None
         conf = d / "openbao" / "config.hcl"
         conf.write_text(openbao.config_text(data, vault.address, vault.port, _cluster_port(vault.port)))
         proc = openbao.start(bao_bin, conf, d / "openbao" / "server.log")
         started.append(proc)
-        if not wait_port(vault.address, vault.port, 15, alive=proc.pid):
-            raise SandboxError(f"OpenBao did not start: {tail(d / 'openbao' / 'server.log')}")
-        pids["openbao"] = proc.pid
-        say(f"started OpenBao on http://{vault.address}:{vault.port} (pid {proc.pid})")
+        waiting.append((vault, proc, d / "openbao" / "server.log"))
 
     pg = current.part("postgres")
     if "postgres" not in pids:
-        data = acct_dir / "pgdata"
-        postgres.initdb(pg_bindir, data, account, d / "initdb.log")
-        proc = postgres.start(pg_bindir, data, pg.address, pg.port, account, d / "postgres.log")
+        postgres.finish_initdb(initdb, d / "initdb.log")
+        proc = postgres.start(pg_bindir, acct_dir / "pgdata", pg.address, pg.port, account, d / "postgres.log")
         started.append(proc)
-        if not wait_port(pg.address, pg.port, 15, alive=proc.pid):
-            raise SandboxError(f"PostgreSQL did not start: {tail(d / 'postgres.log')}")
-        pids["postgres"] = proc.pid
-        say(f"started PostgreSQL on {pg.address}:{pg.port} (pid {proc.pid})")
+        waiting.append((pg, proc, d / "postgres.log"))
+
+    for part, proc, log_file in waiting:
+        if not wait_port(part.address, part.port, 30, alive=proc.pid):
+            raise SandboxError(f"{part.name} did not start: {tail(log_file)}")
+        pids[part.name] = proc.pid
+        say(f"started {part.name} ({part.kind}) on {part.address}:{part.port} (pid {proc.pid})")
 
     write_inventory(
         d / "inventory.yml", hosts=hosts, user=account.user, key_file=d / "id_ed25519",

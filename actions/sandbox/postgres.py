@@ -38,19 +38,38 @@ def _as(account: Account) -> dict[str, object]:
     return {"user": account.uid, "group": account.gid, "extra_groups": []} if account.as_root else {}
 
 
-def initdb(bindir: Path, data: Path, account: Account, log: Path) -> None:
+def start_initdb(bindir: Path, data: Path, account: Account, log: Path) -> subprocess.Popen[bytes] | None:
+    """Begin creating the cluster (the slowest part of `sandbox up`), or None when it exists already.
+
+    It runs in the background while the other parts start; :func:`finish_initdb` waits for it.
+    ``--no-sync`` because a rehearsal database need not survive a power cut of this machine.
+    """
     if (data / "PG_VERSION").exists():
-        return
+        return None
+    if data.exists():
+        # Left by an initdb that a failed `up` stopped halfway; initdb wants an empty directory.
+        shutil.rmtree(data)
     data.mkdir(parents=True, exist_ok=True, mode=0o700)
     account.chown(data)
-    proc = subprocess.run(
-        [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-         "--no-instructions"],
-        capture_output=True, text=True, cwd="/", **_as(account),  # type: ignore[call-overload]
-    )
-    log.write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        raise PostgresError(f"initdb failed: {proc.stderr.strip().splitlines()[-1:]}")
+    with log.open("wb") as out:
+        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+             "--no-instructions", "--no-sync"],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd="/", **_as(account),
+        )
+
+
+def finish_initdb(proc: subprocess.Popen[bytes] | None, log: Path, timeout: float = 120) -> None:
+    if proc is None:
+        return
+    try:
+        rc = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise PostgresError(f"initdb did not finish in {timeout:g}s") from None
+    if rc != 0:
+        lines = log.read_text(errors="replace").strip().splitlines()
+        raise PostgresError(f"initdb failed: {lines[-1] if lines else f'exit {rc}'}")
 
 
 def start(bindir: Path, data: Path, address: str, port: int, account: Account, log: Path) -> subprocess.Popen[bytes]:

@@ -19,7 +19,11 @@ class SshdError(Exception):
     pass
 
 
-def find_sshd() -> str:
+def find_sshd(configured: str | None = None) -> str:
+    if configured:
+        if os.access(configured, os.X_OK):
+            return configured
+        raise SshdError(f"sshd not found at {configured} (sandbox.sshd_binary)")
     for candidate in (shutil.which("sshd"), "/usr/sbin/sshd", "/usr/local/sbin/sshd"):
         if candidate and os.access(candidate, os.X_OK):
             return candidate

@@ -1,17 +1,147 @@
-"""`factory-tui plan`: plan an OpenTofu root and print its summary."""
+"""`factory-tui plan [ROOT] [--json]`: plan an OpenTofu root and print its summary; `--apply` applies it.
+
+Without ROOT it lists the roots with their last plan. ``plan ROOT`` exits 0 when there are no changes,
+2 when there are, 1 on error (the detailed-exitcode convention). ``plan ROOT --apply`` applies the saved
+plan, never a fresh one, behind the same gate as the TUI: ``--confirm ROOT`` (the root's name) or an
+answer typed at the terminal; there is no blanket yes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import sys
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("plan", help="plan an OpenTofu root and print its summary")
+    p = sub.add_parser("plan", help="plan an OpenTofu root and print its summary (exit 0 none, 2 changes)")
+    p.add_argument("root", nargs="?", metavar="ROOT", help="root name (iac, postgres/iac, ...); none: list")
+    p.add_argument("--json", action="store_true", help="print JSON on stdout (progress still on stderr)")
+    p.add_argument("--quiet", action="store_true", help="no live progress on stderr")
+    p.add_argument("--no-backend", action="store_true", help="init with -backend=false (local review)")
+    p.add_argument("--apply", action="store_true", help="apply the saved plan of ROOT (gated)")
+    p.add_argument("--confirm", metavar="NAME", help="with --apply: the root's name, typed to confirm")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    raise CliError("`plan` is not built yet")
+    from actions.tofu import TofuAdapter, TofuError
+
+    adapter = TofuAdapter(ctx.settings)
+    if not args.root:
+        if args.apply:
+            raise CliError("--apply needs a ROOT")
+        return _list(adapter, args.json)
+    try:
+        root = adapter.root(args.root)
+        if args.apply:
+            return asyncio.run(_apply(adapter, root, args))
+        return asyncio.run(_plan(adapter, root, args))
+    except TofuError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    if args.quiet:
+        return None
+    from rich.console import Console
+
+    from tui.widgets.plan_render import event_text
+
+    err = Console(stderr=True, highlight=False)
+
+    def on_event(event: Any) -> None:
+        text = event_text(event)
+        if text is not None:
+            err.print(text)
+
+    return on_event
+
+
+async def _plan(adapter: Any, root: Any, args: argparse.Namespace) -> int:
+    from actions.tofu.summary import summary_json
+
+    result = await adapter.plan(root, backend=not args.no_backend, on_event=_progress(args))
+    if args.json:
+        doc = summary_json(result.summary, root.name)
+        doc["plan_file"] = str(result.plan_file)
+        doc["created_at"] = result.record.created_at.isoformat()
+        print(json.dumps(doc, indent=2))
+    else:
+        from rich.console import Console
+
+        from tui.widgets.plan_render import summary_text
+
+        Console(highlight=False).print(summary_text(result.summary, root.name))
+        if result.summary.has_changes:
+            print(f"\nsaved: {result.plan_file}\napply it with: factory-tui plan {root.name} --apply")
+    return 2 if result.summary.has_changes else 0
+
+
+def _ask(request: Any, root_name: str, confirm: str | None) -> tuple[bool, str | None]:
+    """The operator's answer: ``--confirm NAME``, or typed at a terminal. Never assumed."""
+    for line in request.describe():
+        print(line, file=sys.stderr)
+    if confirm is not None:
+        if confirm.strip() != root_name:
+            raise CliError(f"not applied: --confirm {confirm!r} does not match the root's name {root_name!r}")
+        return True, confirm
+    if not sys.stdin.isatty():
+        raise CliError(f"not applied: confirm with --confirm {root_name} (or run it at a terminal)")
+    try:
+        typed = input(f"type {root_name!r} to apply, anything else cancels: ")
+    except EOFError:
+        typed = ""
+    if typed.strip() != root_name:
+        raise CliError("not applied: cancelled")
+    return True, typed
+
+
+async def _apply(adapter: Any, root: Any, args: argparse.Namespace) -> int:
+    from actions import gates
+
+    _record, _summary, request = await adapter.prepare_apply(root)
+    confirmed, typed = _ask(request, root.name, args.confirm)
+    try:
+        operator = adapter.settings.operator
+        permit = gates.issue(request, confirmed=confirmed, typed_name=typed, operator=operator)
+        result = await adapter.apply(root, permit, on_event=_progress(args))
+    except gates.GateRefused as exc:
+        raise CliError(f"not applied: {exc}") from None
+    if args.json:
+        print(json.dumps({"root": root.name, "status": result.record.status, "message": result.message}))
+    else:
+        print(result.message)
+    return 0
+
+
+def _list(adapter: Any, as_json: bool) -> int:
+    from actions.tofu.store import format_age
+
+    rows = []
+    for root in adapter.roots():
+        record = adapter.record(root)
+        rows.append({
+            "root": root.name,
+            "path": str(root.path),
+            "exists": root.exists,
+            "status": record.status if record else None,
+            "age": format_age(record.age()) if record else None,
+            "counts": record.counts.model_dump() if record and record.counts else None,
+            "message": record.message if record else "",
+        })
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no roots: none in the repository and none in settings tofu.roots")
+        return 0
+    for row in rows:
+        status = row["status"] or ("never planned" if row["exists"] else "missing")
+        age = f" {row['age']} ago" if row["age"] else ""
+        print(f"{row['root']:20} {status}{age}  {row['message']}")
+    return 0

@@ -1,8 +1,17 @@
-"""`factory-tui run`: run a playbook headless, behind the same gates."""
+"""`factory-tui run PLAYBOOK`: run a playbook headless behind the same gates, streaming a plain log.
+
+A check-mode run needs no confirmation. A real run shows the gate request; on a terminal it asks y/N
+(or, when destructive, the typed name); scripts pass ``--confirm NAME`` (the playbook's confirm name,
+by default its stem). There is no blanket ``--yes``. Exit codes: 0 ok, 2 failed or unreachable hosts,
+1 errors (unknown playbook, syntax, inventory, ansible-playbook not found), 130 cancelled.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
@@ -10,8 +19,130 @@ from tui.cli.context import CliContext, CliError
 
 def register(sub: Any) -> None:
     p = sub.add_parser("run", help="run a playbook headless, behind the same gates")
+    p.add_argument("playbook", help="catalog name, path under the playbook dir, or any playbook path")
+    p.add_argument("--check", action="store_true", help="check mode (dry run): needs no confirmation")
+    p.add_argument("--diff", action="store_true", help="show diffs of changed files")
+    p.add_argument("--limit", metavar="L", help="Ansible --limit pattern")
+    p.add_argument("--tags", metavar="T", help="comma-separated tags")
+    p.add_argument("-e", "--extra-var", dest="extra_vars", action="append", default=[], metavar="K=V",
+                   help="extra variable (repeatable)")
+    p.add_argument("--confirm", metavar="NAME", help="confirm a real run non-interactively: the playbook's name")
+    p.add_argument("--ask-become-pass", "-K", action="store_true", help="prompt for the become password")
     p.set_defaults(func=run)
 
 
+def _extra_vars(pairs: list[str]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"-e {pair!r}: expected KEY=VALUE")
+        out.append((key.strip(), value))
+    return tuple(out)
+
+
+def _confirm(request: Any, typed: str | None) -> Any:
+    """Turn ``--confirm`` or a terminal answer into a permit (or exit 1 saying why not)."""
+    from actions.gates import GateRefused, Level, issue
+
+    print("\n".join(request.describe()), file=sys.stderr)
+    expected = request.confirm_name or _stem(request)
+    try:
+        if typed is not None:
+            if typed.strip() != expected:
+                raise GateRefused(f"--confirm {typed!r} does not match {expected!r}")
+            return issue(request, confirmed=True, typed_name=typed, operator=_operator())
+        if not sys.stdin.isatty():
+            raise GateRefused(f"a real run needs confirmation: pass --confirm {expected} (or run with --check)")
+        if request.suggest_check_first:
+            print("hint: run with --check first", file=sys.stderr)
+        if request.level is Level.DESTRUCTIVE:
+            answer = input(f"type {expected!r} to confirm: ")
+            return issue(request, confirmed=True, typed_name=answer, operator=_operator())
+        answer = input("run it for real? [y/N] ").strip().lower()
+        return issue(request, confirmed=answer in ("y", "yes"), operator=_operator())
+    except GateRefused as exc:
+        raise CliError(str(exc)) from None
+    except EOFError:
+        raise CliError("not confirmed") from None
+
+
+def _stem(request: Any) -> str:
+    return Path(request.command[-1]).stem
+
+
+_OPERATOR: list[str] = []
+
+
+def _operator() -> str:
+    return _OPERATOR[0] if _OPERATOR else "operator"
+
+
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    raise CliError("`run` is not built yet")
+    from pydantic import SecretStr
+
+    from actions.ansible import AnsibleNotFound, RunRefused, RunSpec, UnknownPlaybook, prepare, run_prepared
+    from actions.ansible.events import strip_ansi
+    from actions.journal import JournalError, open_journal
+    from actions.lab import InventoryError
+
+    settings = ctx.settings
+    _OPERATOR[:] = [settings.operator]
+    try:
+        journal = open_journal(settings.state_dir)
+    except JournalError as exc:
+        raise CliError(str(exc)) from None
+    if journal.notice:
+        print(f"factory-tui: {journal.notice}", file=sys.stderr)
+    become = None
+    if args.ask_become_pass:
+        import getpass
+
+        become = SecretStr(getpass.getpass("become password: "))
+    spec = RunSpec(
+        playbook=args.playbook, inventory=ctx.inventory_path, limit=args.limit,
+        tags=tuple(t.strip() for t in (args.tags or "").split(",") if t.strip()),
+        extra_vars=_extra_vars(args.extra_vars), check=args.check, diff=args.diff,
+        forks=settings.ansible.forks, become_password=become,
+    )
+    try:
+        prepared = prepare(spec, settings, journal)
+    except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
+        from actions.ansible import record_error
+
+        record_error(spec, settings, journal, str(exc))
+        raise CliError(str(exc)) from None
+    permit = None if args.check else _confirm(prepared.request, args.confirm)
+    colour = sys.stdout.isatty()
+    cancel = threading.Event()
+
+    def line(text: str) -> None:
+        print(text if colour else strip_ansi(text), flush=False)
+
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = run_prepared(prepared, permit=permit, on_line=line, cancel=cancel,
+                                         on_tick=sys.stdout.flush, operator=settings.operator)
+        except RunRefused as exc:
+            box["refused"] = str(exc)
+
+    # The run goes on a thread so Ctrl-C reaches this one and becomes a clean cancel.
+    worker = threading.Thread(target=work, name="factory-run", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        print("\nfactory-tui: cancelling...", file=sys.stderr)
+        cancel.set()
+        worker.join()
+    sys.stdout.flush()
+    if "refused" in box:
+        raise CliError(box["refused"])
+    result = box["result"]
+    print(f"factory-tui: run {result.run_id}: {result.status.value}"
+          + (f" ({result.message})" if result.message else "")
+          + f"; artifacts: {result.artifacts}", file=sys.stderr)
+    return result.exit_code

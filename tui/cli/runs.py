@@ -1,8 +1,11 @@
-"""`factory-tui runs`: list journalled playbook runs."""
+"""`factory-tui runs [--json]`: list journalled playbook runs, newest first."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
@@ -10,8 +13,43 @@ from tui.cli.context import CliContext, CliError
 
 def register(sub: Any) -> None:
     p = sub.add_parser("runs", help="list journalled playbook runs")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("-n", "--last", type=int, default=50, metavar="N", help="how many runs (default 50)")
     p.set_defaults(func=run)
 
 
+def _recap(recap: dict[str, dict[str, int]]) -> str:
+    bits = []
+    for host, c in recap.items():
+        bad = c.get("failures", 0) + c.get("unreachable", 0)
+        bits.append(f"{host}:{c.get('ok', 0)}/{c.get('changed', 0)}" + (f"/!{bad}" if bad else ""))
+    return " ".join(bits)
+
+
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    raise CliError("`runs` is not built yet")
+    from actions.journal import JournalError, as_json, open_journal
+
+    try:
+        journal = open_journal(ctx.settings.state_dir)
+    except JournalError as exc:
+        raise CliError(str(exc)) from None
+    if journal.notice:
+        print(f"factory-tui: {journal.notice}", file=sys.stderr)
+    records = journal.runs(limit=args.last)
+    if args.json:
+        print(json.dumps(as_json(records), indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"runs ({journal.path})")
+    for col in ("id", "when", "who", "playbook", "mode", "limit", "status", "took", "recap ok/changed"):
+        table.add_column(col)
+    for r in records:
+        took = f"{r.duration:.0f}s" if r.duration is not None else ""
+        table.add_row(
+            r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)), r.operator, r.playbook,
+            "check" if r.check else "real", r.limit or "", r.status, took, _recap(r.recap),
+        )
+    Console().print(table)
+    return 0

@@ -1,17 +1,191 @@
-"""`factory-tui vault`: Vault seal status and unseal."""
+"""`factory-tui vault status|unseal|seal|step-down`: Vault's seal state and the changes behind gates.
+
+``status`` exits 0 when Vault is unsealed, 2 when it is sealed or not initialised, 1 when it cannot be
+read. ``unseal`` reads key shares from a no-echo prompt, or one per line from stdin when stdin is not a
+terminal; never from arguments, so no share lands in the shell's history or the process list.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
+import sys
 from typing import Any
 
+from pydantic import SecretStr
+
+from actions.gates import GateRefused, GateRequest, Level, Permit, issue
 from tui.cli.context import CliContext, CliError
+
+EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_SEALED = 0, 1, 2
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("vault", help="Vault seal status and unseal")
-    p.set_defaults(func=run)
+    p = sub.add_parser("vault", help="Vault seal status, unseal, seal and step-down")
+    verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
+    status = verbs.add_parser(
+        "status", help="seal state (exit 0 unsealed, 2 sealed/not initialised, 1 unreachable)"
+    )
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(func=run_status)
+    confirm_help = "the Vault's host name, to confirm without a prompt"
+    unseal = verbs.add_parser("unseal", help="enter key shares (no-echo prompt, or one per line on stdin)")
+    unseal.add_argument("--confirm", metavar="HOST", help=confirm_help)
+    unseal.set_defaults(func=run_unseal)
+    seal = verbs.add_parser("seal", help="seal Vault (needs a token; type the host name to confirm)")
+    seal.add_argument("--confirm", metavar="HOST", help=confirm_help)
+    seal.set_defaults(func=run_seal)
+    down = verbs.add_parser("step-down", help="hand the active role to another node (needs a token)")
+    down.add_argument("--confirm", metavar="HOST", help=confirm_help)
+    down.set_defaults(func=run_step_down)
 
 
-def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    raise CliError("`vault` is not built yet")
+def _target(ctx: CliContext) -> Any:
+    from actions import vault
+
+    lab = None
+    if not ctx.settings.vault.addr:
+        try:
+            lab = ctx.lab
+        except CliError:
+            lab = None  # $VAULT_ADDR may still name it; resolve_target says what is missing
+    try:
+        return vault.resolve_target(ctx.settings, lab)
+    except vault.VaultError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _permit(request: GateRequest, confirm: str | None, host: str, operator: str) -> Permit:
+    """The CLI's gate: the same request the TUI shows, confirmed by a prompt or by ``--confirm HOST``."""
+    print("\n".join(request.describe()), file=sys.stderr)
+    try:
+        if confirm is not None:
+            if confirm.strip() != host:
+                raise GateRefused(f"--confirm {confirm!r} does not match the Vault's host {host!r}")
+            return issue(request, confirmed=True, typed_name=confirm, operator=operator)
+        if not _interactive():
+            raise GateRefused(f"not confirmed: stdin is not a terminal; pass --confirm {host}")
+        if request.level is Level.DESTRUCTIVE:
+            typed = input(f"type {host!r} to confirm: ")
+            return issue(request, confirmed=True, typed_name=typed, operator=operator)
+        answer = input("proceed? [y/N] ").strip().lower()
+        return issue(request, confirmed=answer in ("y", "yes"), operator=operator)
+    except EOFError:
+        raise CliError("not confirmed: nothing was changed") from None
+    except GateRefused as exc:
+        raise CliError(f"{exc}; nothing was changed") from None
+
+
+def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    from actions import vault
+
+    status = vault.read_status(_target(ctx))
+    if args.json:
+        print(json.dumps(status.to_json(), indent=2))
+    else:
+        print(f"vault      {status.addr}")
+        print(f"state      {status.summary()}")
+        if status.error:
+            print(f"error      {status.error}")
+        else:
+            needed = f"{status.threshold} of {status.shares} needed" if status.shares else "-"
+            print(f"shares     {needed}")
+            print(f"ha mode    {status.ha_mode}")
+            print(f"version    {status.version or '-'}  storage {status.storage_type or '-'}")
+    return {
+        vault.VaultState.UNSEALED: EXIT_UNSEALED,
+        vault.VaultState.UNREACHABLE: EXIT_UNREACHABLE,
+    }.get(status.state, EXIT_SEALED)
+
+
+def _shares(prompt_for: Any) -> Any:
+    """Yield shares as secrets: from a no-echo prompt on a terminal, else one per stdin line."""
+    if _interactive():
+        while True:
+            try:
+                text = getpass.getpass(prompt_for())
+            except EOFError:
+                return
+            if not text.strip():
+                return
+            yield SecretStr(text)
+            del text
+    else:
+        for line in sys.stdin:
+            if line.strip():
+                yield SecretStr(line.strip())
+            del line
+
+
+def run_unseal(args: argparse.Namespace, ctx: CliContext) -> int:
+    from actions import vault
+
+    target = _target(ctx)
+    status = vault.read_status(target)
+    if status.error:
+        raise CliError(status.error, EXIT_UNREACHABLE)
+    if not status.initialized:
+        raise CliError(f"{target.addr}: Vault is not initialised; initialise it from the TUI", EXIT_SEALED)
+    if not status.sealed:
+        print(f"{target.addr}: already unsealed")
+        return EXIT_UNSEALED
+    permit = _permit(vault.unseal_request(target), args.confirm, target.host, ctx.settings.operator)
+    try:
+        session = vault.UnsealSession(target, permit)
+        progress = [status.progress, status.threshold]
+        for share in _shares(lambda: f"key share ({progress[0] + 1} of {progress[1]}, empty to stop): "):
+            result = session.submit(share)
+            del share
+            print(result.message, file=sys.stderr)
+            progress[:] = [result.progress, result.threshold]
+            if not result.sealed:
+                settled = vault.wait_settled(target)
+                print(f"{target.addr}: {settled.summary()}")
+                return EXIT_UNSEALED
+    except vault.VaultError as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    print(f"{target.addr}: still sealed, {progress[0]} of {progress[1]} shares entered", file=sys.stderr)
+    return EXIT_SEALED
+
+
+def _token() -> SecretStr:
+    from actions import vault
+
+    token = vault.token_from_env()
+    if token is None and _interactive():
+        text = getpass.getpass("Vault token: ").strip()
+        token = SecretStr(text) if text else None
+    if token is None:
+        raise CliError("this needs a Vault token: set $VAULT_TOKEN (or run on a terminal to be asked)")
+    return token
+
+
+def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
+    from actions import vault
+
+    target = _target(ctx)
+    permit = _permit(vault.seal_request(target), args.confirm, target.host, ctx.settings.operator)
+    try:
+        vault.seal(target, _token(), permit)
+    except vault.VaultError as exc:
+        raise CliError(str(exc)) from None
+    print(f"{target.addr}: sealed")
+    return 0
+
+
+def run_step_down(args: argparse.Namespace, ctx: CliContext) -> int:
+    from actions import vault
+
+    target = _target(ctx)
+    permit = _permit(vault.step_down_request(target), args.confirm, target.host, ctx.settings.operator)
+    try:
+        vault.step_down(target, _token(), permit)
+    except vault.VaultError as exc:
+        raise CliError(str(exc)) from None
+    print(f"{target.addr}: stepped down")
+    return 0

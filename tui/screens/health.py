@@ -1,17 +1,152 @@
-"""The health screen: the live health glance of every Pi."""
+"""The health screen (the app's home): one card per Pi, coloured by its worst signal, live.
+
+Readings come from the app's one poller (:mod:`tui.widgets.health_feed`). Keys: refresh now, pause,
+open a host's detail, and ``s`` to suspend the app for an interactive ssh session to the focused host.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+import subprocess
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, VerticalScroll
 from textual.widgets import Static
 
+from actions.health.evaluate import clock
+from actions.health.models import Snapshot, Status, worst
+from actions.health.ssh import ssh_argv
 from tui.screens.base import FactoryScreen
+from tui.widgets.health_feed import feed_of
+from tui.widgets.health_format import ICON, STYLE, verdict
+from tui.widgets.host_card import HostCard
+from tui.widgets.vault_badge import VaultBadge
+
+HEALTH_BINDINGS: list[BindingType] = [
+    Binding("r", "refresh_now", "Refresh", id="health.refresh", tooltip="Probe every host now"),
+    Binding("p", "pause", "Pause", id="health.pause", tooltip="Pause or resume polling"),
+    Binding("enter", "detail", "Detail", id="health.detail", tooltip="All signals, raw probe output, last error"),
+    Binding("s", "ssh", "ssh", id="health.ssh", tooltip="Suspend and open an ssh session to the host"),
+]
+
+
+def run_ssh(screen: FactoryScreen | object, host_name: str) -> None:
+    """Suspend the app and run an interactive ssh to ``host_name``; back to the app when it ends."""
+    app = screen.app  # type: ignore[attr-defined]
+    lab = getattr(app, "lab", None)
+    if lab is None:
+        app.notify("No lab: the inventory could not be read", severity="error")
+        return
+    argv = ssh_argv(lab.host(host_name))
+    try:
+        with app.suspend():
+            print(f"$ {' '.join(argv)}   (exit the shell to return to factory-tui)", flush=True)
+            code = subprocess.call(argv)
+    except SuspendNotSupported:
+        app.notify(f"cannot suspend here; run: {' '.join(argv)}", title="ssh", severity="warning", timeout=15)
+        return
+    except OSError as exc:
+        app.notify(f"cannot run ssh: {exc.strerror}", title="ssh", severity="error")
+        return
+    if code not in (0, 130):
+        app.notify(f"ssh to {host_name} ended with exit code {code}", title="ssh", severity="warning")
 
 
 class HealthScreen(FactoryScreen):
     """The live health glance of every Pi."""
 
     SECTION = "health"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *HEALTH_BINDINGS,
+        Binding("down,right", "app.focus_next", "Next", show=False, id="health.next", tooltip="Next host"),
+        Binding("up,left", "app.focus_previous", "Previous", show=False, id="health.prev", tooltip="Previous host"),
+    ]
+    DEFAULT_CSS = """
+    HealthScreen #health-top { height: 1; padding: 0 1; }
+    HealthScreen VaultBadge { padding: 0 1; height: 1; }
+    HealthScreen #cards { grid-size: 2; grid-gutter: 0 1; height: auto; padding: 0 1; }
+    """
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Health: not built yet.", classes="placeholder")
+        yield VaultBadge()
+        yield Static("", id="health-top")
+        with VerticalScroll():
+            lab = getattr(self.app, "lab", None)
+            if lab is None:
+                yield Static("No lab: the inventory could not be read.", classes="placeholder")
+                return
+            with Grid(id="cards"):
+                for host in lab.hosts:
+                    yield HostCard(host.name, f"{host.address}:{host.port}")
+
+    def on_mount(self) -> None:
+        feed = feed_of(self.app)
+        if feed is not None:
+            feed.subscribe(self, self.show)
+            self.set_interval(1.0, self._redraw)
+        cards = list(self.query(HostCard))
+        if cards:
+            cards[0].focus()
+
+    def _redraw(self) -> None:
+        feed = feed_of(self.app)
+        if feed is not None and feed.latest is not None:
+            self.show(feed.latest)
+
+    def show(self, snap: Snapshot) -> None:
+        feed = feed_of(self.app)
+        if feed is None:
+            return
+        now = time.time()
+        statuses: list[Status] = []
+        for state in snap.hosts:
+            status, findings = verdict(state, feed.thresholds, snap.interval, now)
+            statuses.append(status)
+            try:
+                card = self.query_one(f"#card-{state.name}", HostCard)
+            except Exception:
+                continue
+            card.show(state, status, findings, snap.interval, now)
+        overall = worst(statuses)
+        top = Text()
+        top.append(f"{ICON[overall]} {overall.value}", style=f"bold {STYLE[overall]}")
+        counts = {s: statuses.count(s) for s in Status if statuses.count(s)}
+        top.append("  " + ", ".join(f"{n} {s.value}" for s, n in counts.items()))
+        top.append(f"  · every {snap.interval:g}s · last tick {clock(snap.taken_at)}", style="dim")
+        if snap.paused:
+            top.append("  · PAUSED (p to resume)", style="bold yellow")
+        self.query_one("#health-top", Static).update(top)
+
+    def _selected(self) -> str | None:
+        focused = self.focused
+        if isinstance(focused, HostCard):
+            return focused.host_name
+        cards = list(self.query(HostCard))
+        return cards[0].host_name if cards else None
+
+    def action_refresh_now(self) -> None:
+        feed = feed_of(self.app)
+        if feed is not None:
+            feed.refresh_now()
+            self.notify("refreshing every host", timeout=2)
+
+    def action_pause(self) -> None:
+        feed = feed_of(self.app)
+        if feed is not None:
+            paused = feed.toggle_pause()
+            self.notify("health polling paused" if paused else "health polling resumed", timeout=3)
+
+    def action_detail(self) -> None:
+        name = self._selected()
+        if name is not None:
+            from tui.screens.host_detail import HostDetailScreen
+
+            self.app.push_screen(HostDetailScreen(name))
+
+    def action_ssh(self) -> None:
+        name = self._selected()
+        if name is not None:
+            run_ssh(self, name)

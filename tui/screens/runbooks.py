@@ -1,17 +1,95 @@
-"""The runbooks screen: guided checklists for bring-up and recovery."""
+"""The runbooks screen: the checklists, with any session in progress (an incident) on top."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import time
+from typing import Any, ClassVar
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from actions.runbooks.engine import current_states, progress
+from actions.runbooks.model import Runbook
 from tui.screens.base import FactoryScreen
+from tui.widgets.health_strip import HealthStrip
 
 
 class RunbooksScreen(FactoryScreen):
     """Guided checklists for bring-up and recovery."""
 
     SECTION = "runbooks"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open / resume", id="runbooks.open", tooltip="Open the checklist, resuming it"),
+        Binding("R", "reload", "Reload", id="runbooks.reload", tooltip="Read the runbook files again"),
+    ]
+    DEFAULT_CSS = """
+    RunbooksScreen #runbooks-note { padding: 0 1; color: $text-muted; }
+    RunbooksScreen DataTable { height: 1fr; }
+    """
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Runbooks: not built yet.", classes="placeholder")
+        yield Static("", id="runbooks-note")
+        yield DataTable(id="runbooks-table", cursor_type="row", zebra_stripes=True)
+        yield HealthStrip()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("", "runbook", "kind", "steps", "progress", "session")
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.app.runbooks.reload()  # type: ignore[attr-defined]
+        self.reload()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        hub = self.app.runbooks  # type: ignore[attr-defined]
+        note = self.query_one("#runbooks-note", Static)
+        if hub.error:
+            note.update(f"[b red]{hub.error}[/]")
+        else:
+            note.update(hub.read_only_reason or "enter opens a checklist; one in progress resumes where it stopped.")
+        rows: list[tuple[Any, ...]] = []
+        in_progress = {s.runbook: s for s in hub.open_sessions()}
+        for book in sorted(hub.books.values(), key=lambda b: b.name not in in_progress):
+            session = in_progress.get(book.name)
+            if session is not None:
+                done, total = progress(current_states(book, hub.store.events(session.id)))
+                opened = time.strftime("%m-%d %H:%M", time.localtime(session.started_at))
+                label = "INCIDENT" if book.kind == "recovery" else "IN PROGRESS"
+                rows.append((label, book.title, book.kind, len(book.steps), f"{done}/{total}",
+                             f"{session.id} ({session.operator}, {opened})", book.name))
+            else:
+                rows.append(("", book.title, book.kind, len(book.steps), "-", "-", book.name))
+        for row in rows:
+            table.add_row(*row[:-1], key=row[-1])
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.open_book(str(event.row_key.value))
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            self.open_book(str(key.value))
+
+    def open_book(self, name: str) -> None:
+        from tui.screens.checklist import ChecklistScreen
+
+        hub = self.app.runbooks  # type: ignore[attr-defined]
+        book: Runbook | None = hub.books.get(name)
+        if book is None:
+            return
+        try:
+            walk = hub.walk(book)
+        except Exception as exc:  # read-only store with no session, journal errors
+            self.notify(str(exc), title="Runbook", severity="error")
+            return
+        self.app.push_screen(ChecklistScreen(walk))

@@ -1,17 +1,263 @@
-"""The runs screen: playbook runs in panes, and their history."""
+"""The runs screen: playbook runs as tabs (live or replayed) next to the journal's history.
+
+Starting a run: ``n`` asks what to run; a real run goes through the gate (``tui.gate_flow.ask_permit``),
+whose safe default is a check-mode run. Each run streams on a thread worker that talks to its pane only
+through ``post_message`` (batched). ``Enter`` on a history row replays that run from its artifacts.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import contextlib
+import shlex
+import threading
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
 
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from actions.ansible import (
+    AnsibleNotFound,
+    PreparedRun,
+    RunRefused,
+    RunSpec,
+    UnknownPlaybook,
+    prepare,
+    record_error,
+    replay,
+    run_prepared,
+)
+from actions.ansible.catalog import load_catalog
+from actions.journal import Journal, JournalError, RunRecord, open_journal
+from actions.lab import InventoryError
+from tui.gate_flow import ask_permit
 from tui.screens.base import FactoryScreen
+from tui.widgets.health_strip import HealthStrip
+from tui.widgets.run_batcher import Batcher
+from tui.widgets.run_form import NewRunModal, RunAnswers
+from tui.widgets.run_pane import RunPane
 
 
 class RunsScreen(FactoryScreen):
     """Playbook runs in panes, and their history."""
 
     SECTION = "runs"
+    BINDINGS = [
+        Binding("n", "new_run", "New run", id="runs.new", tooltip="Run a playbook (check mode by default)"),
+        Binding("r", "refresh_history", "Refresh", id="runs.refresh", tooltip="Reload the run history"),
+        Binding("w", "close_tab", "Close tab", id="runs.close", tooltip="Close a finished run's tab"),
+    ]
+    DEFAULT_CSS = """
+    RunsScreen #runs-tabs { height: 1fr; }
+    RunsScreen #history-table { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._journal: Journal | None = None
+        self._counter = 0
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Runs: not built yet.", classes="placeholder")
+        yield HealthStrip()
+        with TabbedContent(id="runs-tabs"), TabPane("History", id="history"):
+            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        for col in ("when", "who", "playbook", "mode", "limit", "status", "took", "id"):
+            table.add_column(col, key=col)
+        self.action_refresh_history()
+
+    # -- journal and history ---------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Any:
+        return self.app.settings  # type: ignore[attr-defined]
+
+    @property
+    def journal(self) -> Journal | None:
+        if self._journal is None:
+            try:
+                self._journal = open_journal(self.settings.state_dir)
+            except JournalError as exc:
+                self.notify(str(exc), title="Journal", severity="error", timeout=20)
+                return None
+            if self._journal.notice:
+                self.notify(self._journal.notice, title="Journal", severity="warning", timeout=20)
+        return self._journal
+
+    def action_refresh_history(self) -> None:
+        journal = self.journal
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        if journal is None:
+            return
+        for r in journal.runs():
+            took = f"{r.duration:.0f}s" if r.duration is not None else ""
+            table.add_row(
+                time.strftime("%m-%d %H:%M:%S", time.localtime(r.started_at)), r.operator, r.playbook,
+                "check" if r.check else "REAL", r.limit or "", r.status, took, r.id, key=r.id,
+            )
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _replay_selected(self, event: DataTable.RowSelected) -> None:
+        journal = self.journal
+        record = journal.get(str(event.row_key.value)) if journal else None
+        if record is not None:
+            self.open_replay(record)
+
+    # -- tabs ------------------------------------------------------------------------------------------
+
+    async def _open_pane(self, title: str, pane: RunPane) -> None:
+        tabs = self.query_one("#runs-tabs", TabbedContent)
+        await tabs.add_pane(TabPane(title, pane, id=pane.tab_id))
+        tabs.active = pane.tab_id
+        pane.query_one("#run-log").focus()
+
+    def _next_tab_id(self) -> str:
+        self._counter += 1
+        return f"run-tab-{self._counter}"
+
+    @on(RunPane.StatusChanged)
+    def _retitle(self, message: RunPane.StatusChanged) -> None:
+        pane = message.pane
+        if not pane.tab_id:
+            return
+        # The tab may be closing while the last status arrives.
+        with contextlib.suppress(Exception):
+            self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label = pane.title_text()
+
+    def action_close_tab(self) -> None:
+        tabs = self.query_one("#runs-tabs", TabbedContent)
+        active = tabs.active
+        if not active or active == "history":
+            return
+        pane = tabs.get_pane(active).query_one(RunPane)
+        if pane.status in ("running", "cancelling"):
+            self.notify("This run is still going: cancel it first (x).", severity="warning")
+            return
+        tabs.remove_pane(active)
+
+    # -- starting runs ---------------------------------------------------------------------------------
+
+    def playbook_names(self) -> list[str]:
+        return [Path(e.path).stem for e in load_catalog(self.settings.ansible.playbook_dir)]
+
+    def action_new_run(self) -> None:
+        self.app.push_screen(NewRunModal(self.playbook_names()), self._answers)
+
+    def _answers(self, answers: RunAnswers | None) -> None:
+        if answers is None:
+            return
+        try:
+            extra = tuple(_pair(word) for word in shlex.split(answers.extra_vars))
+        except ValueError as exc:
+            self.notify(str(exc), title="Extra vars", severity="error")
+            return
+        inventory = getattr(self.app, "inventory", None) or self.settings.inventory
+        spec = RunSpec(
+            playbook=answers.playbook, inventory=Path(inventory), limit=answers.limit or None,
+            tags=tuple(t.strip() for t in answers.tags.split(",") if t.strip()), extra_vars=extra,
+            check=answers.check, diff=answers.diff, forks=self.settings.ansible.forks,
+        )
+        self.start_run(spec)
+
+    @work(group="runs-ask", exit_on_error=False)
+    async def start_run(self, spec: RunSpec) -> None:
+        """Prepare, gate (real runs), open a tab and start the run on a thread worker."""
+        journal = self.journal
+        try:
+            prepared = prepare(spec, self.settings, journal)
+        except (UnknownPlaybook, InventoryError, AnsibleNotFound) as exc:
+            record_error(spec, self.settings, journal, str(exc))
+            self.notify(str(exc), title="Cannot run", severity="error", timeout=15)
+            self.action_refresh_history()
+            return
+        permit = None
+        if not spec.check:
+            answer = await ask_permit(self.app, prepared.request, allow_check=True,
+                                      operator=self.settings.operator)
+            if answer is None:
+                return
+            if answer == "check":
+                spec = spec.model_copy(update={"check": True})
+                prepared = prepare(spec, self.settings, journal)
+            else:
+                permit = answer
+        cancel = threading.Event()
+        pane = RunPane(prepared.playbook.name, prepared.hosts, mode="check" if spec.check else "REAL",
+                       tab_id=self._next_tab_id(), cancel=cancel)
+        await self._open_pane(prepared.playbook.name, pane)
+        self.run_worker(partial(self._run_thread, pane, prepared, permit), thread=True,
+                        group=f"run-{pane.tab_id}", exit_on_error=False, name=pane.tab_id)
+
+    def _run_thread(self, pane: RunPane, prepared: PreparedRun, permit: Any) -> None:
+        batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)))
+        try:
+            result = run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
+                                  on_tick=batcher.flush, cancel=pane.cancel, operator=self.settings.operator)
+        except RunRefused as exc:
+            batcher.flush()
+            pane.post_message(RunPane.Finished(error=str(exc), status="refused"))
+            return
+        batcher.flush()
+        pane.post_message(RunPane.Finished(result=result))
+        self.app.call_from_thread(self.action_refresh_history)
+
+    def open_replay(self, record: RunRecord) -> None:
+        pane = RunPane(record.playbook, record.hosts, mode="check" if record.check else "REAL",
+                       tab_id=self._next_tab_id(), replay=True, started_at=record.started_at)
+        self.run_worker(self._open_then_replay(record, pane), group="runs-replay", exit_on_error=False)
+
+    async def _open_then_replay(self, record: RunRecord, pane: RunPane) -> None:
+        await self._open_pane(record.playbook, pane)
+        self.run_worker(partial(self._replay_thread, pane, record), thread=True, group=f"run-{pane.tab_id}",
+                        exit_on_error=False)
+
+    def _replay_thread(self, pane: RunPane, record: RunRecord) -> None:
+        batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)), interval=0.1)
+        error = None
+        try:
+            if not record.artifacts:
+                raise FileNotFoundError("this run never started, so it left no output")
+            for line, event in replay(Path(record.artifacts)):
+                if line is not None:
+                    batcher.line(line)
+                if event is not None:
+                    batcher.event(event)
+        except OSError as exc:
+            error = str(exc)
+        batcher.flush()
+        from actions.ansible import RunResult, RunStatus
+        from actions.ansible.models import HostRecap
+
+        try:
+            status = RunStatus(record.status)
+        except ValueError:
+            status = RunStatus.ERROR
+        result = RunResult(run_id=record.id, status=status, rc=record.rc, message=record.message,
+                           recap={h: HostRecap(**c) for h, c in record.recap.items()},
+                           started_at=record.started_at, finished_at=record.finished_at or record.started_at)
+        pane.post_message(RunPane.Finished(result=result, error=error, status=record.status))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.notify(f"{event.worker.name or 'run'}: {event.worker.error}", title="Run error",
+                        severity="error", timeout=20)
+            name = event.worker.name or ""
+            for pane in self.query(RunPane):
+                if pane.tab_id == name and pane.status in ("running", "cancelling"):
+                    pane.finish(None, error=str(event.worker.error), status="error")
+
+
+def _pair(word: str) -> tuple[str, str]:
+    key, sep, value = word.partition("=")
+    if not sep or not key:
+        raise ValueError(f"{word!r}: expected KEY=VALUE")
+    return key, value

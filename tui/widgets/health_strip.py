@@ -1,12 +1,60 @@
-"""A compact health strip (one short line per Pi) that runs, plans and checklist screens show."""
+"""A compact health strip (one short line per Pi) that runs, plans and checklist screens show.
+
+It reads the app's one poller (see :mod:`tui.widgets.health_feed`), so it costs the hosts nothing more.
+"""
 
 from __future__ import annotations
 
+import time
+
+from rich.text import Text
 from textual.widgets import Static
+
+from actions.health.models import Snapshot
+from tui.widgets.health_feed import feed_of
+from tui.widgets.health_format import ICON, STYLE, headline, verdict
 
 
 class HealthStrip(Static):
-    """Placeholder until the health poller feeds it."""
+    """``pi1 ● ok 0.42 48°C │ pi2 ▲ disk / 85% used │ pi3 ✖ unreachable since 12:03:04``."""
+
+    DEFAULT_CSS = """
+    HealthStrip { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    """
 
     def on_mount(self) -> None:
-        self.update("health: not polled yet")
+        feed = feed_of(self.app)
+        if feed is None or feed.lab is None:
+            self.update("health: no lab")
+            return
+        self.update("health: connecting…")
+        feed.subscribe(self, self.show)
+        # Ages and staleness move on even when no reading arrives.
+        self.set_interval(1.0, self._redraw)
+
+    def _redraw(self) -> None:
+        feed = feed_of(self.app)
+        if feed is not None and feed.latest is not None:
+            self.show(feed.latest)
+
+    def show(self, snap: Snapshot) -> None:
+        feed = feed_of(self.app)
+        if feed is None:
+            return
+        now = time.time()
+        line = Text()
+        for i, state in enumerate(snap.hosts):
+            status, findings = verdict(state, feed.thresholds, snap.interval, now)
+            if i:
+                line.append(" │ ", style="dim")
+            line.append(f"{state.name} ", style="bold")
+            line.append(f"{ICON[status]} ", style=STYLE[status])
+            r = state.reading
+            what = headline(status, findings)
+            if what == "ok" and r is not None and r.load is not None:
+                temp = f" {r.temp_c:.0f}°C" if r.temp_c is not None else ""
+                what = f"load {r.load[0]:.2f}{temp}"
+            line.append(what, style=STYLE[status] if status.value != "ok" else "")
+        if snap.paused:
+            line.append("  (paused)", style="dim")
+        self.update(line)

@@ -1,13 +1,122 @@
-"""Vault's state in one line for the health screen: unsealed / sealed n-of-t / not initialised /
-unreachable, with the reading's age."""
+"""Vault's state in one line: unsealed / sealed n of t / not initialised / unreachable, with the
+reading's age; a reading older than two health ticks (``settings.health.interval``) is shown as stale.
+
+The badge polls Vault itself, at the health interval, in an async worker (the hvac call runs in a
+thread). The health screen composes it as is; the Vault screen listens to :class:`VaultBadge.Updated`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+from textual import work
+from textual.message import Message
 from textual.widgets import Static
+
+from actions import vault
+from actions.vault import VaultState, VaultStatus, VaultTarget
+
+_CLASS = {
+    VaultState.UNSEALED: "-unsealed",
+    VaultState.SEALED: "-sealed",
+    VaultState.UNINITIALISED: "-uninitialised",
+    VaultState.UNREACHABLE: "-unreachable",
+}
 
 
 class VaultBadge(Static):
-    """Placeholder until the Vault adapter feeds it."""
+    """One line of Vault state, polled every ``interval`` seconds (default: the health interval)."""
+
+    DEFAULT_CSS = """
+    VaultBadge { height: 1; padding: 0 1; }
+    VaultBadge.-unsealed { color: $success; }
+    VaultBadge.-sealed, VaultBadge.-uninitialised { color: $warning; text-style: bold; }
+    VaultBadge.-unreachable { color: $error; text-style: bold; }
+    VaultBadge.-stale { color: $text-muted; text-style: italic; }
+    """
+
+    @dataclass
+    class Updated(Message):
+        """A new reading (posted after every poll)."""
+
+        badge: VaultBadge
+        status: VaultStatus
+
+    def __init__(
+        self,
+        *,
+        target: VaultTarget | None = None,
+        interval: float | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(markup=False, id=id, classes=classes)
+        self.target = target
+        self.interval = interval
+        self.status: VaultStatus | None = None
+        self.problem: str | None = None
+        self._wake = asyncio.Event()
+        self._shown = ""
 
     def on_mount(self) -> None:
-        self.update("Vault: not polled yet")
+        settings = getattr(self.app, "settings", None)
+        if self.interval is None:
+            self.interval = settings.health.interval if settings is not None else 2.0
+        if self.target is None and settings is not None:
+            try:
+                self.target = vault.resolve_target(settings, getattr(self.app, "lab", None))
+            except vault.VaultError as exc:
+                self.problem = str(exc)
+        self.paint()
+        if self.target is not None:
+            self._poll()
+            # The age keeps counting even when a poll hangs, so a stuck reading turns stale on time.
+            self.set_interval(min(1.0, self.interval / 2), self.paint)
+
+    @property
+    def stale(self) -> bool:
+        return self.target is not None and vault.is_stale(self.status, self.interval or 2.0)
+
+    def line(self, now: float | None = None) -> str:
+        """The badge's text for the current reading (``now`` for tests of the age)."""
+        if self.problem:
+            return f"Vault: {self.problem}"
+        if self.status is None:
+            return "Vault: reading…"
+        age = self.status.age(now)
+        text = f"Vault {self.status.summary()} · {age:.0f}s ago · {self.status.addr}"
+        if vault.is_stale(self.status, self.interval or 2.0, now):
+            text = f"Vault {self.status.summary()}? · STALE: no reading for {age:.0f}s · {self.status.addr}"
+        return text
+
+    def paint(self) -> None:
+        state = self.status.state if self.status else None
+        for state_, cls in _CLASS.items():
+            self.set_class(state_ is state, cls)
+        self.set_class(self.problem is not None, "-unreachable")
+        self.set_class(self.status is not None and self.stale, "-stale")
+        text = self.line()
+        if text != self._shown:
+            self._shown = text
+            self.update(text)
+
+    def refresh_now(self) -> None:
+        """Poll now instead of at the next tick (after an unseal, a seal, an init)."""
+        self._wake.set()
+
+    @work(group="vault-badge", exclusive=True, exit_on_error=False)
+    async def _poll(self) -> None:
+        assert self.target is not None
+        while True:
+            started = time.monotonic()
+            self._wake.clear()
+            status = await asyncio.to_thread(vault.read_status, self.target)
+            self.status = status
+            self.paint()
+            self.post_message(self.Updated(self, status))
+            wait = max(0.0, (self.interval or 2.0) - (time.monotonic() - started))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)

@@ -1,0 +1,182 @@
+"""One host's SSH link for the probe: an asyncssh connection and one long-lived remote shell on it.
+
+The shell gets the probe's function definition once; each tick then costs one short line out and the
+answer back, on the open channel (no new channel, no login shell, no rc files per tick).
+
+Host keys are checked against ``known_hosts`` (the inventory's file when it names one, else what
+``~/.ssh/config`` says, else ``~/.ssh/known_hosts``). An unknown or changed key raises
+:class:`HostKeyRefused`, naming the host and the fingerprint the server offered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import asyncssh
+
+from actions.health.models import Reading
+from actions.health.parse import parse_probe
+from actions.lab import Host
+
+#: Start bash (fork-free clock readings) when the host has it, else sh, whatever the login shell is.
+SHELL_COMMAND = "exec sh -c 'command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc; exec sh'"
+READY = "@@ready"
+PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+
+
+def probe_script() -> str:
+    return resources.files("actions.health").joinpath("probe.sh").read_text()
+
+
+class HostKeyRefused(Exception):
+    """The server's host key is not in known_hosts (``unknown``) or differs from it (``changed``)."""
+
+    def __init__(self, host: str, kind: str, fingerprint: str | None, known_hosts: str) -> None:
+        self.host = host
+        self.kind = kind
+        self.fingerprint = fingerprint
+        fp = fingerprint or "(fingerprint unavailable)"
+        if kind == "changed":
+            text = f"{host}: host key mismatch: the server offers {fp}, which differs from {known_hosts}"
+        elif kind == "unverifiable":
+            text = f"{host}: host key checking is disabled by ssh config; refusing to connect ({fp})"
+        else:
+            text = f"{host}: unknown host key {fp}: not in {known_hosts}; refusing to connect"
+        super().__init__(text)
+
+
+class AuthRefused(Exception):
+    """The server refused our keys."""
+
+
+@dataclass
+class ProbeFlags:
+    """What this host runs besides the common signals."""
+
+    docker: bool = False
+    kube: bool = False
+
+
+def _options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
+    kwargs: dict[str, Any] = {
+        "host": host.address,
+        "port": host.port,
+        "connect_timeout": connect_timeout,
+        "keepalive_interval": 0,
+    }
+    if host.user:
+        kwargs["username"] = host.user
+    if host.key_file:
+        kwargs["client_keys"] = [str(host.key_file)]
+        # A passphrase-protected key file is left to the agent, which holds it unlocked.
+        kwargs["ignore_encrypted"] = True
+    if host.known_hosts:
+        kwargs["known_hosts"] = str(host.known_hosts)
+    opts = asyncssh.SSHClientConnectionOptions(**kwargs)
+    if opts.config.get("Ciphers") is None:
+        # Without a Ciphers line in ssh config, prefer AES-GCM: asyncssh builds a new cipher context for
+        # every chacha20-poly1305 packet, the largest client cost of a tick over many hosts.
+        algs = [a.decode() for a in asyncssh.encryption.get_default_encryption_algs()]
+        preferred = [a for a in PREFERRED_CIPHERS if a in algs]
+        kwargs["encryption_algs"] = preferred + [a for a in algs if a not in preferred]
+        opts = asyncssh.SSHClientConnectionOptions(**kwargs)
+    return opts
+
+
+def _known_hosts_label(value: object) -> str:
+    if isinstance(value, (list, tuple)) and value:
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, (str, Path)) and str(value):
+        return str(value)
+    return str(Path("~/.ssh/known_hosts").expanduser())
+
+
+async def _refusal(host: Host, opts: asyncssh.SSHClientConnectionOptions) -> HostKeyRefused:
+    """Work out, after asyncssh refused the key, whether it is unknown or changed, and its fingerprint."""
+    fingerprint: str | None = None
+    try:
+        key = await asyncssh.get_server_host_key(host.address, host.port)
+        if key is not None:
+            fingerprint = key.get_fingerprint("sha256")
+    except (OSError, asyncssh.Error):
+        pass
+    source: object = opts.known_hosts
+    label = _known_hosts_label(source)
+    kind = "unknown"
+    # Only file names can be re-read here; other known_hosts forms asyncssh accepts are not ours to use.
+    paths: list[object] = []
+    if isinstance(source, (str, Path)):
+        paths = [source]
+    elif isinstance(source, (list, tuple)):
+        paths = [p for p in source if isinstance(p, (str, Path))]
+    for path in paths:
+        try:
+            known = asyncssh.read_known_hosts(str(Path(str(path)).expanduser()))
+        except (OSError, ValueError, asyncssh.Error):
+            continue
+        port = host.port if host.port != 22 else None
+        if known.match(host.address, host.address, port)[0]:
+            kind = "changed"
+            break
+    return HostKeyRefused(host.name, kind, fingerprint, label)
+
+
+class ProbeShell:
+    """An open connection to one host with the probe loaded in a long-lived shell."""
+
+    def __init__(self, host: Host, conn: asyncssh.SSHClientConnection, proc: asyncssh.SSHClientProcess[str]):
+        self.host = host
+        self.conn = conn
+        self.proc = proc
+        self._seq = 0
+
+    @classmethod
+    async def open(cls, host: Host, connect_timeout: float, flags: ProbeFlags) -> ProbeShell:
+        opts = _options(host, connect_timeout)
+        if opts.known_hosts is None:
+            raise await _refusal_disabled(host)
+        try:
+            conn = await asyncssh.connect(host.address, host.port, options=opts)
+        except asyncssh.HostKeyNotVerifiable:
+            raise await _refusal(host, opts) from None
+        except asyncssh.PermissionDenied as exc:
+            raise AuthRefused(f"{host.name}: authentication refused ({exc.reason})") from None
+        try:
+            proc = await conn.create_process(SHELL_COMMAND, encoding="utf-8", stderr=asyncssh.DEVNULL)
+            setup = (
+                f"__docker={int(flags.docker)}\n__kube={int(flags.kube)}\n{probe_script()}\necho {READY}\n"
+            )
+            proc.stdin.write(setup)
+            await asyncio.wait_for(proc.stdout.readuntil(READY + "\n"), connect_timeout)
+        except BaseException:
+            conn.abort()
+            raise
+        return cls(host, conn, proc)
+
+    async def probe(self, mode: str, timeout: float) -> Reading:
+        """One round trip: the probe's answer parsed, or an exception when the host does not answer."""
+        self._seq += 1
+        marker = f"@@end {self._seq}\n"
+        sent = time.time()
+        self.proc.stdin.write(f"__fp {self._seq} {mode}\n")
+        raw = await asyncio.wait_for(self.proc.stdout.readuntil(marker), timeout)
+        received = time.time()
+        return parse_probe(raw, sent, received)
+
+    def close(self) -> None:
+        self.conn.abort()
+
+
+async def _refusal_disabled(host: Host) -> HostKeyRefused:
+    fingerprint: str | None = None
+    try:
+        key = await asyncssh.get_server_host_key(host.address, host.port)
+        fingerprint = key.get_fingerprint("sha256") if key is not None else None
+    except (OSError, asyncssh.Error):
+        pass
+    return HostKeyRefused(host.name, "unverifiable", fingerprint, "ssh config")

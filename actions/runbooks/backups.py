@@ -1,0 +1,50 @@
+"""The backups a restore step can choose from: files under a directory of the backup host, newest first,
+with their dates and sizes (read over SSH, so the list is what the host has now)."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from pydantic import BaseModel
+
+from actions.remote import RemoteRunner
+
+
+class Backup(BaseModel):
+    path: str
+    mtime: float
+    size: int
+
+    @property
+    def when(self) -> str:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(self.mtime))
+
+    @property
+    def size_text(self) -> str:
+        size = float(self.size)
+        for unit in ("B", "KiB", "MiB", "GiB"):
+            if size < 1024 or unit == "GiB":
+                return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            size /= 1024
+        return f"{size:.1f} GiB"
+
+
+def parse_listing(text: str) -> list[Backup]:
+    """``find -printf '%T@ %s %p\\n'`` lines, newest first; malformed lines are ignored."""
+    out = []
+    for line in text.splitlines():
+        parts = line.strip().split(" ", 2)
+        if len(parts) != 3:
+            continue
+        try:
+            out.append(Backup(mtime=float(parts[0]), size=int(parts[1]), path=parts[2]))
+        except ValueError:
+            continue
+    return sorted(out, key=lambda b: -b.mtime)
+
+
+async def list_backups(runner: RemoteRunner, host: str, directory: str) -> list[Backup]:
+    cmd = f"find {shlex.quote(directory)} -maxdepth 2 -type f -printf '%T@ %s %p\\n' 2>/dev/null"
+    _rc, out = await runner.run(host, cmd)
+    return parse_listing(out)

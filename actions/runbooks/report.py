@@ -1,0 +1,64 @@
+"""The incident report: a Markdown account of one runbook session, for the lab's records.
+
+Timeline of every transition, who confirmed what, each step's duration against the runbook's target, and
+the health at the end. Built from the journal only, so it can be written after the fact.
+"""
+
+from __future__ import annotations
+
+import time
+
+from actions.runbooks.engine import StepEvent, StepState, current_states
+from actions.runbooks.model import Runbook
+from actions.runbooks.store import SessionRecord
+
+
+def _ts(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "-"
+
+
+def _dur(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]) -> str:
+    views = current_states(book, events)
+    ended = session.ended_at or (events[-1].at if events else None)
+    lines = [
+        f"# {'Incident' if book.kind == 'recovery' else 'Bring-up'} report: {book.title}",
+        "",
+        f"- session: `{session.id}` ({session.status})",
+        f"- lab: {session.lab or '-'}",
+        f"- opened by: {session.operator} at {_ts(session.started_at)}",
+        f"- ended: {_ts(session.ended_at)}",
+        f"- total: {_dur((ended or time.time()) - session.started_at)}",
+        "",
+        "## Steps",
+        "",
+        "| step | state | took | target | over | by | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for step in book.steps:
+        v = views[step.id]
+        took = v.elapsed if v.state is not StepState.PENDING else None
+        target = step.target_minutes * 60 if step.target_minutes else None
+        over = "yes" if took is not None and target is not None and took > target else ""
+        note = v.note.replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| {step.id} | {v.state.value} | {_dur(took)} | {_dur(target)} | {over} | {v.operator or '-'} | {note} |"
+        )
+    lines += ["", "## Timeline", ""]
+    for ev in events:
+        extra = f" — {ev.note}" if ev.note else ""
+        run = f" (run `{ev.run_id}`)" if ev.run_id else ""
+        state = "interrupted" if ev.state is StepState.RUNNING and not ev.live else ev.state.value
+        lines.append(f"- {_ts(ev.at)} **{ev.step_id}** → {state} by {ev.operator}{run}{extra}")
+        if ev.health:
+            lines.append(f"  - health: {ev.health}")
+    final = next((ev.health for ev in reversed(events) if ev.health), "")
+    lines += ["", "## Final health", "", final or "no health reading was journalled", ""]
+    return "\n".join(lines)

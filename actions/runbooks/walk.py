@@ -1,0 +1,136 @@
+"""One walk through a runbook: the session, its steps' states with live locks, and the operator's moves.
+
+UI-free, so the screens and the CLI make the same moves with the same rules: a step starts only when it is
+not locked; it is done only when its verify checks pass (or, for a step with nothing to verify, when the
+operator says so); a skip needs a reason. Every move is journalled with a one-line health summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from actions.runbooks.engine import (
+    StepState,
+    StepView,
+    current_states,
+    next_step,
+    requirement_checks,
+    step_locks,
+    verified,
+    verify,
+)
+from actions.runbooks.model import Runbook
+from actions.runbooks.predicates import Check, Live
+from actions.runbooks.store import RunbookStore, SessionRecord
+
+
+class StepRefused(Exception):
+    """The move is not allowed now; the message says why."""
+
+
+def health_line(live: Live) -> str:
+    """One line of health for the journal: each host's connection and worst finding, and Vault."""
+    parts = []
+    snap = live.snapshot
+    if snap is not None:
+        from actions.health.evaluate import failing, host_findings
+
+        for state in snap.hosts:
+            status, findings = host_findings(state, live.settings.health.thresholds, snap.interval)
+            bad = failing(findings)
+            parts.append(f"{state.name} {status.value}" + (f" ({bad[0].text})" if bad else ""))
+    if live.vault is not None:
+        v = live.vault
+        parts.append("vault " + ("not initialised" if not v.initialized else "sealed" if v.sealed else "unsealed"))
+    elif live.vault_error:
+        parts.append(f"vault {live.vault_error}")
+    return "; ".join(parts)
+
+
+class Walk:
+    """A session of ``book`` in ``store``; ``live`` gives the current live view when called."""
+
+    def __init__(self, store: RunbookStore, book: Runbook, session: SessionRecord, live: Callable[[], Live],
+                 operator: str, refresh: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.store = store
+        self.book = book
+        self.session = session
+        self.live = live
+        self.operator = operator
+        # Called before live checks are evaluated, to bring readings that are not pushed (Vault) up to date.
+        self.refresh = refresh
+
+    @classmethod
+    def resume_or_start(cls, store: RunbookStore, book: Runbook, live: Callable[[], Live], operator: str,
+                        lab: str = "", refresh: Callable[[], Awaitable[None]] | None = None) -> Walk:
+        session = store.open_session_for(book.name)
+        if session is None:
+            session = store.start_session(book.name, book.kind, book.title, lab, operator)
+        return cls(store, book, session, live, operator, refresh)
+
+    async def _fresh_live(self) -> Live:
+        if self.refresh is not None:
+            await self.refresh()
+        return self.live()
+
+    def views(self) -> dict[str, StepView]:
+        return current_states(self.book, self.store.events(self.session.id))
+
+    async def views_with_locks(self) -> tuple[dict[str, StepView], dict[str, list[Check]]]:
+        views = self.views()
+        checks = await requirement_checks(self.book, await self._fresh_live())
+        step_locks(self.book, views, checks)
+        return views, checks
+
+    def resume_at(self) -> str | None:
+        return next_step(self.book, self.views())
+
+    async def start(self, step_id: str, note: str = "") -> None:
+        views, _ = await self.views_with_locks()
+        view = views[step_id]
+        if view.locked:
+            raise StepRefused(f"{step_id} is locked: {view.locked}")
+        if view.state is StepState.RUNNING:
+            raise StepRefused(f"{step_id} is already running")
+        self.store.record(self.session.id, step_id, StepState.RUNNING, self.operator, note=note,
+                          health=health_line(self.live()))
+
+    async def check(self, step_id: str) -> list[Check]:
+        return await verify(self.book.step(step_id), await self._fresh_live())
+
+    async def finish(self, step_id: str, *, run_id: str | None = None, note: str = "",
+                     operator_says_done: bool = False) -> tuple[StepState, list[Check]]:
+        """Record the step's outcome from its verify checks: done when they pass, failed when not.
+
+        A step without verify checks is done only when the operator says so.
+        """
+        step = self.book.step(step_id)
+        checks = await self.check(step_id)
+        if step.verify:
+            state = StepState.DONE if verified(checks) else StepState.FAILED
+            failing = [f"{c.name}: {c.reading}" for c in checks if c.ok is not True]
+            note = note or ("; ".join(failing) if failing else "verified")
+        elif operator_says_done:
+            state = StepState.DONE
+        else:
+            raise StepRefused(f"{step_id} has nothing to verify: mark it done yourself once it is")
+        self.store.record(self.session.id, step_id, state, self.operator, note=note, run_id=run_id,
+                          health=health_line(self.live()))
+        return state, checks
+
+    def fail(self, step_id: str, reason: str, run_id: str | None = None) -> None:
+        self.store.record(self.session.id, step_id, StepState.FAILED, self.operator, note=reason, run_id=run_id,
+                          health=health_line(self.live()))
+
+    def skip(self, step_id: str, reason: str) -> None:
+        if not reason.strip():
+            raise StepRefused("a skipped step needs a reason")
+        self.store.record(self.session.id, step_id, StepState.SKIPPED, self.operator, note=reason.strip(),
+                          health=health_line(self.live()))
+
+    def reopen(self, step_id: str, reason: str = "reopened") -> None:
+        self.store.record(self.session.id, step_id, StepState.PENDING, self.operator, note=reason,
+                          health=health_line(self.live()))
+
+    def close(self, status: str = "closed") -> None:
+        self.store.end_session(self.session.id, status)

@@ -1,0 +1,126 @@
+"""Where Vault is, how to trust it, and how to talk to it: the target, the token and readable errors.
+
+The address comes from the settings (``vault.addr``), then the lab's inventory (``factory_vault_addr``),
+then ``$VAULT_ADDR``. TLS is verified against ``vault.ca_cert`` when it is set, else the system store.
+A token is only needed to seal or step down; it comes from ``$VAULT_TOKEN`` or an interactive prompt and
+is held as a :class:`~pydantic.SecretStr`, handed to hvac for one call and dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import hvac
+import hvac.exceptions
+import requests
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from actions.config import Settings
+from actions.lab import Lab
+
+
+class VaultError(Exception):
+    """A Vault call that failed; the message is one readable line for the operator, never a secret."""
+
+
+class VaultUnreachable(VaultError):
+    """Vault did not answer (refused, timed out, TLS failure)."""
+
+
+class VaultTarget(BaseModel):
+    """One Vault server: its address and how to verify it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    addr: str
+    ca_cert: Path | None = None
+    timeout: float = 5.0
+
+    @property
+    def host(self) -> str:
+        """The address's host name: what the operator types to confirm a destructive action."""
+        return urlsplit(self.addr).hostname or self.addr
+
+    @property
+    def verify(self) -> bool | str:
+        return str(self.ca_cert) if self.ca_cert else True
+
+
+def resolve_target(
+    settings: Settings, lab: Lab | None = None, env: Mapping[str, str] | None = None
+) -> VaultTarget:
+    """The Vault the operator means, or :class:`VaultError` saying where an address can be set."""
+    env = os.environ if env is None else env
+    addr = settings.vault.addr or (lab.vault_addr if lab else None) or env.get("VAULT_ADDR")
+    if not addr:
+        raise VaultError(
+            "no Vault address: set vault.addr in the settings, factory_vault_addr in the inventory, "
+            "or $VAULT_ADDR"
+        )
+    addr = addr.strip().rstrip("/")
+    parts = urlsplit(addr)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise VaultError(f"Vault address {addr!r} is not an http(s) URL")
+    ca_cert = settings.vault.ca_cert
+    if ca_cert is not None and not Path(ca_cert).expanduser().is_file():
+        raise VaultError(f"vault.ca_cert {ca_cert}: file not found")
+    return VaultTarget(
+        addr=addr,
+        ca_cert=Path(ca_cert).expanduser() if ca_cert else None,
+        timeout=settings.vault.timeout,
+    )
+
+
+def token_from_env(env: Mapping[str, str] | None = None) -> SecretStr | None:
+    """``$VAULT_TOKEN`` as a secret, or None (the caller then asks the operator)."""
+    env = os.environ if env is None else env
+    value = (env.get("VAULT_TOKEN") or "").strip()
+    return SecretStr(value) if value else None
+
+
+def client(target: VaultTarget, token: SecretStr | None = None) -> Any:
+    """An hvac client for one call. Without ``token`` it is unauthenticated on purpose: an empty token
+    keeps hvac from reading ``$VAULT_TOKEN`` or ``~/.vault-token`` on its own."""
+    return hvac.Client(
+        url=target.addr,
+        token=token.get_secret_value() if token is not None else "",
+        verify=target.verify,
+        timeout=target.timeout,
+    )
+
+
+_URL_TAIL = re.compile(r",\s*on (get|put|post|delete|list) \S+$", re.IGNORECASE)
+
+
+def reason(exc: BaseException, *secrets: str) -> str:
+    """The server's own words without hvac's ``, on put URL`` tail; any secret in it is masked."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = _URL_TAIL.sub("", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "****")
+    return text
+
+
+def translate(exc: BaseException, target: VaultTarget, *secrets: str) -> VaultError:
+    """Any failure of a Vault call as a :class:`VaultError` with one readable line."""
+    if isinstance(exc, VaultError):
+        return exc
+    if isinstance(exc, requests.exceptions.SSLError):
+        return VaultUnreachable(f"{target.addr}: TLS verification failed (is vault.ca_cert the right CA?)")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return VaultUnreachable(f"{target.addr}: no answer within {target.timeout:g}s")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return VaultUnreachable(f"{target.addr}: cannot connect (is Vault running and reachable?)")
+    if isinstance(exc, hvac.exceptions.Forbidden):
+        return VaultError(f"{target.addr}: permission denied (is the token valid and allowed?)")
+    if isinstance(exc, hvac.exceptions.VaultError):
+        return VaultError(f"{target.addr}: {reason(exc, *secrets)}")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return VaultUnreachable(f"{target.addr}: {reason(exc, *secrets)}")
+    return VaultError(f"{target.addr}: {type(exc).__name__}: {reason(exc, *secrets)}")

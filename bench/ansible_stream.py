@@ -1,0 +1,164 @@
+"""Benchmark: a playbook of >= 20,000 events streamed through the adapter into the run pane, headless.
+
+Prints events per second, the worst gap between UI frames while streaming (target < 100 ms), the worst
+stall of the UI's event loop, the app's peak memory (target < 300 MB), and the wall time of the adapter
+(as the app runs it: prepare, journal, ansible-runner, pane) against plain ``ansible-playbook`` on the
+same playbook, same hosts and same Ansible settings (target <= 1.15).
+
+    python bench/ansible_stream.py                 # starts its own sandbox (temp state dir, free ports)
+    python bench/ansible_stream.py -i INVENTORY    # uses a running sandbox's inventory
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actions.ansible import RunSpec, prepare  # noqa: E402
+from actions.ansible.runner import _env  # noqa: E402
+from actions.config import Settings, load_settings  # noqa: E402
+from actions.lab import load_lab  # noqa: E402
+
+PLAYBOOK = ROOT / "tests" / "data" / "playbooks" / "stream.yml"
+
+
+def plain_run(settings: Settings, command: tuple[str, ...]) -> tuple[float, int]:
+    """Plain ansible-playbook, its output read through a pipe as a terminal would; (seconds, lines)."""
+    env = dict(os.environ)
+    env.update(_env(settings, settings.state_dir))
+    env["ANSIBLE_STDOUT_CALLBACK"] = "default"
+    Path(env["ANSIBLE_LOCAL_TEMP"]).mkdir(parents=True, exist_ok=True)
+    cwd = settings.ansible.playbook_dir if settings.ansible.playbook_dir.is_dir() else None
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(list(command), env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    lines = sum(1 for _ in proc.stdout)
+    rc = proc.wait()
+    took = time.perf_counter() - t0
+    if rc != 0:
+        raise SystemExit(f"plain ansible-playbook failed with {rc}")
+    return took, lines
+
+
+async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
+    """The app's own path: RunsScreen.start_run -> thread worker -> batches -> RunPane, headless."""
+    from tui.app import FactoryApp
+    from tui.screens.runs import RunsScreen
+    from tui.widgets.run_pane import RunPane
+
+    app = FactoryApp(settings=settings, lab=load_lab(spec.inventory), inventory=spec.inventory)
+    frames: list[float] = []
+    ticks: list[float] = []
+    original = app._display
+
+    def display(screen, renderable):  # type: ignore[no-untyped-def]
+        if renderable is not None:
+            frames.append(time.perf_counter())
+        return original(screen, renderable)
+
+    app._display = display  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))
+        t0 = time.perf_counter()
+        screen.start_run(spec)
+        first_batch: float | None = None
+        while True:
+            await asyncio.sleep(0.02)
+            panes = list(screen.query(RunPane))
+            if panes and first_batch is None and panes[0].events:
+                first_batch = time.perf_counter()
+            if panes and panes[0].status not in ("running", "cancelling"):
+                break
+        took = time.perf_counter() - t0
+        pane = panes[0]
+        end = time.perf_counter()
+        await pilot.pause(0.2)
+        if pane.status != "ok":
+            raise SystemExit(f"adapter run ended {pane.status}")
+    start = first_batch or t0
+
+    def worst(stamps: list[float]) -> float:
+        inside = [s for s in stamps if start <= s <= end]
+        return max((b - a for a, b in itertools.pairwise(inside)), default=0.0)
+
+    return {
+        "seconds": took,
+        "events": float(pane.events),
+        "lines": float(len(pane.lines)),
+        "stream_seconds": end - start,
+        "worst_frame_gap": worst(frames),
+        "worst_loop_stall": worst(ticks),
+        "frames": float(len([f for f in frames if start <= f <= end])),
+    }
+
+
+def peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-i", "--inventory", help="inventory of a running sandbox (default: start one)")
+    parser.add_argument("--items", type=int, default=6700, help="loop items per host (3 hosts: 3x events)")
+    parser.add_argument("--repeat", type=int, default=1, help="pairs of runs (plain, adapter) to time")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="factory-bench-"))
+    own_sandbox: Settings | None = None
+    if args.inventory:
+        inventory = Path(args.inventory)
+    else:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from conftest import make_settings
+
+        from actions import sandbox
+
+        own_sandbox = make_settings(work / "sandbox-state")
+        print("starting a sandbox ...", file=sys.stderr)
+        inventory = sandbox.up(own_sandbox).inventory
+    try:
+        settings = load_settings(None, state_dir=work / "state")
+        spec = RunSpec(playbook=str(PLAYBOOK), inventory=inventory, check=True,
+                       extra_vars=(("stream_items", str(args.items)),), forks=settings.ansible.forks)
+        command = prepare(spec, settings, None).request.command
+        ratios = []
+        for n in range(args.repeat):
+            plain, plain_lines = plain_run(settings, command)
+            res = asyncio.run(adapter_run(settings, spec))
+            ratio = res["seconds"] / plain
+            ratios.append(ratio)
+            print(f"pair {n + 1}: plain ansible-playbook {plain:.2f}s ({plain_lines} lines); "
+                  f"adapter+pane {res['seconds']:.2f}s; ratio {ratio:.3f}")
+        print(f"events:                 {res['events']:.0f} ({res['lines']:.0f} output lines)")
+        print(f"events per second:      {res['events'] / res['stream_seconds']:.0f} (while streaming)")
+        print(f"worst UI frame gap:     {res['worst_frame_gap'] * 1000:.0f} ms over {res['frames']:.0f} frames"
+              " (target < 100 ms)")
+        print(f"worst event-loop stall: {res['worst_loop_stall'] * 1000:.0f} ms")
+        print(f"peak memory (app):      {peak_rss_mb():.0f} MB (target < 300 MB)")
+        print(f"wall time ratio:        {min(ratios):.3f} best, {sum(ratios) / len(ratios):.3f} mean"
+              " (adapter / plain ansible-playbook, target <= 1.15)")
+    finally:
+        if own_sandbox is not None:
+            from actions import sandbox
+
+            sandbox.down(own_sandbox, purge=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""How long `sandbox up` takes from nothing (target: under 15 s), and a second `up` when all is running.
+
+Usage: python bench/sandbox_up.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from actions import sandbox  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    cold, warm = [], []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = make_settings(Path(tmp) / "state")
+            t0 = time.perf_counter()
+            st = sandbox.up(settings)
+            cold.append(time.perf_counter() - t0)
+            assert st.all_up, st.parts
+            t0 = time.perf_counter()
+            sandbox.up(settings)
+            warm.append(time.perf_counter() - t0)
+            sandbox.down(settings, purge=True)
+    print(f"sandbox up, cold: best {min(cold):.2f} s, worst {max(cold):.2f} s over {args.runs} runs (target < 15 s)")
+    print(f"sandbox up, already up: best {min(warm):.2f} s, worst {max(warm):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

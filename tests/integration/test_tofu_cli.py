@@ -1,0 +1,101 @@
+"""`factory-tui plan` headless: exit codes (0 none, 2 changes, 1 error), JSON, and the gated `--apply`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
+TERRAFORM = shutil.which("terraform") or shutil.which("tofu")
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """Environment of a CLI run: fixture roots from settings, its own state dir, a quiet CLI config."""
+    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
+    roots = tmp_path / "roots"
+    shutil.copytree(DATA, roots)
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TF_VAR_", "FACTORY_"))}
+    base.update({
+        "TF_CLI_CONFIG_FILE": str(rc),
+        "FACTORY_STATE_DIR": str(tmp_path / "state"),
+        "FACTORY_TOFU__ROOTS": json.dumps([str(roots / "changes"), str(roots / "broken")]),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    })
+    return base
+
+
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, input=stdin,
+        cwd=Path(__file__).resolve().parent.parent.parent, check=False, timeout=300,
+    )
+
+
+def test_plan_exit_codes_json_and_gated_apply(env: dict[str, str], tmp_path: Path) -> None:
+    first = cli(env, "plan", "changes", "--json", "--quiet")
+    assert first.returncode == 2, first.stderr
+    doc = json.loads(first.stdout)
+    assert doc["counts"]["add"] == 5 and doc["has_changes"] and not doc["destructive"]
+    assert doc["changes"]["create"][0] == "terraform_data.gone[0]"
+
+    # Apply needs the name, typed or passed; never assumed.
+    refused = cli(env, "plan", "changes", "--apply", stdin="")
+    assert refused.returncode == 1
+    assert "not applied: confirm with --confirm changes" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    wrong = cli(env, "plan", "changes", "--apply", "--confirm", "iac")
+    assert wrong.returncode == 1 and "does not match the root's name 'changes'" in wrong.stderr
+
+    applied = cli(env, "plan", "changes", "--apply", "--confirm", "changes", "--json", "--quiet")
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout)["status"] == "applied"
+    assert "Apply the saved plan of changes  [change]" in applied.stderr
+    state = json.loads((tmp_path / "roots" / "changes" / "terraform.tfstate").read_text())
+    assert len(state["resources"]) == 5
+
+    again = cli(env, "plan", "changes", "--quiet")
+    assert again.returncode == 0, again.stderr
+    assert "No changes" in again.stdout
+
+    listing = cli(env, "plan", "--json")
+    rows = {row["root"]: row for row in json.loads(listing.stdout)}
+    assert rows["changes"]["status"] == "no-changes" and rows["broken"]["status"] is None
+
+
+def test_destructive_apply_shows_the_summary_and_wants_the_name(env: dict[str, str]) -> None:
+    assert cli(env, "plan", "changes", "--quiet").returncode == 2
+    assert cli(env, "plan", "changes", "--apply", "--confirm", "changes", "--quiet").returncode == 0
+    env = {**env, "TF_VAR_n": "3"}
+    planned = cli(env, "plan", "changes")
+    assert planned.returncode == 2
+    assert "destroy (1)" in planned.stdout and "replace (1)" in planned.stdout
+    assert "Plan to delete" in planned.stderr  # the live log
+    refused = cli(env, "plan", "changes", "--apply", "--confirm", "change")
+    assert refused.returncode == 1
+    assert "[destructive]" in refused.stderr and "delete   terraform_data.gone[0]" in refused.stderr
+
+
+def test_errors_are_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    broken = cli(env, "plan", "broken", "--quiet")
+    assert broken.returncode == 1
+    assert broken.stderr.startswith("factory-tui: init of broken failed: main.tf:4: Invalid expression")
+    assert "Traceback" not in broken.stderr
+
+    unknown = cli(env, "plan", "nope")
+    assert unknown.returncode == 1 and "unknown root 'nope'; known roots:" in unknown.stderr
+
+    missing = cli({**env, "FACTORY_TOFU__BINARY": str(tmp_path / "tofu")}, "plan", "changes")
+    assert missing.returncode == 1
+    assert "(settings tofu.binary) is missing or not executable" in missing.stderr
+    assert "Traceback" not in missing.stderr

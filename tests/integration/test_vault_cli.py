@@ -1,0 +1,133 @@
+"""`factory-tui vault ...` as the operator runs it, against a real OpenBao: exit codes, JSON, shares
+from stdin or a no-echo prompt (never from arguments), gates, and no share in the output."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from actions import vault
+from actions.gates import issue
+from actions.vault import VaultTarget
+from tests.vault_server import BaoServer
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+# The console script's entry point, run by this interpreter (no reliance on PATH).
+ENTRY = ["-c", "import sys; from tui.cli import main; sys.exit(main())"]
+
+
+@pytest.fixture(scope="module")
+def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaoServer]:
+    server = BaoServer(tmp_path_factory.mktemp("bao"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def env(bao: BaoServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("home")
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("FACTORY_", "VAULT_"))}
+    return {**keep, "XDG_CONFIG_HOME": str(home / "config"), "FACTORY_STATE_DIR": str(home / "state"),
+            "FACTORY_VAULT__ADDR": bao.addr, "PYTHONPATH": str(ROOT)}
+
+
+def cli(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *ENTRY, "vault", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def test_status_of_a_fresh_server(env: dict[str, str]) -> None:
+    proc = cli(env, "status", "--json")
+    assert proc.returncode == 2, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["state"] == "not initialised" and doc["initialized"] is False
+
+
+def test_status_of_nothing_listening(env: dict[str, str]) -> None:
+    proc = cli({**env, "FACTORY_VAULT__ADDR": "http://127.0.0.1:1"}, "status")
+    assert proc.returncode == 1
+    assert "unreachable" in proc.stdout and "cannot connect" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def shares(bao: BaoServer) -> dict[str, object]:
+    target = VaultTarget(addr=bao.addr)
+    plan = vault.check_plan(5, 3)
+    result = vault.initialise(target, plan, issue(vault.init_request(target, plan), confirmed=True,
+                                                  typed_name="127.0.0.1"))
+    keys = [s.get_secret_value() for s in result.shares]
+    return {"keys": keys, "root": result.root_token.get_secret_value()}
+
+
+def test_shares_are_never_arguments(env: dict[str, str], shares: dict[str, object]) -> None:
+    proc = cli(env, "unseal", shares["keys"][0])  # type: ignore[index]
+    assert proc.returncode != 0 and "unrecognized arguments" in proc.stderr
+    assert vault.read_status(VaultTarget(addr=env["FACTORY_VAULT__ADDR"])).progress == 0
+
+
+def test_unseal_from_stdin_needs_confirmation(env: dict[str, str], shares: dict[str, object]) -> None:
+    keys: list[str] = shares["keys"]  # type: ignore[assignment]
+    proc = cli(env, "unseal", stdin="\n".join(keys[:3]) + "\n")
+    assert proc.returncode == 1 and "pass --confirm 127.0.0.1" in proc.stderr
+    wrong = cli(env, "unseal", "--confirm", "vault.example", stdin="\n".join(keys[:3]) + "\n")
+    assert wrong.returncode == 1 and "does not match" in wrong.stderr
+    status = cli(env, "status", "--json")
+    assert status.returncode == 2 and json.loads(status.stdout)["progress"] == 0
+
+
+def test_unseal_from_stdin(env: dict[str, str], shares: dict[str, object]) -> None:
+    keys: list[str] = shares["keys"]  # type: ignore[assignment]
+    lines = ["not a share", keys[0], keys[0], "", keys[1], keys[2], keys[3]]
+    proc = cli(env, "unseal", "--confirm", "127.0.0.1", stdin="\n".join(lines) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "not a key share" in proc.stderr and "already entered" in proc.stderr
+    assert "Share accepted: 2 of 3" in proc.stderr and "unsealed" in proc.stdout
+    for key in keys:
+        assert key not in proc.stdout + proc.stderr
+    assert cli(env, "status").returncode == 0
+
+
+def test_seal_then_too_few_shares(env: dict[str, str], shares: dict[str, object]) -> None:
+    keys: list[str] = shares["keys"]  # type: ignore[assignment]
+    no_token = cli(env, "seal", "--confirm", "127.0.0.1")
+    assert no_token.returncode == 1 and "needs a Vault token" in no_token.stderr
+    sealed = cli({**env, "VAULT_TOKEN": str(shares["root"])}, "seal", "--confirm", "127.0.0.1")
+    assert sealed.returncode == 0, sealed.stderr
+    assert str(shares["root"]) not in sealed.stdout + sealed.stderr
+    short = cli(env, "unseal", "--confirm", "127.0.0.1", stdin=keys[4] + "\n")
+    assert short.returncode == 2 and "still sealed, 1 of 3" in short.stderr
+    assert json.loads(cli(env, "status", "--json").stdout)["summary"] == "sealed 1 of 3"
+
+
+def test_unseal_on_a_terminal_prompts_without_echo(env: dict[str, str], shares: dict[str, object]) -> None:
+    keys: list[str] = shares["keys"]  # type: ignore[assignment]
+    child = pexpect.spawn(sys.executable, [*ENTRY, "vault", "unseal"], env=env, cwd=str(ROOT),
+                          encoding="utf-8", timeout=60)
+    seen = io.StringIO()
+    child.logfile_read = seen  # everything the terminal showed
+    try:
+        child.expect_exact("proceed? [y/N]")
+        child.sendline("y")
+        child.expect_exact("key share (2 of 3, empty to stop)")  # one share is already in from before
+        child.sendline(keys[2])
+        child.expect_exact("key share (3 of 3, empty to stop)")
+        child.sendline(keys[0])
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    transcript = seen.getvalue()
+    assert "unsealed" in transcript
+    assert keys[2] not in transcript and keys[0] not in transcript

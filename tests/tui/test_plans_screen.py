@@ -1,0 +1,257 @@
+"""The plans screen with Pilot, against the real ``terraform`` binary and a fixture root."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from textual.widgets import DataTable, Input, RichLog, Static
+
+from actions.config import Settings
+from actions.tofu import store
+from tests.conftest import make_settings
+from tui.app import FactoryApp
+from tui.modals.confirm import TypedConfirmModal
+from tui.screens.plans import PlansScreen
+from tui.widgets.health_strip import HealthStrip
+from tui.widgets.plan_list import PlanLineList
+from tui.widgets.plan_modals import GuideModal, PlanDetailModal
+from tui.widgets.plan_summary import PlanSummaryView
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
+TERRAFORM = shutil.which("terraform") or shutil.which("tofu")
+T = TypeVar("T")
+
+
+@pytest.fixture
+def tofu_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    for var in [k for k in os.environ if k.startswith("TF_VAR_")]:
+        monkeypatch.delenv(var)
+    root = tmp_path / "changes"
+    shutil.copytree(DATA / "changes", root)
+    for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
+        done = subprocess.run([TERRAFORM, *args], cwd=root, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    monkeypatch.setenv("TF_VAR_n", "3")
+    return make_settings(tmp_path / "state", tofu={"roots": [str(root)]})
+
+
+async def wait_for_screen(pilot: Any, kind: type[T], seconds: float = 20) -> T:
+    """The apply first reads the saved plan and the state (two processes): wait for its modal."""
+    for _ in range(int(seconds * 10)):
+        if isinstance(pilot.app.screen, kind):
+            return pilot.app.screen
+        await pilot.pause(0.1)
+    raise AssertionError(f"{kind.__name__} never showed; screen is {pilot.app.screen!r}")
+
+
+def select_root(app: FactoryApp, name: str) -> None:
+    table = app.screen.query_one("#plan-roots", DataTable)
+    row = next(i for i, key in enumerate(table.rows) if key.value == name)
+    table.move_cursor(row=row)
+
+
+async def test_plan_detail_guide_and_gated_apply(tofu_settings: Settings) -> None:
+    app = FactoryApp(settings=tofu_settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, PlansScreen)
+        assert screen.query_one(HealthStrip)
+        select_root(app, "changes")
+        await pilot.pause()
+        status = screen.query_one("#plan-roots", DataTable).get_row("changes")[1]
+        assert str(status) == "never planned"
+
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("l")  # the summary replaced the log at the end; flip back to read it
+        await pilot.pause()
+        log_lines = "\n".join(str(line.text) for line in screen.query_one("#plan-log", RichLog).lines)
+        assert "Plan to delete" in log_lines and "Plan: 2 to add" in log_lines
+        await pilot.press("l")
+        await pilot.pause()
+        counts = str(screen.query_one("#plan-counts", Static).content)
+        assert "+1 add" in counts and "-1 destroy" in counts and "-/+1 replace" in counts
+        changes = screen.query_one("#plan-changes", PlanLineList)
+        lines = [str(changes.text_of(i)) for i in range(len(changes.keys))]
+        assert lines[0].startswith("destroy (1)") and "terraform_data.gone[0]" in lines[1]
+        assert lines[2].startswith("replace (1)") and changes.keys[0] is None
+        assert changes.current_key == "change:terraform_data.gone[0]"
+        assert str(screen.query_one("#plan-roots", DataTable).get_row("changes")[1]) == "changes"
+
+        # Detail of the sensitive change: masked, then revealed with s.
+        changes.focus()
+        for _ in range(10):
+            if changes.current_key == "change:terraform_data.sec":
+                break
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanDetailModal)
+        detail = app.screen.query_one("#plan-detail", Static)
+        assert "(sensitive)" in _plain(app, detail) and "hunter2-3" not in _plain(app, detail)
+        await pilot.press("s")
+        await pilot.pause()
+        assert "hunter2-3" in _plain(app, detail)
+        await pilot.press("escape")
+        await pilot.press("d")  # the screen's key opens the change under the cursor too
+        await pilot.pause()
+        assert isinstance(app.screen, PlanDetailModal) and app.screen.change.address == "terraform_data.sec"
+        await pilot.press("escape")
+
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, GuideModal)
+        await pilot.press("escape")
+
+        # Apply: destructive, so the typed name is asked; the wrong name cannot confirm.
+        await pilot.press("a")
+        modal = await wait_for_screen(pilot, TypedConfirmModal)
+        assert modal.request.confirm_name == "changes"
+        modal.query_one("#typed", Input).value = "iac"
+        await pilot.pause()
+        assert modal.query_one("#confirm").disabled
+        modal.query_one("#typed", Input).value = "changes"
+        await pilot.pause()
+        modal.query_one("#typed", Input).focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PlansScreen)
+        record = store.load_record(tofu_settings, "changes")
+        assert record is not None and record.status == "applied"
+        state_root = Path(tofu_settings.tofu.roots[0])
+        outputs = json.loads((state_root / "terraform.tfstate").read_text())["outputs"]
+        assert outputs["n"]["value"] == 3
+        assert str(screen.query_one("#plan-roots", DataTable).get_row("changes")[1]) == "applied"
+
+
+async def test_cancelled_confirmation_changes_nothing(tofu_settings: Settings) -> None:
+    app = FactoryApp(settings=tofu_settings, lab=None, lab_error=None)
+    state_file = Path(tofu_settings.tofu.roots[0]) / "terraform.tfstate"
+    before = json.loads(state_file.read_text())["serial"]
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        select_root(app, "changes")
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.press("a")
+        await wait_for_screen(pilot, TypedConfirmModal)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PlansScreen)
+    assert json.loads(state_file.read_text())["serial"] == before
+    assert store.plan_path(tofu_settings, "changes").exists()
+
+
+async def test_apply_without_a_plan_says_plan_first(tofu_settings: Settings) -> None:
+    app = FactoryApp(settings=tofu_settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        select_root(app, "changes")
+        await pilot.press("a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(app.screen.query_one("#plan-status", Static).content)
+        assert "no saved plan: plan it first" in status
+        view = app.screen.query_one(PlanSummaryView)
+        assert view.summary is None
+
+
+def _plain(app: FactoryApp, widget: Static) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_a_broken_root_shows_where_it_is_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    shutil.copytree(DATA / "broken", tmp_path / "broken")
+    settings = make_settings(tmp_path / "state", tofu={"roots": [str(tmp_path / "broken")]})
+    app = FactoryApp(settings=settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        select_root(app, "broken")
+        await pilot.press("p")
+        for _ in range(300):  # wait_for_complete() would re-raise the worker's error: wait it out instead
+            await pilot.pause(0.1)
+            if not any(w.is_running for w in app.workers if w.group == "tofu"):
+                break
+        await pilot.pause()
+        status = str(app.screen.query_one("#plan-status", Static).content)
+        assert "init of broken failed: main.tf:4: Invalid expression" in status
+        assert str(app.screen.query_one("#plan-roots", DataTable).get_row("broken")[1]) == "failed"
+        log_lines = "\n".join(str(line.text) for line in app.screen.query_one("#plan-log", RichLog).lines)
+        assert "Error: Invalid expression" in log_lines
+
+
+def _sleepers(marker: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline:
+                found.append(int(proc.name))
+    return found
+
+
+async def test_x_cancels_a_running_apply_and_its_provisioner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.modals.confirm import ConfirmModal
+
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    seconds = f"{400 + os.getpid() % 500}.{abs(hash(tmp_path)) % 10**6:06d}"
+    monkeypatch.setenv("TF_VAR_seconds", seconds)
+    shutil.copytree(DATA / "slow", tmp_path / "slow")
+    settings = make_settings(tmp_path / "state", tofu={"roots": [str(tmp_path / "slow")]})
+    app = FactoryApp(settings=settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        select_root(app, "slow")
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.press("a")
+        modal = await wait_for_screen(pilot, ConfirmModal)
+        assert modal.request.level.label == "change"
+        await pilot.pause()
+        await pilot.click("#confirm")
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if _sleepers(f"sleep {seconds}"):
+                break
+        assert _sleepers(f"sleep {seconds}"), "the provisioner never started"
+        await pilot.press("x")
+        for _ in range(300):
+            await pilot.pause(0.1)
+            if not any(w.is_running for w in app.workers if w.group == "tofu"):
+                break
+        await pilot.pause()
+        assert _sleepers(f"sleep {seconds}") == []
+        status = str(app.screen.query_one("#plan-status", Static).content)
+        assert "cancelled" in status
+    record = store.load_record(settings, "slow")
+    assert record is not None and record.status == "apply-failed"

@@ -1,0 +1,75 @@
+"""The TUI shell: which lab it points at (sandbox vs real, in different colours), screens, help, palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Markdown
+
+from actions.config import Settings
+from actions.lab import Host, Lab
+from tui.app import FactoryApp
+from tui.modals.help import HelpModal
+from tui.widgets.lab_bar import LabBar
+
+
+def lab(kind: str) -> Lab:
+    hosts = [Host(name=f"pi{i}", address=f"127.0.1.{i}", groups=["raspberries"]) for i in (1, 2, 3)]
+    return Lab(name=kind, kind=kind, inventory=Path(f"/inv/{kind}.yml"), hosts=hosts)  # type: ignore[arg-type]
+
+
+async def test_header_names_the_sandbox_in_its_colour(settings: Settings) -> None:
+    app = FactoryApp(settings=settings, lab=lab("sandbox"))
+    async with app.run_test(size=(120, 40)):
+        bar = app.screen.query_one(LabBar)
+        assert "SANDBOX" in str(bar.render()) and "/inv/sandbox.yml" in str(bar.render())
+        assert bar.has_class("-sandbox") and not bar.has_class("-real")
+
+
+async def test_header_warns_of_the_real_lab(settings: Settings) -> None:
+    app = FactoryApp(settings=settings, lab=lab("real"))
+    async with app.run_test(size=(120, 40)):
+        bar = app.screen.query_one(LabBar)
+        assert "REAL LAB" in str(bar.render()) and bar.has_class("-real")
+        sandbox_bg = None
+    app2 = FactoryApp(settings=settings, lab=lab("sandbox"))
+    async with app2.run_test(size=(120, 40)):
+        sandbox_bg = app2.screen.query_one(LabBar).styles.background
+    assert bar.styles.background != sandbox_bg
+
+
+async def test_number_keys_switch_screens_and_help_opens(settings: Settings) -> None:
+    app = FactoryApp(settings=settings, lab=lab("sandbox"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.current_mode == "health"
+        for key, mode in (("2", "runbooks"), ("3", "runs"), ("4", "plans"), ("5", "vault"), ("1", "health")):
+            await pilot.press(key)
+            assert app.current_mode == mode
+            assert app.screen.query_one(LabBar).section == mode
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpModal)
+        text = app.screen.query_one(Markdown).source
+        assert "Runbooks" in text and "command palette" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpModal)
+
+
+async def test_palette_offers_screens(settings: Settings) -> None:
+    app = FactoryApp(settings=settings, lab=lab("sandbox"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"screen: plans")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert app.current_mode == "plans"
+
+
+async def test_broken_inventory_still_opens_with_the_error(settings: Settings) -> None:
+    app = FactoryApp(settings=settings, lab=None, lab_error="/x/hosts.yml: inventory not found",
+                     inventory=Path("/x/hosts.yml"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(LabBar)
+        assert bar.has_class("-broken") and "/x/hosts.yml" in str(bar.render())
+        assert any("inventory not found" in n.message for n in app._notifications)

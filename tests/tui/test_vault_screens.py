@@ -1,0 +1,213 @@
+"""The Vault screens under Pilot against a real OpenBao: the unseal flow with wrong, repeated and reset
+shares; the badge seeing a restart (sealed again) within two health ticks; a stuck Vault going stale."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from textual.app import App, ComposeResult
+from vault_helpers import text_of, vault_app, wait_for, wait_screen
+
+from actions import vault
+from actions.gates import issue
+from actions.vault import VaultState, VaultTarget
+from tests.vault_server import BaoServer
+from tui.modals.confirm import ConfirmModal, TypedConfirmModal
+from tui.modals.vault_token import VaultTokenModal
+from tui.screens.vault import VaultScreen
+from tui.screens.vault_unseal import VaultUnsealScreen
+from tui.widgets.secret_input import SecretInput
+from tui.widgets.vault_badge import VaultBadge
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaoServer]:
+    server = BaoServer(tmp_path_factory.mktemp("bao"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def initialised(bao: BaoServer) -> vault.InitResult:
+    target = VaultTarget(addr=bao.addr)
+    plan = vault.check_plan(5, 3)
+    return vault.initialise(target, plan, issue(vault.init_request(target, plan), confirmed=True,
+                                                typed_name="127.0.0.1"))
+
+
+@pytest.fixture(scope="module")
+def shares(initialised: vault.InitResult) -> list[str]:
+    return [s.get_secret_value() for s in initialised.shares]
+
+
+def state_of(holder: object) -> VaultState | None:
+    status = getattr(holder, "status", None)
+    return status.state if status is not None else None
+
+
+def unseal_with(bao: BaoServer, shares: list[str]) -> None:
+    target = VaultTarget(addr=bao.addr)
+    session = vault.UnsealSession(target, issue(vault.unseal_request(target), confirmed=True))
+    for share in shares[:3]:
+        session.submit(SecretStr(share))
+    assert vault.wait_settled(target).state is VaultState.UNSEALED
+
+
+async def test_unseal_flow_with_wrong_repeated_and_reset(
+    bao: BaoServer, shares: list[str], tmp_path: Path
+) -> None:
+    app = vault_app(tmp_path / "state", bao.addr)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        screen = app.screen
+        assert isinstance(screen, VaultScreen)
+        await wait_for(pilot, lambda: state_of(screen) is VaultState.SEALED, what="a sealed reading")
+        assert "press u to unseal" in text_of(screen.query_one("#vault-hint")).lower()
+
+        await pilot.press("u")
+        await wait_screen(pilot, ConfirmModal, "#confirm")
+        assert app.screen.request.kind == "vault.unseal"
+        await pilot.click("#confirm")
+        await wait_screen(pilot, VaultUnsealScreen, "#share")
+        unseal = app.screen
+        field = unseal.query_one("#share", SecretInput)
+        message = unseal.query_one("#unseal-message")
+        count = unseal.query_one("#unseal-count")
+        await wait_for(pilot, lambda: text_of(count) == "0 of 3 shares", what="progress 0 of 3")
+
+        async def enter(share: str, expect: str) -> None:
+            field.value = share
+            await pilot.press("enter")
+            assert field.value == ""  # cleared before Vault even answers
+            await wait_for(pilot, lambda: expect in text_of(message), what=f"message {expect!r}")
+
+        await pilot.press(*"zz-not-a-share")
+        assert field.value == "zz-not-a-share" and "zz-not" not in app.export_screenshot()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "not a key share" in text_of(message), what="malformed message")
+        assert message.has_class("-error")
+
+        await enter(shares[0], "1 of 3")
+        assert text_of(count) == "1 of 3 shares"
+        await enter(shares[0], "already entered")
+        assert message.has_class("-warn") and text_of(count) == "1 of 3 shares"
+
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: text_of(count) == "0 of 3 shares", what="progress reset")
+        assert "reset" in text_of(message).lower()
+
+        await enter(shares[0], "1 of 3")
+        await enter(shares[1], "2 of 3")
+        await enter(secrets.token_hex(len(bytes.fromhex(shares[0]))), "wrong")
+        assert text_of(count) == "0 of 3 shares" and "reset to 0" in text_of(message)
+
+        await enter(shares[2], "1 of 3")
+        await enter(shares[3], "2 of 3")
+        field.value = shares[4]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: unseal.unsealed, what="unsealed")
+        assert "unsealed (active)" in text_of(message)
+        assert field.disabled and text_of(count) == "unsealed"
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, what="back on the vault screen")
+        await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="an unsealed reading")
+        assert "unsealed" in text_of(screen.badge)
+
+
+async def test_seal_from_the_vault_screen_asks_for_a_token(
+    bao: BaoServer, shares: list[str], initialised: vault.InitResult, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VAULT_TOKEN", raising=False)
+    if vault.read_status(VaultTarget(addr=bao.addr)).sealed:
+        unseal_with(bao, shares)
+    root = initialised.root_token.get_secret_value()
+    app = vault_app(tmp_path / "state", bao.addr)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        screen = app.screen
+        await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="unsealed")
+        await pilot.press("s")
+        modal = await wait_screen(pilot, TypedConfirmModal, "#typed")
+        assert modal.request.kind == "vault.seal"
+        await pilot.press(*"127.0.0.1", "enter")
+        token_modal = await wait_screen(pilot, VaultTokenModal, "#token")
+        token_input = token_modal.query_one("#token", SecretInput)
+        await pilot.press(*root)
+        assert token_input.value == root and root not in app.export_screenshot()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: state_of(screen) is VaultState.SEALED, what="sealed")
+        assert token_input.value == ""
+        assert root not in app.export_screenshot() and root not in (app.clipboard or "")
+    assert vault.read_status(VaultTarget(addr=bao.addr)).summary() == "sealed 0 of 3"
+
+
+class BadgeApp(App[None]):
+    """The badge as the health screen composes it: no arguments, settings from the app."""
+
+    def __init__(self, settings: object) -> None:
+        super().__init__()
+        self.settings = settings
+        self.lab = None
+
+    def compose(self) -> ComposeResult:
+        yield VaultBadge()
+
+
+async def test_badge_sees_a_restart_sealed_within_two_ticks(
+    bao: BaoServer, shares: list[str], tmp_path: Path
+) -> None:
+    unseal_with(bao, shares)
+    interval = 0.5
+    app = BadgeApp(vault_app(tmp_path / "state", bao.addr, interval=interval).settings)
+    async with app.run_test(size=(120, 5)) as pilot:
+        badge = app.query_one(VaultBadge)
+        await wait_for(pilot, lambda: state_of(badge) is VaultState.UNSEALED, what="unsealed")
+        assert badge.has_class("-unsealed") and text_of(badge).startswith("Vault unsealed")
+        bao.restart()  # power cut: the server comes back sealed
+        took = await wait_for(pilot, lambda: "sealed 0 of 3" in text_of(badge), what="sealed after restart")
+        # Two ticks, plus the time one reading itself may take on a busy machine.
+        assert took <= 2 * interval + 1.0, took
+        assert badge.has_class("-sealed") and not badge.has_class("-stale")
+
+
+async def test_badge_turns_stale_when_vault_hangs(bao: BaoServer, tmp_path: Path) -> None:
+    interval = 0.5
+    app = BadgeApp(vault_app(tmp_path / "state", bao.addr, interval=interval).settings)
+    async with app.run_test(size=(120, 5)) as pilot:
+        badge = app.query_one(VaultBadge)
+        await wait_for(pilot, lambda: state_of(badge) is VaultState.SEALED, what="a reading")
+        assert bao.proc is not None
+        os.kill(bao.proc.pid, signal.SIGSTOP)  # answers nothing, but the connection is accepted
+        try:
+            stopped = time.monotonic()
+            await wait_for(pilot, lambda: badge.has_class("-stale"), what="stale")
+            assert time.monotonic() - stopped <= 2 * interval + 1.5
+            assert "STALE" in text_of(badge)
+        finally:
+            os.kill(bao.proc.pid, signal.SIGCONT)
+        await wait_for(pilot, lambda: not badge.has_class("-stale"), what="fresh again")
+
+
+async def test_badge_says_when_there_is_no_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VAULT_ADDR", raising=False)
+    from actions.config import load_settings
+
+    app = BadgeApp(load_settings(None, state_dir=tmp_path))
+    async with app.run_test(size=(120, 5)) as pilot:
+        await pilot.pause()
+        badge = app.query_one(VaultBadge)
+        assert "no Vault address" in text_of(badge) and badge.has_class("-unreachable")

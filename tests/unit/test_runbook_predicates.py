@@ -1,0 +1,105 @@
+"""Predicates over real health models: each answers true, false or unknown, with what it reads now."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from actions.config import Settings, load_settings
+from actions.health.models import Container, HostState, Node, Reading, Service, Snapshot
+from actions.health.parse import parse_throttled
+from actions.lab import Host, Lab
+from actions.runbooks.predicates import PREDICATES, Check, Live
+
+NOW = time.time()
+LAB = Lab(
+    name="t", inventory=Path("/x"), hosts=[Host(name=n, address=n) for n in ("pi1", "pi2", "pi3")],
+    groups={"k3s_server": ["pi1"], "docker_hosts": ["pi2"]},
+)
+
+
+def state(name: str, connection: str = "up", **reading: object) -> HostState:
+    r = Reading(taken_at=NOW, rtt_ms=1.0, probe_ms=2.0, **reading) if connection == "up" else None  # type: ignore[arg-type]
+    return HostState(name=name, address=name, port=22, connection=connection, since=NOW - 30, reading=r)  # type: ignore[arg-type]
+
+
+def check(name: str, settings: Settings, hosts: list[HostState], vault: object = None, **args: object) -> Check:
+    live = Live(settings=settings, lab=LAB, snapshot=Snapshot(taken_at=NOW, interval=2.0, hosts=hosts), vault=vault)  # type: ignore[arg-type]
+    return asyncio.run(PREDICATES[name](live, dict(args)))
+
+
+def settings() -> Settings:
+    return load_settings(None, state_dir=Path("/tmp/unused"))
+
+
+def test_reachability_names_the_host_and_since_when() -> None:
+    s = settings()
+    assert check("all_hosts_reachable", s, [state("pi1"), state("pi2")]).ok is True
+    c = check("all_hosts_reachable", s, [state("pi1"), state("pi2", "unreachable")])
+    assert c.ok is False and c.reading.startswith("pi2 unreachable since ")
+    stale = state("pi3")
+    assert stale.reading is not None
+    stale.reading.taken_at = NOW - 60
+    assert check("all_hosts_reachable", s, [stale]).reading == "pi3 stale"
+
+
+def test_no_snapshot_is_unknown_not_false() -> None:
+    c = asyncio.run(PREDICATES["all_hosts_reachable"](Live(settings=settings()), {}))
+    assert c.ok is None and "no health reading" in c.reading
+
+
+def test_clock_synced_judges_by_offset_when_ntp_is_unknown() -> None:
+    s = settings()
+    assert check("clock_synced", s, [state("pi1", clock_offset_s=0.3)]).ok is True
+    assert check("clock_synced", s, [state("pi1", clock_offset_s=3.5)]).reading == "pi1 off by +3.5s"
+    assert check("clock_synced", s, [state("pi1", ntp_synced=False, clock_offset_s=0.1)]).ok is False
+    assert check("clock_synced", s, [state("pi1")]).ok is None
+
+
+def test_undervoltage_now_fails_and_since_boot_passes() -> None:
+    s = settings()
+    now = parse_throttled("throttled=0x50005")
+    since = parse_throttled("throttled=0x50000")
+    c = check("no_undervoltage_now", s, [state("pi1", throttle=now), state("pi2", throttle=since)])
+    assert c.ok is False and c.reading == "under-voltage NOW on pi1"
+    assert check("no_undervoltage_now", s, [state("pi2", throttle=since)]).ok is True
+
+
+def test_k3s_service_and_nodes() -> None:
+    s = settings()
+    up = [Service(name="k3s", active="active")]
+    agent_down = [Service(name="k3s-agent", active="failed")]
+    c = check("k3s_service_active", s, [state("pi1", services=up), state("pi2", services=agent_down)])
+    assert c.ok is False and c.reading == "pi2: k3s-agent failed"
+    nodes = [Node(name="pi1", ready=True), Node(name="pi2", ready=True), Node(name="pi3", ready=False)]
+    c = check("k3s_nodes_ready", s, [state("pi1", nodes=nodes), state("pi2"), state("pi3")])
+    assert c.ok is False and c.reading == "not Ready: pi3"
+
+
+def test_container_running() -> None:
+    s = settings()
+    cs = [Container(name="factory-postgres-1", state="running"), Container(name="gitea", state="exited")]
+    assert check("container_running", s, [state("pi2", containers=cs)], host="pi2", container="postgres").ok
+    c = check("container_running", s, [state("pi2", containers=cs)], host="pi2", container="gitea")
+    assert c.ok is False and c.reading == "pi2: gitea exited"
+
+
+class V:
+    def __init__(self, initialized: bool, sealed: bool, error: str | None = None) -> None:
+        self.initialized, self.sealed, self.error = initialized, sealed, error
+
+
+def test_vault_predicates() -> None:
+    s = settings()
+    assert check("vault_sealed", s, [], vault=V(True, True)).ok is True
+    assert check("vault_unsealed", s, [], vault=V(True, True)).reading == "Vault sealed"
+    assert check("vault_not_initialized", s, [], vault=V(False, True)).ok is True
+    c = check("vault_reachable", s, [], vault=V(False, True, error="connection refused"))
+    assert c.ok is False and "connection refused" in c.reading
+
+
+def test_argument_checks() -> None:
+    p = PREDICATES["container_running"]
+    assert p.check_args({"host": "pi2"}) == "missing argument(s) container"
+    assert p.check_args({"host": "pi2", "container": "x", "colour": 1}) == "unknown argument(s) colour"

@@ -1,0 +1,120 @@
+"""One host in full: every signal with its verdict, the raw probe output and the last error; live."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from actions.health.evaluate import assess, clock
+from actions.health.models import HostState, Snapshot, Status
+from tui.widgets.health_feed import feed_of
+from tui.widgets.health_format import ICON, STYLE, age, uptime, verdict
+
+
+def _facts(state: HostState) -> list[tuple[str, str]]:
+    """Signals that are information rather than a verdict."""
+    r = state.reading
+    rows = [("connection", f"{state.connection} since {clock(state.since)}" if state.since else state.connection)]
+    if r is None:
+        return rows
+    rows += [
+        ("uptime", uptime(r.uptime_s)),
+        ("load 1/5/15", " / ".join(f"{v:.2f}" for v in r.load) if r.load else "-"),
+        ("cores", str(r.cores or "-")),
+        ("temperature", f"{r.temp_c:.1f} C ({r.temp_source})" if r.temp_c is not None else "not available"),
+        ("throttling", f"{r.throttle.describe()} (0x{r.throttle.raw:x})" if r.throttle else "not available"),
+        ("memory", f"{(r.mem_available_kb or 0) // 1024} MiB of {(r.mem_total_kb or 0) // 1024} MiB available"),
+        ("clock sync", {True: "synced", False: "NOT synced", None: "not available"}[r.ntp_synced]),
+        ("clock offset", f"{r.clock_offset_s:+.3f} s" if r.clock_offset_s is not None else "-"),
+        ("round trip", f"{r.rtt_ms:.1f} ms network, {r.probe_ms:.1f} ms with the probe"),
+    ]
+    if r.docker_note:
+        rows.append(("docker", r.docker_note))
+    if r.kube_note:
+        rows.append(("k3s nodes", r.kube_note))
+    if state.probe_cpu_per_tick_s is not None:
+        rows.append(("probe CPU", f"{state.probe_cpu_per_tick_s * 1000:.1f} ms per tick"))
+    return rows
+
+
+class HostDetailScreen(Screen[None]):
+    """All of one host; ``escape`` goes back, ``s`` opens ssh, ``r`` refreshes now."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="host_detail.back", tooltip="Back to the health screen"),
+        Binding("r", "refresh_now", "Refresh", id="host_detail.refresh", tooltip="Probe every host now"),
+        Binding("s", "ssh", "ssh", id="host_detail.ssh", tooltip="Suspend and open an ssh session to the host"),
+    ]
+    DEFAULT_CSS = """
+    HostDetailScreen #detail-title { height: 1; padding: 0 1; text-style: bold; }
+    HostDetailScreen #detail-error { padding: 0 1; color: $error; height: auto; }
+    HostDetailScreen DataTable { height: auto; max-height: 24; margin: 0 1; }
+    HostDetailScreen #detail-raw { padding: 0 1; color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, host_name: str) -> None:
+        super().__init__()
+        self.host_name = host_name
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.host_name, id="detail-title")
+        with VerticalScroll():
+            yield Static("", id="detail-error")
+            yield DataTable(id="detail-signals", cursor_type="row", zebra_stripes=True)
+            yield Static("raw probe output", classes="modal-title")
+            yield Static("", id="detail-raw", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("signal", "status", "value")
+        feed = feed_of(self.app)
+        if feed is not None:
+            feed.subscribe(self, self.show)
+
+    def show(self, snap: Snapshot) -> None:
+        feed = feed_of(self.app)
+        try:
+            state = snap.host(self.host_name)
+        except KeyError:
+            return
+        if feed is None:
+            return
+        now = time.time()
+        status, findings = verdict(state, feed.thresholds, snap.interval, now)
+        title = Text()
+        title.append(f"{state.name} ({state.address}:{state.port})  ")
+        title.append(f"{ICON[status]} {status.value}", style=STYLE[status])
+        title.append(f"  · {age(state, snap.interval, now)}", style="dim")
+        self.query_one("#detail-title", Static).update(title)
+        self.query_one("#detail-error", Static).update(f"last error: {state.last_error}" if state.last_error else "")
+        table = self.query_one(DataTable)
+        table.clear()
+        for f in findings:
+            table.add_row(f.signal, Text(f.status.value, style=STYLE[f.status]), f.text)
+        if state.reading is not None and findings and findings[0].signal in ("freshness", "reachability") \
+                and findings[0].status is not Status.OK:
+            # Not current: the last known values, marked as such, never as the host's state now.
+            for f in assess(state.reading, feed.thresholds):
+                table.add_row(f.signal, Text(f"was {f.status.value}", style="dim"), f"{f.text} (last known)")
+        for name, value in _facts(state):
+            table.add_row(name, "", value)
+        raw = state.reading.raw if state.reading else "(no probe answer yet)"
+        self.query_one("#detail-raw", Static).update(raw)
+
+    def action_refresh_now(self) -> None:
+        feed = feed_of(self.app)
+        if feed is not None:
+            feed.refresh_now()
+
+    def action_ssh(self) -> None:
+        from tui.screens.health import run_ssh
+
+        run_ssh(self, self.host_name)

@@ -1,0 +1,203 @@
+"""One step of a checklist: its guidebook page beside its action, its live verify checks and the health
+strip. The operator runs the action (through the same gates as everywhere), verifies, marks it done, or
+skips it with a reason; each move is journalled."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Markdown, RichLog, Static
+
+from actions.config import REPO_ROOT
+from actions.runbooks.engine import StepState
+from actions.runbooks.model import Step
+from actions.runbooks.predicates import Check
+from actions.runbooks.walk import StepRefused, Walk
+from tui.modals.reason import ReasonModal
+from tui.screens.checklist import STATE_STYLE
+from tui.step_actions import Outcome, describe_action, run_action
+from tui.widgets.health_strip import HealthStrip
+from tui.widgets.lab_bar import LabBar
+
+
+def checks_text(checks: list[Check]) -> Text:
+    text = Text()
+    for check in checks:
+        style = {True: "green", False: "bold red", None: "yellow"}[check.ok]
+        text.append(f"{check.mark:>4} ", style=style)
+        text.append(f"{check.name}", style="bold")
+        text.append(f"  {check.reading}\n")
+    return text
+
+
+class StepScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="step.back", tooltip="Back to the checklist"),
+        Binding("x", "run", "Run action", id="step.run", tooltip="Run the step's action (gated)"),
+        Binding("v", "verify", "Verify", id="step.verify", tooltip="Evaluate the verify checks now"),
+        Binding("d", "done", "Mark done", id="step.done", tooltip="Record the step done (verify must pass)"),
+        Binding("s", "skip", "Skip…", id="step.skip", tooltip="Skip this step, with a reason"),
+        Binding("o", "reopen", "Reopen", id="step.reopen", tooltip="Set the step back to pending"),
+    ]
+    DEFAULT_CSS = """
+    StepScreen #step-body { height: 1fr; }
+    StepScreen #step-doc { width: 1fr; border-right: solid $primary-darken-2; }
+    StepScreen #step-side { width: 1fr; padding: 0 1; }
+    StepScreen #step-state { text-style: bold; height: auto; }
+    StepScreen #step-lock { color: $warning; height: auto; }
+    StepScreen #step-action { height: auto; margin-bottom: 1; }
+    StepScreen #step-buttons { height: auto; }
+    StepScreen #step-buttons Button { margin-right: 1; min-width: 10; }
+    StepScreen #step-checks { height: auto; border: round $primary-darken-2; padding: 0 1; }
+    StepScreen #step-log { height: 1fr; min-height: 6; border: round $primary-darken-2; }
+    StepScreen #step-run { height: 2fr; display: none; }
+    """
+
+    def __init__(self, walk: Walk, step_id: str) -> None:
+        super().__init__()
+        self.walk = walk
+        self.step: Step = walk.book.step(step_id)
+        self.checks: list[Check] = []
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield LabBar(f"runbooks › {self.walk.book.name} › {self.step.id}")
+        with Horizontal(id="step-body"):
+            with VerticalScroll(id="step-doc"):
+                yield Markdown(self._doc(), id="step-markdown")
+            with Vertical(id="step-side"):
+                yield Static("", id="step-state")
+                yield Static("", id="step-lock")
+                yield Static(describe_action(self.step.action), id="step-action")
+                with Horizontal(id="step-buttons"):
+                    yield Button("Run action", id="run", variant="primary")
+                    yield Button("Verify", id="verify")
+                    yield Button("Done", id="done", variant="success")
+                    yield Button("Skip…", id="skip")
+                yield Static("", id="step-checks")
+                yield RichLog(id="step-log", markup=False, wrap=True, max_lines=5000)
+                yield Vertical(id="step-run")
+        yield HealthStrip()
+        yield Footer()
+
+    def _doc(self) -> str:
+        try:
+            return (REPO_ROOT / self.step.doc).read_text()
+        except OSError as exc:
+            return f"# {self.step.title}\n\nThe page `{self.step.doc}` cannot be read: {exc.strerror}"
+
+    def on_mount(self) -> None:
+        self.refresh_state()
+        self.set_interval(self.app.settings.health.interval, self.refresh_state)  # type: ignore[attr-defined]
+
+    def log_line(self, text: str | Text) -> None:
+        self.query_one(RichLog).write(text)
+
+    @work(group="step-state", exclusive=True, exit_on_error=False)
+    async def refresh_state(self) -> None:
+        views, _ = await self.walk.views_with_locks()
+        view = views[self.step.id]
+        self.checks = await self.walk.check(self.step.id)
+        state = Text(f"{view.state.mark} {view.state.value}", style=STATE_STYLE[view.state])
+        if view.note:
+            state.append(f" — {view.note}", style="")
+        self.query_one("#step-state", Static).update(state)
+        self.query_one("#step-lock", Static).update(f"locked: {view.locked}" if view.locked else "")
+        title = Text("verify (live)\n", style="bold")
+        body = checks_text(self.checks) if self.step.verify else Text("nothing to verify: mark it done yourself")
+        self.query_one("#step-checks", Static).update(title + body)
+        read_only = self.walk.store.read_only
+        self.query_one("#run", Button).disabled = bool(view.locked) or self.busy or read_only
+        for bid in ("#done", "#skip"):
+            self.query_one(bid, Button).disabled = self.busy or read_only
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        action = {"run": self.action_run, "verify": self.action_verify, "done": self.action_done,
+                  "skip": self.action_skip}.get(event.button.id or "")
+        if action:
+            action()
+
+    @work(group="step-action", exclusive=True, exit_on_error=False)
+    async def action_run(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        try:
+            await self.walk.start(self.step.id)
+        except StepRefused as exc:
+            self.busy = False
+            self.notify(str(exc), title="Locked", severity="warning")
+            return
+        self.refresh_state()
+        try:
+            outcome = await run_action(self, self.step)
+        except Exception as exc:
+            outcome = None
+            self.log_line(Text(f"error: {exc}", style="bold red"))
+            self.walk.fail(self.step.id, f"action error: {exc}")
+        finally:
+            self.busy = False
+        if outcome is not None:
+            await self._settle(outcome)
+        self.refresh_state()
+
+    async def _settle(self, outcome: Outcome) -> None:
+        """Journal how the action ended. Only verify (or the operator, with nothing to verify) makes it done."""
+        record = partial(self.walk.store.record, self.walk.session.id, self.step.id, operator=self.walk.operator,
+                         run_id=outcome.run_id)
+        if outcome.cancelled:
+            record(StepState.PENDING, note=outcome.note or "cancelled before it changed anything")
+            return
+        if outcome.failed:
+            self.walk.fail(self.step.id, outcome.note, run_id=outcome.run_id)
+            self.log_line(Text(f"failed: {outcome.note}", style="bold red"))
+            return
+        if outcome.check_only or not self.step.verify:
+            hint = "" if self.step.verify else "; mark it done once you have checked"
+            record(StepState.PENDING, note=(outcome.note or "action finished") + hint)
+            return
+        state, checks = await self.walk.finish(self.step.id, run_id=outcome.run_id, note=outcome.note)
+        self.log_line(Text(f"verify: {state.value}", style=STATE_STYLE[state]))
+        self.log_line(checks_text(checks))
+
+    def action_verify(self) -> None:
+        self.refresh_state()
+
+    @work(group="step-action", exclusive=True, exit_on_error=False)
+    async def action_done(self) -> None:
+        try:
+            state, checks = await self.walk.finish(self.step.id, operator_says_done=not self.step.verify)
+        except StepRefused as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        if state is StepState.DONE:
+            self.notify(f"{self.step.id} done")
+        else:
+            failing = "; ".join(f"{c.name}: {c.reading}" for c in checks if c.ok is not True)
+            self.notify(f"not done: {failing}", title="Verify failed", severity="error", timeout=10)
+        self.refresh_state()
+
+    @work(group="step-action", exclusive=True, exit_on_error=False)
+    async def action_skip(self) -> None:
+        reason = await self.app.push_screen_wait(ReasonModal(f"Skip {self.step.id}: why?"))
+        if not reason:
+            return
+        try:
+            self.walk.skip(self.step.id, reason)
+        except StepRefused as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.notify(f"{self.step.id} skipped: {reason}")
+        self.refresh_state()
+
+    def action_reopen(self) -> None:
+        self.walk.reopen(self.step.id)
+        self.refresh_state()

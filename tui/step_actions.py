@@ -1,0 +1,248 @@
+"""Carry out a checklist step's action from the step screen, through the same adapters and gates as the
+rest of the app: playbook runs (check first, then real), tofu plans, Vault init/unseal, SSH commands and
+manual instructions. Each returns an :class:`Outcome` the step screen journals."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import threading
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.containers import Vertical
+
+from actions.runbooks.model import (
+    ManualAction,
+    PlaybookAction,
+    SshCommandAction,
+    Step,
+    TofuPlanAction,
+    VaultInitAction,
+    VaultUnsealAction,
+)
+from tui.gate_flow import ask_permit
+
+if TYPE_CHECKING:
+    from actions.ansible import RunResult
+    from tui.screens.step import StepScreen
+
+
+@dataclass
+class Outcome:
+    run_id: str | None = None
+    note: str = ""
+    cancelled: bool = False
+    failed: bool = False
+    check_only: bool = False
+
+
+def describe_action(action: Any) -> Text:
+    text = Text("action: ", style="bold")
+    if isinstance(action, PlaybookAction):
+        text.append(f"playbook {action.playbook}")
+        if action.limit:
+            text.append(f"  --limit {action.limit}")
+        if action.tags:
+            text.append(f"  --tags {','.join(action.tags)}")
+        for key, value in action.extra_vars.items():
+            text.append(f"  -e {key}={value}")
+        if action.check_first:
+            text.append("\n(check mode first, then the real run)", style="dim")
+        if action.pick_backup:
+            text.append(f"\npick a backup from {action.pick_backup}", style="dim")
+        if action.ask_vars:
+            text.append(f"\nasks for: {', '.join(action.ask_vars)}", style="dim")
+    elif isinstance(action, TofuPlanAction):
+        text.append(f"tofu plan of {action.root} (review; CI applies it on merge)")
+    elif isinstance(action, VaultInitAction):
+        text.append("initialise Vault (destructive: type its name)")
+    elif isinstance(action, VaultUnsealAction):
+        text.append("unseal Vault, one key share at a time")
+    elif isinstance(action, SshCommandAction):
+        text.append(f"ssh {', '.join(action.hosts)}: {action.command}")
+    elif isinstance(action, ManualAction):
+        text.append("manual\n")
+        text.append(action.instructions.strip(), style="italic")
+    return text
+
+
+async def run_action(screen: StepScreen, step: Step) -> Outcome | None:
+    action = step.action
+    if isinstance(action, ManualAction):
+        screen.log_line(Text(action.instructions.strip(), style="italic"))
+        return Outcome(note="instructions followed")
+    if isinstance(action, SshCommandAction):
+        return await _ssh(screen, step, action)
+    if isinstance(action, PlaybookAction):
+        return await _playbook(screen, step, action)
+    if isinstance(action, TofuPlanAction):
+        return await _tofu_plan(screen, action)
+    if isinstance(action, VaultUnsealAction | VaultInitAction):
+        return await _vault(screen, action)
+    raise RuntimeError(f"unknown action {action.type}")
+
+
+# -- ssh ------------------------------------------------------------------------------------------------
+
+
+async def _ssh(screen: StepScreen, step: Step, action: SshCommandAction) -> Outcome:
+    from actions.runbooks.ssh_step import run_ssh_step, ssh_request
+
+    app: Any = screen.app
+    if app.lab is None or getattr(app, "remote", None) is None:
+        raise RuntimeError("no lab inventory: nothing to run on")
+    request = ssh_request(action, app.lab, step.title)
+    permit = await ask_permit(app, request, operator=app.settings.operator)
+    if permit is None or permit == "check":
+        return Outcome(cancelled=True, note="not confirmed")
+    ok = await run_ssh_step(action, app.lab, app.remote, permit, step.title, screen.log_line)
+    return Outcome(note=f"`{action.command}` " + ("succeeded" if ok else "failed"), failed=not ok)
+
+
+# -- playbooks ------------------------------------------------------------------------------------------
+
+
+async def _ask_vars(screen: StepScreen, action: PlaybookAction) -> dict[str, str] | None:
+    from tui.modals.reason import ReasonModal
+
+    values: dict[str, str] = {}
+    for var in action.ask_vars:
+        value = await screen.app.push_screen_wait(ReasonModal(f"Value of {var} for this run"))
+        if not value:
+            return None
+        values[var] = value
+    return values
+
+
+async def _pick_backup(screen: StepScreen, action: PlaybookAction) -> str | None:
+    from actions.runbooks.backups import list_backups
+    from tui.modals.pick_backup import PickBackupModal
+
+    app: Any = screen.app
+    assert action.pick_backup is not None
+    host = (app.lab.groups.get(action.backup_host) or [action.backup_host])[0]
+    backups = await list_backups(app.remote, host, action.pick_backup)
+    if not backups:
+        screen.notify(f"no backup found under {action.pick_backup} on {host}", severity="error")
+        return None
+    return await app.push_screen_wait(PickBackupModal(host, action.pick_backup, backups))
+
+
+async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> Outcome:
+    from actions.ansible import RunSpec, prepare
+
+    app: Any = screen.app
+    extra: dict[str, str] = {k: str(v) for k, v in action.extra_vars.items()}
+    asked = await _ask_vars(screen, action)
+    if asked is None:
+        return Outcome(cancelled=True, note="no value given")
+    extra.update(asked)
+    if action.pick_backup:
+        chosen = await _pick_backup(screen, action)
+        if chosen is None:
+            return Outcome(cancelled=True, note="no backup chosen")
+        extra[action.backup_var] = chosen
+    journal = app.runbooks.store.journal
+    spec = RunSpec(
+        playbook=action.playbook, inventory=Path(app.inventory), limit=action.limit, tags=tuple(action.tags),
+        extra_vars=tuple(extra.items()), check=False, forks=app.settings.ansible.forks,
+    )
+    real = await asyncio.to_thread(prepare, spec, app.settings, journal, app.lab)
+    never_checked = real.request.suggest_check_first
+    if action.check_first and never_checked:
+        screen.log_line(Text("check mode first: nothing will change", style="bold cyan"))
+        result = await _run(screen, await asyncio.to_thread(
+            prepare, spec.model_copy(update={"check": True}), app.settings, journal, app.lab), None)
+        note = f"check run {result.status.value}: {result.message}".strip(": ")
+        if result.status.value != "ok":
+            return Outcome(run_id=result.run_id, note=note, check_only=True, failed=True)
+        real = await asyncio.to_thread(prepare, spec, app.settings, journal, app.lab)
+    answer = await ask_permit(app, real.request, allow_check=True, operator=app.settings.operator)
+    if answer is None:
+        return Outcome(cancelled=True, note="real run not confirmed")
+    if answer == "check":
+        result = await _run(screen, await asyncio.to_thread(
+            prepare, spec.model_copy(update={"check": True}), app.settings, journal, app.lab), None)
+        return Outcome(run_id=result.run_id, note=f"check run {result.status.value}", check_only=True,
+                       failed=result.status.value != "ok")
+    result = await _run(screen, real, answer)
+    status = result.status.value
+    return Outcome(run_id=result.run_id, note=f"run {status}" + (f": {result.message}" if result.message else ""),
+                   cancelled=status == "cancelled", failed=status not in ("ok", "cancelled"))
+
+
+async def _run(screen: StepScreen, prepared: Any, permit: Any) -> RunResult:
+    """Show the run in a run pane on the step screen and wait for it (the run itself on a thread)."""
+    from actions.ansible import run_prepared
+    from tui.widgets.run_batcher import Batcher
+    from tui.widgets.run_pane import RunPane
+
+    app: Any = screen.app
+    cancel = threading.Event()
+    mode = "check" if prepared.spec.check else "REAL"
+    pane = RunPane(prepared.playbook.name, prepared.hosts, mode=mode, cancel=cancel)
+    holder = screen.query_one("#step-run", Vertical)
+    await holder.remove_children()
+    await holder.mount(pane)
+    holder.display = True
+    screen.log_line(Text(f"{mode} run: {shlex.join(prepared.request.command)}", style="bold"))
+    batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)))
+
+    def work() -> RunResult:
+        try:
+            return run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
+                                on_tick=batcher.flush, cancel=cancel, operator=app.settings.operator)
+        finally:
+            batcher.flush()
+
+    worker = screen.run_worker(partial(work), thread=True, group="step-run", exit_on_error=False)
+    result: RunResult = await worker.wait()
+    pane.post_message(RunPane.Finished(result=result))
+    return result
+
+
+# -- tofu -----------------------------------------------------------------------------------------------
+
+
+async def _tofu_plan(screen: StepScreen, action: TofuPlanAction) -> Outcome:
+    from actions.tofu import TofuAdapter
+    from actions.tofu.errors import TofuError
+
+    app: Any = screen.app
+    adapter = TofuAdapter(app.settings)
+    try:
+        root = adapter.root(action.root)
+        result = await adapter.plan(root, on_event=lambda ev: screen.log_line(ev.message) if ev.message else None)
+    except TofuError as exc:
+        screen.log_line(Text(str(exc), style="bold red"))
+        return Outcome(note=str(exc), failed=True)
+    counts = result.record.counts.line() if result.record.counts else result.record.status
+    screen.log_line(Text(f"plan of {action.root}: {counts}", style="bold"))
+    for act, items in result.summary.grouped():
+        screen.log_line(f"  {act.value:8} {', '.join(c.address for c in items[:10])}")
+    return Outcome(note=f"planned: {counts}; review it on the plans screen (4)")
+
+
+# -- vault ----------------------------------------------------------------------------------------------
+
+
+async def _vault(screen: StepScreen, action: VaultUnsealAction | VaultInitAction) -> Outcome:
+    from actions.vault import VaultError
+    from tui.vault_flow import init_flow, target_of, unseal_flow
+
+    app: Any = screen.app
+    try:
+        target = target_of(app)
+    except VaultError as exc:
+        return Outcome(note=str(exc), failed=True)
+    if isinstance(action, VaultInitAction):
+        answer = await init_flow(app, target, operator=app.settings.operator)
+        if answer == "cancel":
+            return Outcome(cancelled=True, note="Vault not initialised")
+        return Outcome(note="Vault initialised; shares confirmed stored")
+    unsealed = await unseal_flow(app, target, operator=app.settings.operator)
+    return Outcome(note="Vault unsealed" if unsealed else "Vault still sealed", cancelled=not unsealed)

@@ -1,0 +1,96 @@
+"""The app's one health poller, and the signal every health view subscribes to.
+
+The app owns a single :class:`~actions.health.poller.Poller` (one SSH connection per host for the whole
+app), run as an async worker in group ``health``. Each snapshot is kept as :attr:`HealthFeed.latest` and
+published on :attr:`HealthFeed.signal`, so the health screen and every :class:`HealthStrip` show the same
+readings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.signal import Signal
+
+from actions.config import Thresholds
+from actions.health.models import Snapshot
+from actions.health.poller import Poller
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.dom import DOMNode
+
+    from actions.config import Settings
+    from actions.lab import Lab
+
+
+class HealthFeed:
+    """Starts the poller for the app's lab and hands its snapshots to subscribers."""
+
+    def __init__(self, app: App[object], settings: Settings, lab: Lab | None) -> None:
+        self.app = app
+        self.settings = settings
+        self.lab = lab
+        self.signal: Signal[Snapshot] = Signal(app, "health")
+        self.latest: Snapshot | None = None
+        self.poller: Poller | None = None
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.settings.health.thresholds
+
+    @property
+    def interval(self) -> float:
+        return self.settings.health.interval
+
+    def start(self) -> None:
+        """Start polling (from the app's ``on_mount``); without a lab there is nothing to poll."""
+        if self.lab is None:
+            return
+        cfg = self.settings.health
+        self.poller = Poller(
+            list(self.lab.hosts),
+            interval=cfg.interval,
+            connect_timeout=cfg.connect_timeout,
+            history_minutes=cfg.history_minutes,
+            listener=self._publish,
+        )
+        self.latest = self.poller.snapshot()
+        self.app.run_worker(
+            self._run(self.poller), name="health poller", group="health", exclusive=True, exit_on_error=False
+        )
+
+    async def _run(self, poller: Poller) -> None:
+        try:
+            await poller.run()
+        except Exception as exc:
+            # The worker keeps the app alive; the operator must still learn that readings stopped.
+            self.app.notify(f"health polling stopped: {exc}", title="Health", severity="error", timeout=30)
+            raise
+
+    def subscribe(self, node: DOMNode, callback: object) -> None:
+        """Subscribe ``node``; it gets the latest snapshot at once when there is one."""
+        self.signal.subscribe(node, callback)  # type: ignore[arg-type]
+        if self.latest is not None:
+            node.call_next(callback, self.latest)  # type: ignore[arg-type]
+
+    def _publish(self, snap: Snapshot) -> None:
+        self.latest = snap
+        self.signal.publish(snap)
+
+    def refresh_now(self) -> None:
+        if self.poller is not None:
+            self.poller.refresh_now()
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume; returns True when now paused."""
+        if self.poller is None:
+            return False
+        self.poller.set_paused(not self.poller.paused)
+        return self.poller.paused
+
+
+def feed_of(app: object) -> HealthFeed | None:
+    """The app's feed, or None for an app without one (e.g. a widget tested alone)."""
+    feed = getattr(app, "health", None)
+    return feed if isinstance(feed, HealthFeed) else None

@@ -1,0 +1,152 @@
+"""Plan summaries, resource details and streamed events as Rich text: shared by the plans pane and the CLI.
+
+Only Rich here (no Textual), so ``factory-tui plan`` prints the very same summary the screen shows without
+paying for the TUI's import. Destroy and replace come first and in red; sensitive values stay masked
+unless the caller reveals them.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from actions.tofu.runner import TofuEvent
+from actions.tofu.store import PlanRecord, format_age
+from actions.tofu.summary import Action, Counts, PlanSummary, ResourceChange
+
+STYLE = {
+    Action.DELETE: "bold red",
+    Action.REPLACE: "bold red",
+    Action.FORGET: "magenta",
+    Action.UPDATE: "yellow",
+    Action.CREATE: "green",
+    Action.READ: "cyan",
+    Action.NOOP: "dim",
+}
+TITLE = {
+    Action.DELETE: "destroy",
+    Action.REPLACE: "replace",
+    Action.FORGET: "forget (removed from state, kept in place)",
+    Action.UPDATE: "update in place",
+    Action.CREATE: "create",
+    Action.READ: "read (data sources)",
+}
+STATUS_STYLE = {
+    "no-changes": "green",
+    "changes": "yellow",
+    "applied": "green",
+    "failed": "bold red",
+    "apply-failed": "bold red",
+    "cancelled": "dim",
+}
+
+
+def counts_text(counts: Counts) -> Text:
+    text = Text()
+    parts = [("+", counts.add, "green", "add"), ("~", counts.change, "yellow", "change"),
+             ("-", counts.destroy, "bold red", "destroy"), ("-/+", counts.replace, "bold red", "replace"),
+             ("<=", counts.read, "cyan", "read")]
+    for i, (sign, n, style, word) in enumerate(parts):
+        if i:
+            text.append("  ")
+        text.append(f"{sign}{n} {word}", style=style if n else "dim")
+    if counts.forget:
+        text.append(f"  .{counts.forget} forget", style="magenta")
+    return text
+
+
+def status_text(record: PlanRecord | None) -> Text:
+    if record is None:
+        return Text("never planned", style="dim")
+    return Text(record.status, style=STATUS_STYLE.get(record.status, ""))
+
+
+def age_text(record: PlanRecord | None, max_age_minutes: float) -> Text:
+    if record is None:
+        return Text("")
+    age = record.age()
+    stale = age.total_seconds() > max_age_minutes * 60 and record.status == "changes"
+    return Text(format_age(age) + (" (stale)" if stale else ""), style="red" if stale else "")
+
+
+def change_line(change: ResourceChange) -> Text:
+    line = Text(f"  {change.action.symbol:>3} ", style=STYLE[change.action])
+    line.append(change.address, style=STYLE[change.action])
+    if change.reason:
+        line.append(f"  ({change.reason.replace('_', ' ')})", style="dim")
+    return line
+
+
+def summary_text(summary: PlanSummary, root: str) -> Text:
+    """Counts, then changes grouped by action (destroy and replace first), outputs and drift."""
+    out = Text()
+    out.append(f"{root}: ", style="bold")
+    out.append_text(counts_text(summary.counts))
+    out.append("\n")
+    if not summary.has_changes:
+        out.append("No changes: the infrastructure matches the configuration.\n", style="green")
+    for action, items in summary.grouped():
+        out.append(f"\n{TITLE[action]} ({len(items)})\n", style=STYLE[action] + " underline")
+        for change in items:
+            out.append_text(change_line(change))
+            out.append("\n")
+    if summary.outputs:
+        out.append(f"\noutputs ({len(summary.outputs)})\n", style="bold underline")
+        for output in summary.outputs:
+            before, after = output.shown()
+            out.append(f"  {output.action.symbol:>3} {output.name}", style=STYLE[output.action])
+            shown = f"{before} -> {after or ''}" if before else f"= {after or ''}"
+            out.append(f"  {shown}\n", style="dim")
+    if summary.drift:
+        heading = f"\ndrift: changed outside OpenTofu ({len(summary.drift)})\n"
+        out.append(heading, style="bold magenta underline")
+        for change in summary.drift:
+            out.append_text(change_line(change))
+            out.append("\n")
+    return out
+
+
+def detail_renderable(change: ResourceChange, reveal: bool = False) -> Group:
+    """One resource: its action, why, and before/after per attribute (sensitive masked unless revealed)."""
+    head = Text()
+    head.append(f"{change.action.symbol} {change.address}", style=STYLE[change.action])
+    head.append(f"  {TITLE.get(change.action, change.action.value)}", style="bold")
+    if change.reason:
+        head.append(f"\nwhy: {change.reason.replace('_', ' ')}", style="dim")
+    if change.has_sensitive:
+        hint = "sensitive values shown" if reveal else "sensitive values masked (press s to reveal)"
+        head.append(f"\n{hint}", style="magenta")
+    table = Table(expand=True, show_edge=False, pad_edge=False)
+    table.add_column("attribute", style="bold", no_wrap=True)
+    table.add_column("before", overflow="fold")
+    table.add_column("after", overflow="fold")
+    for row in change.attributes(reveal=reveal):
+        style = "" if row.changed else "dim"
+        name = Text(row.name + (" (forces replacement)" if row.forces_replace else ""),
+                    style="bold red" if row.forces_replace else "")
+        before = Text(row.before if row.before is not None else "", style=style or "red")
+        after = Text(row.after if row.after is not None else "", style=style or "green")
+        table.add_row(name, before, after)
+    return Group(head, Text(""), table)
+
+
+def event_text(event: TofuEvent) -> Text | None:
+    """One line of the live log for a streamed event (None for events not worth a line)."""
+    if event.type == "version":
+        return Text(event.message, style="dim")
+    if event.type == "diagnostic":
+        diag = event.raw.get("diagnostic") or {}
+        text = Text(event.message, style="bold red" if event.is_error else "yellow")
+        detail = str(diag.get("detail") or "").strip()
+        if detail:
+            indented = "\n    " + detail.replace("\n", "\n    ")
+            text.append(indented, style="red" if event.is_error else "yellow")
+        return text
+    if not event.message.strip():
+        return None
+    style = {"planned_change": "yellow", "change_summary": "bold", "apply_complete": "green",
+             "apply_errored": "bold red", "resource_drift": "magenta", "provision_errored": "bold red"}
+    if event.type == "text" and event.stream == "stderr":
+        return Text(event.message, style="red" if event.is_error else "dim")
+    return Text(event.message, style=style.get(event.type, ""))

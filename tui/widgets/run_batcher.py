@@ -1,0 +1,42 @@
+"""Gather a run's lines and events on its thread and hand them to the UI in batches.
+
+Posting one message per line would flood Textual's queue at thousands of events a second; a batch every
+``interval`` seconds (and at the end) keeps the UI responsive while the output still looks live.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from actions.ansible import RunEvent
+
+
+class Batcher:
+    """Collects on the run's thread; ``post(lines, events)`` is called with each batch (thread-safe sink)."""
+
+    def __init__(self, post: Callable[[list[str], list[RunEvent]], None], interval: float = 0.05) -> None:
+        self._post = post
+        self.interval = interval
+        self.lines: list[str] = []
+        self.events: list[RunEvent] = []
+        self._last = time.monotonic()
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+        self._maybe_flush()
+
+    def event(self, event: RunEvent) -> None:
+        self.events.append(event)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if time.monotonic() - self._last >= self.interval:
+            self.flush()
+
+    def flush(self) -> None:
+        self._last = time.monotonic()
+        if self.lines or self.events:
+            lines, events = self.lines, self.events
+            self.lines, self.events = [], []
+            self._post(lines, events)

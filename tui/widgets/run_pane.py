@@ -1,0 +1,267 @@
+"""One playbook run in a pane: live coloured output, task list with per-host marks, recap, filter, follow.
+
+The pane is fed in batches (:class:`RunPane.Batch`) posted from the run's thread, and told the outcome
+with :class:`RunPane.Finished`. The same pane replays a finished run from its artifacts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, RichLog, Static
+
+from actions.ansible import HostRecap, RunEvent, RunResult
+from actions.ansible.events import strip_ansi
+from actions.ansible.models import RECAP_FIELDS
+
+MARKS = {
+    "ok": ("ok", "green"),
+    "changed": ("changed", "yellow"),
+    "failed": ("FAILED", "bold red"),
+    "skipped": ("skip", "cyan"),
+    "unreachable": ("UNREACH", "bold magenta"),
+    "running": ("…", "dim"),
+}
+STATUS_STYLE = {"running": "yellow", "ok": "green", "failed": "red", "cancelled": "magenta", "error": "red"}
+# The view keeps this many lines; the pane keeps all of them for the filter, and the artifacts keep all.
+VIEW_LINES = 20_000
+
+
+def elapsed(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class RunPane(Vertical):
+    """A run's live (or replayed) view. ``tab_id`` is the id of the tab whose title shows status and time."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="run.filter", tooltip="Filter the output lines"),
+        Binding("f", "follow", "Follow", id="run.follow", tooltip="Toggle following the end of the output"),
+        Binding("x", "cancel_run", "Cancel run", id="run.cancel", tooltip="Stop the playbook everywhere"),
+    ]
+    DEFAULT_CSS = """
+    RunPane { height: 1fr; }
+    RunPane #run-header { height: 1; padding: 0 1; background: $boost; }
+    RunPane #run-cue { height: 1; padding: 0 1; background: $warning-darken-2; color: $text; display: none; }
+    RunPane #run-cue.-on { display: block; }
+    RunPane #run-body { height: 1fr; }
+    RunPane #run-tasks { width: 45%; max-width: 70; height: 1fr; }
+    RunPane #run-log { width: 1fr; height: 1fr; }
+    RunPane #run-filter { display: none; }
+    RunPane #run-filter.-on { display: block; }
+    RunPane #run-recap { height: auto; max-height: 12; display: none; }
+    RunPane #run-recap.-on { display: block; }
+    RunPane #run-message { height: auto; padding: 0 1; display: none; }
+    RunPane #run-message.-on { display: block; }
+    RunPane #run-message.-error { background: $error-darken-2; }
+    """
+
+    @dataclass
+    class Batch(Message):
+        lines: list[str]
+        events: list[RunEvent]
+
+    @dataclass
+    class Finished(Message):
+        result: RunResult | None = None
+        error: str | None = None
+        status: str | None = None
+
+    @dataclass
+    class StatusChanged(Message):
+        pane: RunPane = field(repr=False)
+
+    follow: reactive[bool] = reactive(True)
+    filter_text: reactive[str] = reactive("")
+
+    def __init__(self, name: str, hosts: list[str], *, mode: str, tab_id: str = "",
+                 cancel: threading.Event | None = None, replay: bool = False, started_at: float | None = None,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.run_name = name
+        self.hosts = list(hosts)
+        self.mode = mode
+        self.tab_id = tab_id
+        self.cancel = cancel or threading.Event()
+        self.replay = replay
+        self.started_at = started_at or time.time()
+        self.finished_at: float | None = None
+        self.status = "running"
+        self.lines: list[str] = []
+        self.events = 0
+        self.result: RunResult | None = None
+        self._task_rows: dict[str, str] = {}
+        self._marks: dict[str, dict[str, str]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="run-header")
+        yield Static(id="run-cue")
+        yield Input(placeholder="filter output (text; Enter to apply, Esc to clear)", id="run-filter")
+        with Horizontal(id="run-body"):
+            yield DataTable(id="run-tasks", cursor_type="row", zebra_stripes=True)
+            yield RichLog(id="run-log", max_lines=VIEW_LINES, wrap=False, markup=False, auto_scroll=True)
+        yield Static(id="run-message")
+        yield DataTable(id="run-recap", cursor_type="none")
+
+    def on_mount(self) -> None:
+        tasks = self.query_one("#run-tasks", DataTable)
+        tasks.add_column("task", key="task")
+        for host in self.hosts:
+            tasks.add_column(host, key=host)
+        recap = self.query_one("#run-recap", DataTable)
+        recap.add_column("host", key="host")
+        for name in RECAP_FIELDS:
+            recap.add_column(name, key=name)
+        self._refresh_header()
+        if not self.replay:
+            self.set_interval(1.0, self._refresh_header)
+
+    # -- feeding ---------------------------------------------------------------------------------------
+
+    @on(Batch)
+    def _batch(self, message: Batch) -> None:
+        message.stop()
+        self.feed(message.lines, message.events)
+
+    def feed(self, lines: list[str], events: list[RunEvent]) -> None:
+        self.lines.extend(lines)
+        log = self.query_one("#run-log", RichLog)
+        needle = self.filter_text.lower()
+        for line in lines:
+            if not needle or needle in strip_ansi(line).lower():
+                log.write(Text.from_ansi(line), scroll_end=self.follow)
+        for event in events:
+            self._event(event)
+        self.events += len(events)
+
+    def _event(self, event: RunEvent) -> None:
+        kind = event.kind
+        if kind == "task_start" and event.task_id:
+            tasks = self.query_one("#run-tasks", DataTable)
+            if event.task_id not in self._task_rows:
+                key = f"t{len(self._task_rows)}"
+                self._task_rows[event.task_id] = key
+                tasks.add_row(event.task or "", *[""] * len(self.hosts), key=key)
+                if self.follow:
+                    tasks.move_cursor(row=tasks.row_count - 1)
+        elif kind in ("ok", "failed", "skipped", "unreachable") and event.host and event.task_id:
+            self._mark(event.task_id, event.host, event.status)
+        elif kind == "stats" and event.recap is not None:
+            self.show_recap(event.recap)
+
+    def _mark(self, task_id: str, host: str, status: str) -> None:
+        key = self._task_rows.get(task_id)
+        if key is None or host not in self.hosts:
+            return
+        label, style = MARKS.get(status, (status, ""))
+        self.query_one("#run-tasks", DataTable).update_cell(key, host, Text(label, style=style))
+
+    def show_recap(self, recap: dict[str, HostRecap]) -> None:
+        table = self.query_one("#run-recap", DataTable)
+        table.clear()
+        for host, r in recap.items():
+            cells = [Text(host, style="bold red" if r.bad else "bold")]
+            for name in RECAP_FIELDS:
+                n = getattr(r, name)
+                style = {"changed": "yellow", "failures": "red", "unreachable": "magenta"}.get(name, "")
+                cells.append(Text(str(n), style=style if n else "dim"))
+            table.add_row(*cells)
+        table.add_class("-on")
+
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
+        message.stop()
+        self.finish(message.result, message.error, message.status)
+
+    def finish(self, result: RunResult | None, error: str | None = None, status: str | None = None) -> None:
+        self.result = result
+        self.finished_at = result.finished_at if result and result.finished_at else time.time()
+        self.status = status or (result.status.value if result else "error")
+        text = error or (result.message if result else "")
+        if result is not None and result.recap:
+            self.show_recap(result.recap)
+        box = self.query_one("#run-message", Static)
+        if text:
+            box.update(Text(text))
+            box.add_class("-on")
+            box.set_class(self.status in ("error", "failed"), "-error")
+        self._refresh_header()
+
+    # -- header and tab title --------------------------------------------------------------------------
+
+    def title_text(self) -> str:
+        end = self.finished_at or time.time()
+        return f"{self.run_name} · {self.status} · {elapsed(end - self.started_at)}"
+
+    def _refresh_header(self) -> None:
+        end = self.finished_at or time.time()
+        header = Text()
+        header.append(f"{self.run_name}  ", style="bold")
+        header.append(f"[{self.mode}]  ")
+        header.append(self.status, style=STATUS_STYLE.get(self.status, ""))
+        header.append(f"  {elapsed(end - self.started_at)}  ·  {self.events} events  ·  ")
+        header.append("follow on" if self.follow else "follow OFF", style="" if self.follow else "bold yellow")
+        if self.replay:
+            header.append("  ·  replay", style="italic")
+        self.query_one("#run-header", Static).update(header)
+        self.post_message(self.StatusChanged(self))
+
+    # -- filter, follow, cancel ------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#run-filter", Input)
+        box.add_class("-on")
+        box.focus()
+
+    @on(Input.Submitted, "#run-filter")
+    def _apply_filter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.filter_text = event.value.strip()
+        if not self.filter_text:
+            event.input.remove_class("-on")
+        self.query_one("#run-log", RichLog).focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#run-filter", Input)
+        if box.has_class("-on") or self.filter_text:
+            box.value = ""
+            box.remove_class("-on")
+            self.filter_text = ""
+            self.query_one("#run-log", RichLog).focus()
+
+    def watch_filter_text(self, value: str) -> None:
+        cue = self.query_one("#run-cue", Static)
+        cue.update(f"FILTER ON: lines containing {value!r}  (Esc clears)" if value else "")
+        cue.set_class(bool(value), "-on")
+        log = self.query_one("#run-log", RichLog)
+        log.clear()
+        needle = value.lower()
+        shown = [line for line in self.lines if not needle or needle in strip_ansi(line).lower()]
+        for line in shown[-VIEW_LINES:]:
+            log.write(Text.from_ansi(line), scroll_end=self.follow)
+
+    def watch_follow(self, value: bool) -> None:
+        self.query_one("#run-log", RichLog).auto_scroll = value
+        if value:
+            self.query_one("#run-log", RichLog).scroll_end(animate=False)
+        self._refresh_header()
+
+    def action_follow(self) -> None:
+        self.follow = not self.follow
+
+    def action_cancel_run(self) -> None:
+        if self.status == "running" and not self.replay and not self.cancel.is_set():
+            self.cancel.set()
+            self.status = "cancelling"
+            self._refresh_header()
+            self.notify(f"Cancelling {self.run_name}: stopping the playbook, its workers and ssh.")
