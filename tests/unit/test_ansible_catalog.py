@@ -50,7 +50,7 @@ def test_numbered_playbooks_01_to_06_are_there() -> None:
 
 @pytest.mark.parametrize("entry", entries(), ids=lambda e: e["path"])
 def test_entry_fields(entry: dict) -> None:
-    assert FIELDS <= set(entry), FIELDS - set(entry)
+    assert set(entry) >= FIELDS, FIELDS - set(entry)
     assert set(entry) <= FIELDS | OPTIONAL, set(entry) - FIELDS - OPTIONAL
     assert isinstance(entry["destructive"], bool)
     assert entry["title"].strip()
