@@ -184,6 +184,7 @@ def make_repo(tmp_path: Path) -> Path:
         "ansible/roles/gitea_runner/tasks/main.yml": "[]\n",
         "ansible/roles/gitea_server/tasks/main.yml": "[]\n",
         "ansible/roles/k3s/tasks/main.yml": "[]\n",
+        "ansible/roles/deploy_docker_compose/tasks/main.yml": "[]\n",
         "iac/versions.tf": "",
         "docs/playbooks/site.md": "Runs `ansible/playbooks/site.yml`, see [the roles](../roles/gitea.md).\n",
         "docs/roles/gitea.md": "Tasks in `ansible/roles/gitea_runner/tasks/main.yml`.\n",
@@ -199,10 +200,12 @@ def test_rules_on_a_made_up_repository(tmp_path):
     repo = make_repo(tmp_path)
     assert [p.relative_to(repo).as_posix() for p in playbooks(repo)] == [
         "ansible/playbooks/recover/vault.yml", "ansible/playbooks/site.yml"]
-    assert role_families(repo) == {"gitea": ["gitea_runner", "gitea_server"], "k3s": ["k3s"]}
+    assert role_families(repo) == {
+        "deploy_docker_compose": ["deploy_docker_compose"], "gitea": ["gitea_runner", "gitea_server"],
+        "k3s": ["k3s"]}
     assert set(required_pages(repo)) == {
-        "docs/playbooks/site.md", "docs/playbooks/recover/vault.md", "docs/roles/gitea.md",
-        "docs/roles/k3s.md", "docs/tofu/iac.md"}
+        "docs/playbooks/site.md", "docs/playbooks/recover/vault.md", "docs/playbooks/catalog.md",
+        "docs/roles/gitea.md", "docs/roles/k3s.md", "docs/roles/deploy_docker_compose.md", "docs/tofu/iac.md"}
     assert broken_references(repo) == []
     assert index_links(repo) == {"docs/playbooks/site.md"}
 
