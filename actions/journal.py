@@ -27,6 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from actions.procs import alive
+
 JOURNAL_NAME = "journal.sqlite3"
 
 
@@ -168,16 +170,6 @@ def _record(row: sqlite3.Row) -> RunRecord:
         recap=json.loads(row["recap"]),
         artifacts=row["artifacts"],
     )
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Journal:
@@ -349,7 +341,7 @@ class Journal:
             "SELECT id, pid FROM runs WHERE status = 'running' AND machine = ?", (here,)
         ).fetchall()
         for row in rows:
-            if row["pid"] is not None and row["pid"] != os.getpid() and not _pid_alive(int(row["pid"])):
+            if row["pid"] is not None and row["pid"] != os.getpid() and not alive(int(row["pid"])):
                 self._exec(
                     "UPDATE runs SET status = 'interrupted', message = ? WHERE id = ? AND status = 'running'",
                     ("the app running it stopped before the run ended", row["id"]),

@@ -23,7 +23,7 @@ from actions.ansible.catalog import Playbook, PlaybookError, resolve_playbook
 from actions.ansible.events import split_line, strip_ansi, warning_event
 from actions.ansible.gate import AnsibleNotFound, ansible_playbook_binary, build_request
 from actions.ansible.models import HostRecap, RunEvent, RunResult, RunSpec, RunStatus
-from actions.ansible.process import kill_tree
+from actions.procs import kill_tree
 from actions.config import Settings
 from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError, Lab, load_lab

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from actions.journal import Journal, JournalError
 from actions.locks import FileLock, LockBusy, lock_dir
+from actions.procs import alive
 from actions.runbooks.engine import StepEvent, StepState
 
 OPEN = "open"
@@ -47,15 +48,7 @@ def _alive(pid: int | None, machine: str) -> bool:
         return True
     if pid is None:
         return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid == os.getpid() or alive(pid)
 
 
 class RunbookStore:

@@ -9,22 +9,8 @@ import socket
 import time
 from pathlib import Path
 
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours still answers kill(0); reap it so it reads as gone.
-    with contextlib.suppress(ChildProcessError, OSError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    return True
+from actions.procs import alive as pid_alive
+from actions.procs import descendants
 
 
 def read_pid(path: Path) -> int | None:
@@ -32,28 +18,6 @@ def read_pid(path: Path) -> int | None:
         return int(path.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (``ps`` works the same on macOS and Linux; no /proc needed)."""
-    import subprocess
-
-    try:
-        out = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "ppid="], capture_output=True, text=True).stdout
-    except OSError:
-        return []
-    children: dict[int, list[int]] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
-            children.setdefault(int(parts[1]), []).append(int(parts[0]))
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def stop_tree(pid: int | None, sig: int = signal.SIGTERM, timeout: float = 5.0) -> bool:

@@ -152,8 +152,8 @@ async def test_recovery_rehearsal_end_to_end(lab_sandbox: tuple[Settings, list[s
         await run_step(pilot, screen)
         await confirm_gate(pilot, app)
         await until(pilot, lambda: isinstance(app.screen, VaultUnsealScreen), "the unseal screen")
+        unseal = app.screen
         for share in shares[:2]:
-            unseal = app.screen
             await until(pilot, lambda: not unseal.busy, "the previous share")  # type: ignore[attr-defined]
             await pilot.press(*share, "enter")
         await until(pilot, lambda: app.screen.unsealed, "Vault unsealed", timeout=60)  # type: ignore[attr-defined]
@@ -194,7 +194,7 @@ async def test_recovery_rehearsal_end_to_end(lab_sandbox: tuple[Settings, list[s
     # Reopened: the session is still open and the app names where it stands.
     app2 = FactoryApp(settings=settings, lab=load_lab(inventory), inventory=inventory)
     async with app2.run_test(size=(140, 45)) as pilot:
-        await until(pilot, lambda: any("Checklist in progress" == n.title for n in app2._notifications), "resume")
+        await until(pilot, lambda: any(n.title == "Checklist in progress" for n in app2._notifications), "resume")
         note = next(n.message for n in app2._notifications if n.title == "Checklist in progress")
         assert session_id in note
 

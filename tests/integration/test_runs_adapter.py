@@ -14,10 +14,10 @@ from pydantic import SecretStr
 
 from actions import gates
 from actions.ansible import RunEvent, RunRefused, RunSpec, RunStatus, prepare, run_playbook, run_prepared
-from actions.ansible.process import alive, descendants
 from actions.config import Settings, load_settings
 from actions.journal import JOURNAL_NAME, open_journal
 from actions.locks import host_locks
+from actions.procs import alive, descendants
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parent.parent / "data" / "playbooks"

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from actions.ansible.process import alive, descendants, kill_tree
+from actions.procs import alive, descendants, kill_tree
 
 # A parent that starts a child in a new session, which starts a grandchild; all sleep.
 TREE = (

@@ -1,8 +1,10 @@
-"""Stop a playbook for good: its main process, the workers that ``setsid()`` away from it, and their ssh.
+"""Process trees: is a pid alive, what runs below it, and stopping all of it for good.
 
-Killing ansible-playbook's process group is not enough: each worker starts its own session, so its ssh
-client (and, through the ssh connection, the command on the remote host) would live on. We list the whole
-tree under the playbook's pid first, while the parent links still exist, then signal every member.
+Stopping a playbook is the case that shaped this: killing ansible-playbook's process group is not enough,
+because each worker starts its own session, so its ssh client (and, through the ssh connection, the
+command on the remote host) would live on. We list the whole tree under the pid first, while the parent
+links still exist, then signal every member. The sandbox stops its servers with the same tools, and the
+journal uses :func:`alive` to tell a crashed run from a running one. ``ps`` works alike on macOS and Linux.
 """
 
 from __future__ import annotations
@@ -42,13 +44,20 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def alive(pid: int) -> bool:
+def alive(pid: int | None) -> bool:
+    if not pid:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    # A child of ours that has exited still answers kill(0) until reaped: reap it (any OS).
+    with contextlib.suppress(ChildProcessError, OSError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
     try:
         # A zombie is dead for our purpose: it only waits for its parent to reap it.
         with open(f"/proc/{pid}/stat") as fh:
