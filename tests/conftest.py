@@ -61,6 +61,19 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "state")
 
 
+@pytest.fixture(scope="module")
+def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A fresh OpenBao server (raft, non-dev, uninitialised) for one test module."""
+    from tests.vault_server import BaoServer
+
+    server = BaoServer(tmp_path_factory.mktemp("bao"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """The real sandbox lab (3 sshd, OpenBao, PostgreSQL), up for the whole test session."""

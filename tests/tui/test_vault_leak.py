@@ -24,16 +24,6 @@ from tui.screens.vault_unseal import VaultUnsealScreen
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaoServer]:
-    server = BaoServer(tmp_path_factory.mktemp("bao"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def state_log(tmp_path: Path) -> Iterator[Path]:
     """Everything logged at any level, by any library, goes to a file in the app's state dir."""

@@ -7,7 +7,6 @@ import asyncio
 import os
 import secrets
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,16 +27,6 @@ from tui.widgets.secret_input import SecretInput
 from tui.widgets.vault_badge import VaultBadge
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaoServer]:
-    server = BaoServer(tmp_path_factory.mktemp("bao"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
