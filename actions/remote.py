@@ -18,16 +18,22 @@ class RemoteError(Exception):
     """The command could not be run on the host (unreachable, key refused, auth failed)."""
 
 
-def connect_options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
-    """asyncssh options for ``host`` exactly as the inventory describes it."""
+def connect_kwargs(host: Host, connect_timeout: float) -> dict[str, Any]:
+    """asyncssh option values for ``host`` as the inventory describes it; ~/.ssh/config fills the rest."""
     kwargs: dict[str, Any] = {"host": host.address, "port": host.port, "connect_timeout": connect_timeout}
     if host.user:
         kwargs["username"] = host.user
     if host.key_file:
         kwargs["client_keys"] = [str(host.key_file)]
+        # A passphrase-protected key file is left to the agent, which holds it unlocked.
+        kwargs["ignore_encrypted"] = True
     if host.known_hosts:
         kwargs["known_hosts"] = str(host.known_hosts)
-    return asyncssh.SSHClientConnectionOptions(**kwargs)
+    return kwargs
+
+
+def connect_options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
+    return asyncssh.SSHClientConnectionOptions(**connect_kwargs(host, connect_timeout))
 
 
 class RemoteRunner:
@@ -46,6 +52,8 @@ class RemoteRunner:
             return conn
         host = self.lab.host(name)
         opts = connect_options(host, self.connect_timeout)
+        if opts.known_hosts is None:
+            raise RemoteError(f"{name}: host key checking is disabled by ssh config; refusing to connect")
         try:
             conn = await asyncssh.connect(host.address, host.port, options=opts)
         except asyncssh.HostKeyNotVerifiable as exc:

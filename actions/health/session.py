@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import asyncssh
 
 from actions.health.models import Reading
 from actions.health.parse import parse_probe
 from actions.lab import Host
+from actions.remote import connect_kwargs
 
 #: Start bash (fork-free clock readings) when the host has it, else sh, whatever the login shell is.
 SHELL_COMMAND = "exec sh -c 'command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc; exec sh'"
@@ -63,20 +63,8 @@ class ProbeFlags:
 
 
 def _options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
-    kwargs: dict[str, Any] = {
-        "host": host.address,
-        "port": host.port,
-        "connect_timeout": connect_timeout,
-        "keepalive_interval": 0,
-    }
-    if host.user:
-        kwargs["username"] = host.user
-    if host.key_file:
-        kwargs["client_keys"] = [str(host.key_file)]
-        # A passphrase-protected key file is left to the agent, which holds it unlocked.
-        kwargs["ignore_encrypted"] = True
-    if host.known_hosts:
-        kwargs["known_hosts"] = str(host.known_hosts)
+    kwargs = connect_kwargs(host, connect_timeout)
+    kwargs["keepalive_interval"] = 0
     opts = asyncssh.SSHClientConnectionOptions(**kwargs)
     if opts.config.get("Ciphers") is None:
         # Without a Ciphers line in ssh config, prefer AES-GCM: asyncssh builds a new cipher context for
