@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions import sandbox  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
+from actions import sandbox
+from tests.conftest import make_settings
 
 
 def main() -> None:

@@ -150,7 +150,9 @@ async def clock_synced(live: Live, hosts: list[str] | None = None) -> Check:
     if not states:
         return _no_snapshot("clock_synced")
     limit = live.settings.health.thresholds.clock_offset_crit_s
-    bad, blind, no_ntp = [], [], []
+    bad: list[str] = []
+    blind: list[str] = []
+    no_ntp: list[str] = []
     for s in states:
         r = s.reading
         if r.ntp_synced is False:

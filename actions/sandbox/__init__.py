@@ -23,10 +23,11 @@ from pydantic import BaseModel, Field
 
 from actions.config import Settings
 from actions.locks import FileLock, LockBusy
+from actions.procs import alive as pid_alive
 from actions.sandbox import account as acct
 from actions.sandbox import openbao, postgres, sshd
 from actions.sandbox.inventory import SandboxHost, plan_hosts, write_inventory
-from actions.sandbox.procs import pid_alive, port_free, port_open, stop_pid, stop_tree, tail, wait_port
+from actions.sandbox.procs import port_free, port_open, stop_pid, stop_tree, tail, wait_port
 
 Log = Callable[[str], None]
 
