@@ -103,5 +103,17 @@ class FactoryApp(App[int]):
         if self._runbooks is not None:
             self._runbooks.close()
 
+    async def action_goto(self, mode: str, screen_action: str = "") -> None:
+        """Switch to a screen and run one of its actions (palette commands use this)."""
+        await self.switch_mode(mode)
+        if screen_action:
+            await self.screen.run_action(screen_action)
+
+    async def action_open_runbook(self, name: str) -> None:
+        await self.switch_mode("runbooks")
+        opener = getattr(self.screen, "open_book", None)
+        if opener is not None:
+            opener(name)
+
     def action_help(self) -> None:
         self.push_screen(HelpModal(bindings_table(self.screen)))

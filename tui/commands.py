@@ -17,6 +17,12 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("screen: runs", "Playbook runs and their history", "app.switch_mode('runs')"),
     ("screen: plans", "OpenTofu plans", "app.switch_mode('plans')"),
     ("screen: vault", "Vault seal status, unseal, init", "app.switch_mode('vault')"),
+    ("health: refresh now", "Probe every host now", "app.goto('health', 'refresh_now')"),
+    ("ansible: run playbook", "Pick a playbook, limit and tags (check mode by default)", "app.goto('runs', 'new_run')"),
+    ("tofu: plan the selected root", "Plan (read-only) the selected root", "app.goto('plans', 'plan')"),
+    ("vault: unseal", "Enter key shares one at a time", "app.goto('vault', 'unseal')"),
+    ("runbook: resume recovery", "Open the recovery checklist where it stopped", "app.open_runbook('recovery')"),
+    ("runbook: resume bring-up", "Open the bring-up checklist where it stopped", "app.open_runbook('bringup')"),
     ("app: help", "Keys and screens", "app.help"),
 ]
 

@@ -73,3 +73,19 @@ async def test_broken_inventory_still_opens_with_the_error(settings: Settings) -
         bar = app.screen.query_one(LabBar)
         assert bar.has_class("-broken") and "/x/hosts.yml" in str(bar.render())
         assert any("inventory not found" in n.message for n in app._notifications)
+
+
+async def test_palette_resumes_a_checklist(settings: Settings) -> None:
+    from tui.screens.checklist import ChecklistScreen
+
+    app = FactoryApp(settings=settings, lab=lab("sandbox"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"runbook: resume recovery")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, ChecklistScreen):
+                break
+        assert isinstance(app.screen, ChecklistScreen) and app.screen.walk.book.name == "recovery"
