@@ -53,15 +53,16 @@ def alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    # A child of ours that has exited still answers kill(0) until reaped: reap it (any OS).
-    with contextlib.suppress(ChildProcessError, OSError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
+    # Never waitpid() here: the pid may be another library's child (pexpect's ansible-playbook), and
+    # reaping it would break that library. A zombie is told apart by its state instead.
     try:
         # A zombie is dead for our purpose: it only waits for its parent to reap it.
         with open(f"/proc/{pid}/stat") as fh:
             return fh.read().split(") ", 1)[1][:1] != "Z"
+    except FileNotFoundError:
+        # No /proc (macOS), or the process went meanwhile: ps answers both.
+        out = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False)
+        return bool(out.stdout.strip()) and not out.stdout.strip().startswith("Z")
     except (OSError, IndexError):
         return True
 

@@ -235,14 +235,18 @@ async def _vault(screen: StepScreen, action: VaultUnsealAction | VaultInitAction
     from tui.vault_flow import init_flow, target_of, unseal_flow
 
     app: Any = screen.app
+    # The checks after this step must read Vault anew, not a reading taken before the unseal.
+    app.runbooks.vault_status = None
     try:
         target = target_of(app)
     except VaultError as exc:
         return Outcome(note=str(exc), failed=True)
     if isinstance(action, VaultInitAction):
         answer = await init_flow(app, target, operator=app.settings.operator)
+        app.runbooks.vault_status = None
         if answer == "cancel":
             return Outcome(cancelled=True, note="Vault not initialised")
         return Outcome(note="Vault initialised; shares confirmed stored")
     unsealed = await unseal_flow(app, target, operator=app.settings.operator)
+    app.runbooks.vault_status = None
     return Outcome(note="Vault unsealed" if unsealed else "Vault still sealed", cancelled=not unsealed)

@@ -32,6 +32,12 @@ def stop_tree(pid: int | None, sig: int = signal.SIGTERM, timeout: float = 5.0) 
     return gone
 
 
+def _reap(pid: int) -> None:
+    """The sandbox's servers are our children when `up` ran in this process: collect their exit."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
 def stop_pid(pid: int | None, sig: int = signal.SIGTERM, timeout: float = 5.0) -> bool:
     """Signal ``pid`` and wait for it to go; SIGKILL after ``timeout``. True when it is gone."""
     if not pid_alive(pid):
@@ -41,6 +47,7 @@ def stop_pid(pid: int | None, sig: int = signal.SIGTERM, timeout: float = 5.0) -
         os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        _reap(pid)
         if not pid_alive(pid):
             return True
         time.sleep(0.05)

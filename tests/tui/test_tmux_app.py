@@ -117,7 +117,14 @@ def test_kill_9_mid_step_then_resume(sandbox: object, tmux_session: object, tmp_
     keys("2")
     wait_text("INCIDENT")
     keys("Enter")
-    shown = wait_text("interrupted")
-    row = next(line for line in shown.splitlines() if " k3s " in line)
+    deadline = time.monotonic() + 60
+    while True:  # the notification may say "interrupted" before the table is drawn
+        shown = screen()
+        rows = [line for line in shown.splitlines() if " k3s " in line and "[" in line]
+        if rows or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert rows, shown
+    row = rows[0]
     assert "interrupted" in row and "done" not in row, shown
     assert "skipped" in next(line for line in shown.splitlines() if " reachable " in line)

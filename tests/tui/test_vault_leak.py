@@ -77,7 +77,8 @@ async def test_init_and_unseal_leave_no_secret_behind(
             value = text_of(init.query_one("#secret-value"))
             assert value and value not in seen
             seen.append(value)
-            assert value in app.export_screenshot()  # shown once, on screen: the scan below can see it
+            # Shown once, on screen (once painted): the scan below can see it.
+            await wait_for(pilot, lambda v=value: v in app.export_screenshot(), what="the secret on screen")
             if index == 0:
                 await pilot.press(*"zzzz", "enter")
                 assert "not the end of key share 1" in text_of(init.query_one("#show-message"))
