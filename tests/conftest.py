@@ -19,6 +19,19 @@ from actions.config import Settings, load_settings
 os.environ.pop("FACTORY_STATE_DIR", None)
 
 
+def pids_mentioning(text: str) -> list[int]:
+    """Processes (other than this test run) whose command line contains ``text``; `ps` works on any OS."""
+    import subprocess
+
+    out = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "args="], capture_output=True, text=True).stdout
+    found = []
+    for line in out.splitlines():
+        pid, _, args = line.strip().partition(" ")
+        if text in args and "pytest" not in args and pid.isdigit() and int(pid) != os.getpid():
+            found.append(int(pid))
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

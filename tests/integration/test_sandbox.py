@@ -15,15 +15,14 @@ import pytest
 
 from actions import sandbox as sb
 from actions.lab import load_lab
-from tests.conftest import cli_env, make_settings
+from tests.conftest import cli_env, make_settings, pids_mentioning
 
 CLI = [sys.executable, "-m", "tui.cli"]
 
 
-def running_from(directory: Path) -> list[str]:
+def running_from(directory: Path) -> list[int]:
     """Processes whose command line names ``directory`` (sshd -f <dir>/..., bao -config=<dir>/...)."""
-    out = subprocess.run(["ps", "-A", "-o", "args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if str(directory) in line and "pytest" not in line]
+    return pids_mentioning(str(directory))
 
 
 def ssh(st: sb.SandboxStatus, host: sb.SandboxHost, command: str) -> subprocess.CompletedProcess[str]:

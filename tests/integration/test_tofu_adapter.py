@@ -28,7 +28,7 @@ from actions.tofu import (
     TofuNotFound,
     store,
 )
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pids_mentioning
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
 TERRAFORM = shutil.which("terraform") or shutil.which("tofu")
@@ -235,16 +235,7 @@ async def test_a_root_is_locked_while_planned(tmp_path: Path, roots: Path) -> No
 
 
 def _sleepers(marker: str) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if marker in cmdline:
-                found.append(int(proc.name))
-    return found
+    return pids_mentioning(marker)
 
 
 async def test_cancel_during_a_slow_local_exec_stops_every_process(tmp_path: Path, roots: Path) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, RichLog, Static
 
 from actions.config import Settings
 from actions.tofu import store
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pids_mentioning
 from tui.app import FactoryApp
 from tui.modals.confirm import TypedConfirmModal
 from tui.screens.plans import PlansScreen
@@ -204,16 +204,7 @@ async def test_a_broken_root_shows_where_it_is_broken(
 
 
 def _sleepers(marker: str) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if marker in cmdline:
-                found.append(int(proc.name))
-    return found
+    return pids_mentioning(marker)
 
 
 async def test_x_cancels_a_running_apply_and_its_provisioner(
