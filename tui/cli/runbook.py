@@ -37,7 +37,6 @@ def _books() -> dict[str, Any]:
 
 def _store(ctx: CliContext) -> Any:
     from actions.journal import JournalError, open_journal
-
     from actions.runbooks.store import RunbookStore
 
     try:
