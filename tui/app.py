@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from actions.config import Settings
 from actions.lab import Lab
 from actions.remote import RemoteRunner
+from tui import gc_pauses
 from tui.commands import FactoryCommands
 from tui.modals.help import HelpModal, bindings_table
 from tui.runbook_hub import RunbookHub
@@ -72,6 +73,7 @@ class FactoryApp(App[int]):
         return self._runbooks
 
     def on_mount(self) -> None:
+        self.call_after_refresh(gc_pauses.settle)  # no long collector pauses while runs stream
         self.health.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
@@ -98,6 +100,7 @@ class FactoryApp(App[int]):
             )
 
     async def on_unmount(self) -> None:
+        gc_pauses.restore()
         if self.remote is not None:
             await self.remote.close()
         if self._runbooks is not None:

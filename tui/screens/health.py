@@ -96,9 +96,14 @@ class HealthScreen(FactoryScreen):
         if feed is not None and feed.latest is not None:
             self.show(feed.latest)
 
+    def on_screen_resume(self) -> None:
+        self._redraw()
+
     def show(self, snap: Snapshot) -> None:
         feed = feed_of(self.app)
-        if feed is None:
+        # A screen out of sight is repainted when it comes back (on_screen_resume); painting it meanwhile
+        # would cost the screen in front (a streaming run) frames, every tick.
+        if feed is None or not self.is_current:
             return
         now = time.time()
         statuses: list[Status] = []

@@ -22,6 +22,11 @@ class HealthStrip(Static):
     HealthStrip { height: auto; max-height: 3; padding: 0 1; background: $boost; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: Text | None = None
+        self._height = 0
+
     def on_mount(self) -> None:
         feed = feed_of(self.app)
         if feed is None or feed.lab is None:
@@ -57,4 +62,11 @@ class HealthStrip(Static):
             line.append(what, style=STYLE[status] if status.value != "ok" else "")
         if snap.paused:
             line.append("  (paused)", style="dim")
-        self.update(line)
+        if line == self._shown:
+            return
+        # A layout of the whole screen only when the strip wraps to a different number of lines: it is
+        # redrawn every second, beside a run that may be streaming.
+        width = max(1, self.content_region.width)
+        height = len(line.wrap(self.app.console, width))
+        self.update(line, layout=height != self._height)
+        self._shown, self._height = line, height

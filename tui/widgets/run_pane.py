@@ -215,7 +215,8 @@ class RunPane(Vertical):
         header.append("follow on" if self.follow else "follow OFF", style="" if self.follow else "bold yellow")
         if self.replay:
             header.append("  ·  replay", style="italic")
-        self.query_one("#run-header", Static).update(header)
+        # One line, full width: its size never changes, so no layout of the screen (as update would do).
+        self.query_one("#run-header", Static).update(header, layout=False)
         self.post_message(self.StatusChanged(self))
 
     # -- filter, follow, cancel ------------------------------------------------------------------------
@@ -248,11 +249,13 @@ class RunPane(Vertical):
         self.query_one("#run-log", OutputView).set_filter(value)
 
     def watch_follow(self, value: bool) -> None:
-        view = self.query_one("#run-log", OutputView)
-        view.follow = value
-        if value:
-            view.scroll_end(animate=False)
+        self.query_one("#run-log", OutputView).follow = value
         self._refresh_header()
+
+    @on(OutputView.FollowChanged)
+    def _follow_changed(self, message: OutputView.FollowChanged) -> None:
+        message.stop()
+        self.follow = message.follow
 
     def action_follow(self) -> None:
         self.follow = not self.follow

@@ -122,7 +122,7 @@ class VaultBadge(Static):
         text = self.line()
         if text != self._shown:
             self._shown = text
-            self.update(text)
+            self.update(text, layout=False)  # always one line: nothing around it moves
 
     def refresh_now(self) -> None:
         """Poll now instead of at the next tick (after an unseal, a seal, an init)."""

@@ -1,0 +1,75 @@
+"""The run output view with Pilot: follows the end without a scrollbar, scrolling back stops following."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tui.widgets.output_view import OutputView
+
+
+class _Host(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.follow_changes: list[bool] = []
+
+    def compose(self) -> ComposeResult:
+        yield OutputView(id="log")
+
+    def on_output_view_follow_changed(self, message: OutputView.FollowChanged) -> None:
+        self.follow_changes.append(message.follow)
+
+
+def _lines(start: int, count: int) -> list[str]:
+    return [f"\x1b[0;32mok: [pi1] => (item={n})\x1b[0m" for n in range(start, start + count)]
+
+
+def _visible(view: OutputView) -> str:
+    return "\n".join(strip.text for strip in view.render_lines(view.region.reset_offset))
+
+
+async def test_follows_the_end_then_stays_put_once_scrolled_back() -> None:
+    app = _Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(OutputView)
+        view.focus()
+        view.append(_lines(0, 200))
+        await pilot.pause()
+        # Following: the last line is on screen and no scrollbar takes a column.
+        assert view.scroll_y == view.max_scroll_y > 0
+        assert "item=199)" in _visible(view)
+        assert view.scrollbar_size_vertical == 0
+
+        await pilot.press("pageup")
+        assert view.follow is False
+        await pilot.pause()
+        assert app.follow_changes[-1] is False
+        assert view.scrollbar_size_vertical > 0
+        held = view.scroll_y
+        assert held < view.max_scroll_y
+
+        view.append(_lines(200, 50))
+        await pilot.pause()
+        assert view.scroll_y == held, "new lines must not pull the view away while the operator reads"
+        assert "item=249)" not in _visible(view)
+
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.follow is True and app.follow_changes[-1] is True
+        view.append(_lines(250, 5))
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y
+        assert "item=254)" in _visible(view)
+
+
+async def test_filter_keeps_every_line_and_shows_the_matches() -> None:
+    app = _Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(OutputView)
+        view.append(_lines(0, 100))
+        view.set_filter("item=4")
+        await pilot.pause()
+        assert view.shown_count == 11  # 4 and 40-49
+        assert len(view.lines) == 100
+        view.set_filter("")
+        await pilot.pause()
+        assert view.shown_count == 100
