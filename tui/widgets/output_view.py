@@ -136,8 +136,6 @@ class OutputView(ScrollView, can_focus=True):
             self.virtual_size = size
             if self.follow:
                 self.scroll_end(animate=False, immediate=False, x_axis=False)
-        if self.follow:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
