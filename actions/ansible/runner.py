@@ -8,6 +8,7 @@ become password answers Ansible's prompt through the pty (ansible-runner ``passw
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -30,6 +31,16 @@ from actions.lab import InventoryError, Lab, load_lab
 from actions.locks import host_locks
 
 CALLBACK_DIR = Path(__file__).resolve().parent / "plugins" / "callback"
+
+
+def _runner_callback_dir() -> Path:
+    """Where ansible-runner keeps its own display callback (found without importing ansible_runner)."""
+    spec = importlib.util.find_spec("ansible_runner")
+    origin = spec.origin if spec is not None and spec.origin else "."
+    return (Path(origin).parent / "display_callback" / "callback").resolve()
+
+
+RUNNER_CALLBACK_DIR = _runner_callback_dir()
 _LINES = re.compile(r"\r?\n")
 _SECRET_NAME = re.compile(r"TOKEN|PASSW|SECRET|PRIVATE|CREDENTIAL|API_?KEY|UNSEAL", re.I)
 
@@ -114,7 +125,7 @@ class _Session:
 
     def handle(self, data: dict[str, Any]) -> bool:
         chunk = data.get("stdout")
-        if chunk:
+        if chunk is not None:  # blank lines too: the pane shows what a terminal would
             # ansible-runner hands over what it read from the pty: usually one line, sometimes several.
             for line in _LINES.split(chunk):
                 self._line(line)
@@ -277,9 +288,11 @@ def run_prepared(
         env.pop("ORIGINAL_STDOUT_CALLBACK", None)
         env.pop("ANSIBLE_NOCOLOR", None)
         env.update(_env(settings, run_dir))
-        env["ANSIBLE_CALLBACK_PLUGINS"] = os.pathsep.join(
-            p for p in (str(CALLBACK_DIR), env.get("ANSIBLE_CALLBACK_PLUGINS", "")) if p
-        )
+        # Without ansible-runner's callback directory: Ansible imports every plugin it finds there, and
+        # importing awx_display hooks Ansible's display to write a partial JSON file for every event.
+        theirs = [p for p in env.get("ANSIBLE_CALLBACK_PLUGINS", "").split(os.pathsep)
+                  if p and Path(p).resolve() != RUNNER_CALLBACK_DIR]
+        env["ANSIBLE_CALLBACK_PLUGINS"] = os.pathsep.join([str(CALLBACK_DIR), *theirs])
         Path(env["ANSIBLE_LOCAL_TEMP"]).mkdir(parents=True, exist_ok=True)
         status, rc = runner.run()
         result.rc = rc

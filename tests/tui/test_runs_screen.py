@@ -76,7 +76,7 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         replayed = next(p for p in screen.query(RunPane) if p.replay)
         await _wait(pilot, lambda: replayed.status != "running")
         assert replayed.status == "ok"
-        assert replayed.lines == pane.lines
+        assert replayed.lines == pane.lines, (replayed.lines, pane.lines)
         assert replayed.query_one("#run-tasks", DataTable).row_count == 3
 
 
