@@ -5,6 +5,11 @@ stall of the UI's event loop, the app's peak memory (target < 300 MB), and the w
 (as the app runs it: prepare, journal, ansible-runner, pane) against plain ``ansible-playbook`` on the
 same playbook, same hosts and same Ansible settings (target <= 1.15).
 
+Read the figures with the machine's core count in mind. The playbook keeps every core busy (one
+ansible-playbook and one worker per host), and on Linux each of those processes starts its own session,
+which the scheduler's autogroups weigh as much as the whole app: on 2 cores the app gets about 0.4 of
+one, and whatever the UI draws there is taken from the workers (the ratio) or waits (the frame gaps).
+
     python bench/ansible_stream.py                 # starts its own sandbox (temp state dir, free ports)
     python bench/ansible_stream.py -i INVENTORY    # uses a running sandbox's inventory
 """
