@@ -123,13 +123,12 @@ class _Session:
         self.killed = False
         self.artifact_dir: Path | None = None
 
-    def handle(self, data: dict[str, Any]) -> bool:
+    def handle(self, data: dict[str, Any]) -> None:
         chunk = data.get("stdout")
         if chunk is not None:  # blank lines too: the pane shows what a terminal would
             # ansible-runner hands over what it read from the pty: usually one line, sometimes several.
             for line in _LINES.split(chunk):
                 self._line(line)
-        return False  # ansible-runner must not write a job_events file per line
 
     def _line(self, line: str) -> None:
         text, event = split_line(line)
@@ -272,7 +271,6 @@ def run_prepared(
             suppress_env_files=True,
             rotate_artifacts=0,
             settings={"pexpect_timeout": 0.2, "pexpect_use_poll": True},
-            event_handler=session.handle,
             status_handler=session.status,
             cancel_callback=session.check_cancel,
         )
