@@ -73,3 +73,29 @@ async def test_filter_keeps_every_line_and_shows_the_matches() -> None:
         view.set_filter("")
         await pilot.pause()
         assert view.shown_count == 100
+
+
+class _PaneHost(App[None]):
+    def compose(self) -> ComposeResult:
+        from tui.widgets.run_pane import RunPane
+
+        yield RunPane("stream", ["pi1"], mode="check", replay=True)
+
+
+async def test_run_pane_header_shows_the_view_follow_state() -> None:
+    from textual.widgets import Static
+
+    from tui.widgets.run_pane import RunPane
+
+    app = _PaneHost()
+    async with app.run_test(size=(100, 20)) as pilot:
+        pane = app.query_one(RunPane)
+        header = pane.query_one("#run-header", Static)
+        pane.output.append(_lines(0, 100))
+        pane.output.focus()
+        await pilot.press("f")
+        await pilot.pause()
+        assert pane.follow is False and "follow OFF" in str(header.render())
+        await pilot.press("end")  # scrolling to the end resumes following, and the header says so
+        await pilot.pause()
+        assert pane.follow is True and "follow on" in str(header.render())

@@ -80,7 +80,6 @@ class RunPane(Vertical):
     class StatusChanged(Message):
         pane: RunPane = field(repr=False)
 
-    follow: reactive[bool] = reactive(True)
     filter_text: reactive[str] = reactive("")
 
     def __init__(self, name: str, hosts: list[str], *, mode: str, tab_id: str = "",
@@ -248,17 +247,18 @@ class RunPane(Vertical):
         cue.set_class(bool(value), "-on")
         self.query_one("#run-log", OutputView).set_filter(value)
 
-    def watch_follow(self, value: bool) -> None:
-        self.query_one("#run-log", OutputView).follow = value
-        self._refresh_header()
+    @property
+    def follow(self) -> bool:
+        """Whether the output follows its end: the output view holds it (scrolling back turns it off)."""
+        return self.output.follow
 
     @on(OutputView.FollowChanged)
     def _follow_changed(self, message: OutputView.FollowChanged) -> None:
         message.stop()
-        self.follow = message.follow
+        self._refresh_header()
 
     def action_follow(self) -> None:
-        self.follow = not self.follow
+        self.output.follow = not self.output.follow
 
     def action_cancel_run(self) -> None:
         if self.status == "running" and not self.replay and not self.cancel.is_set():
