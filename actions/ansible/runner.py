@@ -42,6 +42,11 @@ def _runner_callback_dir() -> Path:
 
 RUNNER_CALLBACK_DIR = _runner_callback_dir()
 _LINES = re.compile(r"\r?\n")
+# How often the run's loop wakes up without output: the cancel check and ``on_tick`` (output flushes).
+TICK = 0.2
+# Matched (and answered with nothing) once per chunk read from the pty: pexpect keeps everything read since
+# its last match and copies it on every timeout, which made a long run's reads quadratic.
+_ANY_LINE = re.compile(r"\n")
 _SECRET_NAME = re.compile(r"TOKEN|PASSW|SECRET|PRIVATE|CREDENTIAL|API_?KEY|UNSEAL", re.I)
 
 EventCallback = Callable[[RunEvent], None]
@@ -122,6 +127,7 @@ class _Session:
         self.errors: list[str] = []
         self.killed = False
         self.artifact_dir: Path | None = None
+        self._last_tick = 0.0
 
     def handle(self, data: dict[str, Any]) -> None:
         chunk = data.get("stdout")
@@ -154,7 +160,10 @@ class _Session:
                 self.on_event(event)
 
     def check_cancel(self) -> bool:
-        if self.on_tick:
+        # Called after every chunk read (see _ANY_LINE) and at least every TICK: tick at that pace only.
+        now = time.monotonic()
+        if self.on_tick and now - self._last_tick >= TICK:
+            self._last_tick = now
             self.on_tick()
         if not self.cancel.is_set():
             return False
@@ -270,7 +279,6 @@ def run_prepared(
             quiet=True,
             suppress_env_files=True,
             rotate_artifacts=0,
-            settings={"pexpect_timeout": 0.2, "pexpect_use_poll": True},
             status_handler=session.status,
             cancel_callback=session.check_cancel,
         )
@@ -282,6 +290,11 @@ def run_prepared(
             session.handle(event_data)
 
         runner.event_callback = on_output
+        # Set on the config: ansible-runner drops a ``settings=`` argument when the data dir has no
+        # env/settings file, which left the loop's timeout at 5 s (late cancels, output held back).
+        runner.config.pexpect_timeout = TICK
+        runner.config.pexpect_use_poll = True
+        runner.config.expect_passwords[_ANY_LINE] = None
         env = runner.config.env
         env.pop("ORIGINAL_STDOUT_CALLBACK", None)
         env.pop("ANSIBLE_NOCOLOR", None)

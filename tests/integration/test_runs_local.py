@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from actions.ansible import RunEvent, RunSpec, RunStatus, run_playbook
+from actions import gates
+from actions.ansible import RunEvent, RunSpec, RunStatus, prepare, run_playbook, run_prepared
 from actions.config import Settings
 from actions.journal import open_journal
 
@@ -36,3 +40,36 @@ def test_relative_inventory_path(settings: Settings, monkeypatch: pytest.MonkeyP
     result = run_playbook(spec, settings)
     assert result.status is RunStatus.OK, result.message
     assert list(result.recap) == ["local2"]
+
+
+def test_quiet_task_still_ticks_and_is_cancelled_at_once(settings: Settings) -> None:
+    """While a task prints nothing, the run still wakes about five times a second (flushing the pane's
+    batches and checking for a cancel): ansible-runner's 5 s default would hold both back."""
+    spec = RunSpec(playbook=str(DATA / "sleep.yml"), inventory=INVENTORY, limit="local1",
+                   extra_vars=(("sleep_seconds", "30"),))
+    prepared = prepare(spec, settings, None)
+    cancel = threading.Event()
+    ticks: list[float] = []
+    task_seen: list[float] = []
+
+    def on_line(text: str) -> None:
+        if "Sleep a long time" in text and not task_seen:
+            task_seen.append(time.monotonic())
+
+    def on_tick() -> None:
+        ticks.append(time.monotonic())
+        # Two seconds into the quiet task, ask for a cancel: it must land well before the next 5 s tick.
+        if task_seen and ticks[-1] - task_seen[0] > 2 and not cancel.is_set():
+            cancel.set()
+
+    t0 = time.monotonic()
+    result = run_prepared(prepared, permit=gates.issue(prepared.request, confirmed=True), on_line=on_line,
+                          on_tick=on_tick, cancel=cancel)
+    took = time.monotonic() - t0
+    assert result.status is RunStatus.CANCELLED
+    assert task_seen, "the task's header never reached on_line"
+    quiet = [t for t in ticks if t > task_seen[0]]
+    assert len(quiet) >= 6, f"only {len(quiet)} ticks while the task slept"  # 2 s at ~5 per second
+    gaps = [b - a for a, b in itertools.pairwise(quiet)]
+    assert max(gaps) < 1.0, f"the run's loop slept {max(gaps):.1f}s without output"
+    assert took < 15, f"the cancel took until {took:.0f}s into the run"
