@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import os
 import resource
@@ -58,6 +59,21 @@ def plain_run(settings: Settings, command: tuple[str, ...]) -> tuple[float, int]
     return took, lines
 
 
+class _GcPauses:
+    """The garbage collector's pauses (they stop the UI thread like any other work), with their times."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float, int]] = []  # (ended at, seconds, generation)
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._started = now
+        else:
+            self.pauses.append((now, now - self._started, info["generation"]))
+
+
 def _tick_every(interval: float, stamps: list[float]) -> Callable[[], None]:
     """Stamp the event loop every ``interval`` (plain asyncio, so the probe costs the UI next to nothing);
     the gaps between stamps are the loop's stalls. Returns the function that stops it."""
@@ -89,6 +105,8 @@ async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
         return original(screen, renderable)
 
     app._display = display  # type: ignore[method-assign]
+    collector = _GcPauses()
+    gc.callbacks.append(collector)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("3")
         screen = app.screen
@@ -97,15 +115,18 @@ async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
         t0 = time.perf_counter()
         screen.start_run(spec)
         first_batch: float | None = None
+        # The pane is looked up once: a DOM query every 20 ms would be the benchmark's own load on the UI.
+        pane: RunPane | None = None
+        while pane is None:
+            await asyncio.sleep(0.02)
+            pane = next(iter(screen.query(RunPane)), None)
         while True:
             await asyncio.sleep(0.02)
-            panes = list(screen.query(RunPane))
-            if panes and first_batch is None and panes[0].events:
+            if first_batch is None and pane.events:
                 first_batch = time.perf_counter()
-            if panes and panes[0].status not in ("running", "cancelling"):
+            if pane.status not in ("running", "cancelling"):
                 break
         took = time.perf_counter() - t0
-        pane = panes[0]
         end = time.perf_counter()
         stop_ticks()
         await pilot.pause(0.2)
@@ -118,6 +139,9 @@ async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
         return sorted(b - a for a, b in itertools.pairwise(inside)) or [0.0]
 
     frame_gaps, loop_gaps = gaps(frames), gaps(ticks)
+    gc.callbacks.remove(collector)
+    collections = [(pause, gen) for at, pause, gen in collector.pauses if start <= at <= end]
+    worst_gc = max(collections, default=(0.0, 0))
 
     return {
         "seconds": took,
@@ -130,6 +154,9 @@ async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
         "worst_loop_stall": loop_gaps[-1],
         "p99_loop_stall": loop_gaps[int(len(loop_gaps) * 0.99)],
         "frames": float(len([f for f in frames if start <= f <= end])),
+        "collections": float(len(collections)),
+        "worst_gc_pause": worst_gc[0],
+        "worst_gc_generation": float(worst_gc[1]),
     }
 
 
@@ -209,6 +236,8 @@ def main() -> int:
               f"{res['frame_gaps_over_100ms']:.0f} gaps over 100 ms")
         print(f"worst event-loop stall: {res['worst_loop_stall'] * 1000:.0f} ms "
               f"(p99 {res['p99_loop_stall'] * 1000:.0f} ms)")
+        print(f"garbage collector:      {res['collections']:.0f} collections; longest pause "
+              f"{res['worst_gc_pause'] * 1000:.0f} ms (generation {res['worst_gc_generation']:.0f})")
         print(f"machine load average:   {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         rep = asyncio.run(replay_run(settings, spec))
         print(f"UI alone (replay):      {rep['events'] / rep['seconds']:.0f} events/s into the pane, "

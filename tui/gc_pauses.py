@@ -4,8 +4,10 @@ Everything loaded by the app's first frame (Textual, Rich, pydantic, the screens
 app, yet each full collection walks all of it again: 0.3-0.9 s pauses on a small machine, in the middle
 of a streaming run. :func:`settle` collects once, then freezes those objects (later collections skip
 them; reference counting still frees them) and makes full collections ten times rarer: what a run
-allocates is nearly all freed by reference counting. :func:`restore` undoes both when the app exits,
-so a process that outlives the app (the test suite) keeps the default behaviour.
+allocates is nearly all freed by reference counting (the output view releases the self-referring strips
+Textual would otherwise leave to the collector, see :mod:`tui.widgets.strip_store`). :func:`restore`
+undoes both when the app exits, so a process that outlives the app (the test suite) keeps the default
+behaviour.
 """
 
 from __future__ import annotations

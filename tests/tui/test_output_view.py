@@ -75,6 +75,65 @@ async def test_filter_keeps_every_line_and_shows_the_matches() -> None:
         assert view.shown_count == 100
 
 
+async def test_rows_on_screen_are_the_latest_lines_batch_after_batch() -> None:
+    """Rows are cached by the line they show: after each batch scrolls, every row is still the right line."""
+    app = _Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(OutputView)
+        sent: list[str] = []
+        for batch in range(12):
+            lines = _lines(batch * 7, 7)
+            sent += lines
+            view.append(lines)
+            await pilot.pause()
+            rows = _visible(view).splitlines()
+            shown = [row.rstrip() for row in rows if row.strip()]
+            assert len(shown) == min(len(sent), len(rows))
+            assert shown == [f"ok: [pi1] => (item={n})" for n in range(len(sent))][-len(shown):]
+
+        view.set_filter("item=7")  # 7 and 70-79: fewer lines than rows, then blank rows
+        await pilot.pause()
+        rows = [row.rstrip() for row in _visible(view).splitlines()]
+        assert rows[:11] == [f"ok: [pi1] => (item={n})" for n in (7, *range(70, 80))]
+        assert not any(rows[11:])
+        view.set_filter("")
+        await pilot.pause()
+        assert _visible(view).splitlines()[-1].rstrip() == "ok: [pi1] => (item=83)"
+
+
+async def test_a_style_change_redraws_the_cached_rows() -> None:
+    from rich.color import Color
+
+    app = _Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(OutputView)
+        view.append(_lines(0, 50))
+        await pilot.pause()
+        _visible(view)  # rows cached with the default background
+        view.styles.background = "#ff0000"
+        await pilot.pause()
+        strips = view.render_lines(view.region.reset_offset)
+        backgrounds = {seg.style.bgcolor for strip in strips for seg in strip if seg.style and seg.style.bgcolor}
+        assert Color.parse("#ff0000") in backgrounds
+
+
+async def test_scrollbar_shows_where_the_view_is_once_following_stops() -> None:
+    """While following, the (zero-wide) scrollbar is not moved; scrolling back puts it where the view is."""
+    app = _Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(OutputView)
+        view.focus()
+        view.append(_lines(0, 300))
+        await pilot.pause()
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert view.follow is False
+        assert view.vertical_scrollbar.position == view.scroll_y < view.max_scroll_y
+        await pilot.press("up")
+        await pilot.pause()
+        assert view.vertical_scrollbar.position == view.scroll_y
+
+
 class _PaneHost(App[None]):
     def compose(self) -> ComposeResult:
         from tui.widgets.run_pane import RunPane

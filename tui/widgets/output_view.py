@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -22,6 +21,7 @@ from textual.strip import Strip
 
 from actions.ansible.events import strip_ansi
 from tui.widgets.ansi_line import line_segments
+from tui.widgets.strip_store import StripStore
 
 
 class OutputView(ScrollView, can_focus=True):
@@ -48,13 +48,14 @@ class OutputView(ScrollView, can_focus=True):
         self._needle = ""
         self._shown: list[int] = []
         self._widest = 0
-        # Two caches, because a frame re-renders every visible line (the view scrolls on each batch):
-        # a parsed line is kept by its number, and the finished, cropped line by where it is shown. A few
-        # screens' worth each: every Strip carries its own caches, and a bigger store only lengthens the
-        # garbage collector's pauses.
-        self._cache: LRUCache[int, Strip] = LRUCache(256)
-        self._shown_cache: LRUCache[tuple[int, int, int, int], Strip] = LRUCache(256)
+        # Two caches, because the view scrolls on each batch of a run, which makes every row on screen new
+        # to Textual: a parsed line is kept by its number, and a finished row (styled, filtered, cropped)
+        # by what it shows, so a line that only moved up is not drawn again. A few screens' worth each:
+        # every Strip carries its own caches, and a bigger store only lengthens the collector's pauses.
+        self._cache = StripStore(256)
+        self._rows = StripStore(256)
         self._style: Style | None = None
+        self._drawn_with: tuple[object, ...] = ()
 
     @property
     def shown_count(self) -> int:
@@ -75,7 +76,17 @@ class OutputView(ScrollView, can_focus=True):
         self.set_class(value, "-following")
         if value:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
+        elif self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = self.scroll_y  # it was left alone while following
         self.post_message(self.FollowChanged(value))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # As ScrollView's, except that the zero-wide scrollbar of a following view is left alone: a refresh
+        # of a widget that is not on screen makes Textual rebuild the screen's whole map, every frame.
+        if self.show_vertical_scrollbar and not self.follow:
+            self.vertical_scrollbar.position = new_value
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
 
     # Scrolling back stops following, so new lines do not pull the view away; End resumes it.
     def action_scroll_up(self) -> None:
@@ -98,14 +109,7 @@ class OutputView(ScrollView, can_focus=True):
         self.follow = True
         super().action_scroll_end()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._style = None
-        self._cache.clear()
-        self._shown_cache.clear()
-
     def set_filter(self, needle: str) -> None:
-        self._shown_cache.clear()
         self._needle = needle.lower()
         self._shown = (
             [i for i, line in enumerate(self.lines) if self._needle in strip_ansi(line).lower()]
@@ -137,25 +141,44 @@ class OutputView(ScrollView, can_focus=True):
             if self.follow:
                 self.scroll_end(animate=False, immediate=False, x_axis=False)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Only rows whose content is not cached go through Textual's styling (one contiguous crop, as
+        # Textual would render them); after a scroll those are the new lines at the bottom.
+        # Cached rows are only good for the style and the app's line filters they were drawn with (a
+        # theme, a class or an inline style changes them; Textual caches the widget's style until then).
+        style = self.visual_style.rich_style
+        drawn_with = (style, tuple(map(id, self.get_line_filters())))
+        if drawn_with != self._drawn_with:
+            self._drawn_with = drawn_with
+            self._style = style
+            self._cache.clear()
+            self._rows.clear()
+        scroll_x, scroll_y = self.scroll_offset
+        shown, width = self.shown_count, self.size.width
+        keys = []
+        for y in crop.line_range:
+            index = scroll_y + y
+            line_no = -1 if index >= shown else self._shown[index] if self._needle else index
+            keys.append((line_no, index, scroll_x, width, crop.x, crop.width))
+        found = {i: strip for i, key in enumerate(keys) if (strip := self._rows.get(key)) is not None}
+        missing = [i for i in range(len(keys)) if i not in found]
+        if missing:
+            first, last = missing[0], missing[-1]
+            fresh = super().render_lines(Region(crop.x, crop.y + first, crop.width, last - first + 1))
+            for i, strip in enumerate(fresh, start=first):
+                found[i] = self._rows[keys[i]] = strip
+        return [found[i] for i in range(len(keys))]
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
-        # The widget's style walks its ancestors (~1 ms): once per style change, not once per line.
-        if self._style is None:
-            self._style = self.rich_style
-        style = self._style
+        style = self._style if self._style is not None else self.visual_style.rich_style
         if index >= self.shown_count:
             return Strip.blank(width, style)
         line_no = self._shown[index] if self._needle else index
-        key = (line_no, index, scroll_x, width)
-        shown = self._shown_cache.get(key)
-        if shown is not None:
-            return shown
         strip = self._cache.get(line_no)
         if strip is None:
             strip = Strip(line_segments(self.lines[line_no], self.app.console) or [Segment("")])
             self._cache[line_no] = strip
-        shown = strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, index)
-        self._shown_cache[key] = shown
-        return shown
+        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, index)
