@@ -130,6 +130,44 @@ async def test_health_strip_on_another_screen_shares_the_poller(sandbox: sb.Sand
         assert len(app.workers) == len([w for w in app.workers if w.group != "health"]) + 1
 
 
+async def test_only_the_screen_in_front_is_painted(sandbox: sb.SandboxStatus,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Views on a screen out of sight get no snapshots (they would take frames from the one in front); the
+    screen gets the latest one as soon as it is back in front."""
+    from tui.widgets.health_feed import HealthFeed, feed_of
+
+    monkeypatch.setattr(HealthFeed, "REPAINT", 3600.0)  # only readings and screen changes deliver here
+    got: list[Any] = []
+
+    class Probe(Static):
+        def on_mount(self) -> None:
+            feed = feed_of(self.app)
+            assert feed is not None
+            feed.subscribe(self, got.append)
+
+    class ProbeScreen(Screen[None]):
+        def compose(self) -> ComposeResult:
+            yield Probe()
+
+    app = FactoryApp(settings=settings_for(sandbox), lab=load_lab(sandbox.inventory))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(ProbeScreen())
+        await until(pilot, lambda: len(got) >= 3, 30, "readings delivered to the screen in front")
+        feed = feed_of(app)
+        assert feed is not None
+        await app.push_screen(Screen())  # the probe's screen goes out of sight
+        await pilot.pause()
+        hidden_at = len(got)
+        await asyncio.sleep(2.5)  # two or three readings arrive meanwhile
+        await pilot.pause()
+        assert len(got) == hidden_at, "a screen out of sight was painted"
+        feed.toggle_pause()  # no more readings: what comes next is the screen change's doing
+        await pilot.pause()
+        app.pop_screen()
+        await until(pilot, lambda: len(got) > hidden_at, 2, "the latest snapshot when the screen is back")
+        assert got[-1] is feed.latest
+
+
 async def test_no_lab_shows_no_cards(settings: Settings) -> None:
     app = FactoryApp(settings=settings, lab=None, lab_error="inventory broken")
     async with app.run_test(size=(120, 40)):

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from actions.health.evaluate import clock
@@ -85,25 +86,18 @@ class HealthScreen(FactoryScreen):
     def on_mount(self) -> None:
         feed = feed_of(self.app)
         if feed is not None:
-            feed.subscribe(self, self.show)
-            self.set_interval(1.0, self._redraw)
+            feed.subscribe(self, self.show)  # every second while in front, and when it comes back
         cards = list(self.query(HostCard))
         if cards:
             cards[0].focus()
 
-    def _redraw(self) -> None:
-        feed = feed_of(self.app)
-        if feed is not None and feed.latest is not None:
-            self.show(feed.latest)
-
-    def on_screen_resume(self) -> None:
-        self._redraw()
-
     def show(self, snap: Snapshot) -> None:
         feed = feed_of(self.app)
-        # A screen out of sight is repainted when it comes back (on_screen_resume); painting it meanwhile
-        # would cost the screen in front (a streaming run) frames, every tick.
-        if feed is None or not self.is_current:
+        try:
+            top_line = self.query_one("#health-top", Static)
+        except NoMatches:  # a snapshot delivered while the app takes the screen down
+            return
+        if feed is None:
             return
         now = time.time()
         statuses: list[Status] = []
@@ -123,7 +117,7 @@ class HealthScreen(FactoryScreen):
         top.append(f"  · every {snap.interval:g}s · last tick {clock(snap.taken_at)}", style="dim")
         if snap.paused:
             top.append("  · PAUSED (p to resume)", style="bold yellow")
-        self.query_one("#health-top", Static).update(top)
+        top_line.update(top)
 
     def _selected(self) -> str | None:
         focused = self.focused

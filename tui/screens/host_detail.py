@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -83,7 +84,8 @@ class HostDetailScreen(Screen[None]):
         feed = feed_of(self.app)
         try:
             state = snap.host(self.host_name)
-        except KeyError:
+            table = self.query_one(DataTable)
+        except (KeyError, NoMatches):  # an unknown host, or the screen is being taken down
             return
         if feed is None:
             return
@@ -95,7 +97,6 @@ class HostDetailScreen(Screen[None]):
         title.append(f"  · {age(state, snap.interval, now)}", style="dim")
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#detail-error", Static).update(f"last error: {state.last_error}" if state.last_error else "")
-        table = self.query_one(DataTable)
         table.clear()
         for f in findings:
             table.add_row(f.signal, Text(f.status.value, style=STYLE[f.status]), f.text)

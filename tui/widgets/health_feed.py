@@ -1,16 +1,19 @@
-"""The app's one health poller, and the signal every health view subscribes to.
+"""The app's one health poller, and the feed every health view subscribes to.
 
 The app owns a single :class:`~actions.health.poller.Poller` (one SSH connection per host for the whole
 app), run as an async worker in group ``health``. Each snapshot is kept as :attr:`HealthFeed.latest` and
-published on :attr:`HealthFeed.signal`, so the health screen and every :class:`HealthStrip` show the same
-readings.
+handed to the subscribers, so the health screen and every :class:`HealthStrip` show the same readings.
+
+Only subscribers on the screen in front are painted: every second (ages and staleness move on even
+without a new reading) and on each reading. A screen that comes back to the front is painted at once
+from the latest snapshot. Painting screens out of sight would take frames from the one in front, which
+may be streaming a run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
-
-from textual.signal import Signal
 
 from actions.config import Thresholds
 from actions.health.models import Snapshot
@@ -19,6 +22,7 @@ from actions.health.poller import Poller
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
+    from textual.screen import Screen
 
     from actions.config import Settings
     from actions.lab import Lab
@@ -27,11 +31,13 @@ if TYPE_CHECKING:
 class HealthFeed:
     """Starts the poller for the app's lab and hands its snapshots to subscribers."""
 
+    REPAINT = 1.0  # seconds between repaints of the subscribers in front, reading or not
+
     def __init__(self, app: App[object], settings: Settings, lab: Lab | None) -> None:
         self.app = app
         self.settings = settings
         self.lab = lab
-        self.signal: Signal[Snapshot] = Signal(app, "health")
+        self._subscribers: dict[DOMNode, Callable[[Snapshot], object]] = {}
         self.latest: Snapshot | None = None
         self.poller: Poller | None = None
 
@@ -59,6 +65,8 @@ class HealthFeed:
         self.app.run_worker(
             self._run(self.poller), name="health poller", group="health", exclusive=True, exit_on_error=False
         )
+        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
+        self.app.set_interval(self.REPAINT, self._tick)
 
     async def _run(self, poller: Poller) -> None:
         try:
@@ -68,15 +76,39 @@ class HealthFeed:
             self.app.notify(f"health polling stopped: {exc}", title="Health", severity="error", timeout=30)
             raise
 
-    def subscribe(self, node: DOMNode, callback: object) -> None:
+    def subscribe(self, node: DOMNode, callback: Callable[[Snapshot], object]) -> None:
         """Subscribe ``node``; it gets the latest snapshot at once when there is one."""
-        self.signal.subscribe(node, callback)  # type: ignore[arg-type]
+        self._subscribers[node] = callback
         if self.latest is not None:
-            node.call_next(callback, self.latest)  # type: ignore[arg-type]
+            node.call_next(callback, self.latest)
+
+    def _deliver(self, snap: Snapshot, screen: Screen[object] | None = None) -> None:
+        """Hand ``snap`` to the subscribers on ``screen`` (default: the screen in front)."""
+        try:
+            front = screen if screen is not None else self.app.screen
+        except Exception:  # no screen yet, or the app is closing
+            return
+        for node, callback in list(self._subscribers.items()):
+            try:
+                where = node.screen if node.is_attached else None
+            except Exception:  # detached in the meantime
+                where = None
+            if where is None:
+                del self._subscribers[node]
+            elif where is front:
+                node.call_next(callback, snap)
 
     def _publish(self, snap: Snapshot) -> None:
         self.latest = snap
-        self.signal.publish(snap)
+        self._deliver(snap)
+
+    def _tick(self) -> None:
+        if self.latest is not None:
+            self._deliver(self.latest)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        if self.latest is not None:
+            self._deliver(self.latest, screen)
 
     def refresh_now(self) -> None:
         if self.poller is not None:

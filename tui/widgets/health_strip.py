@@ -33,14 +33,7 @@ class HealthStrip(Static):
             self.update("health: no lab")
             return
         self.update("health: connecting…")
-        feed.subscribe(self, self.show)
-        # Ages and staleness move on even when no reading arrives.
-        self.set_interval(1.0, self._redraw)
-
-    def _redraw(self) -> None:
-        feed = feed_of(self.app)
-        if feed is not None and feed.latest is not None:
-            self.show(feed.latest)
+        feed.subscribe(self, self.show)  # every second while this strip's screen is in front
 
     def show(self, snap: Snapshot) -> None:
         feed = feed_of(self.app)
