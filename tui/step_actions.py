@@ -195,7 +195,7 @@ async def _run(screen: StepScreen, prepared: Any, permit: Any) -> RunResult:
     def work() -> RunResult:
         try:
             return run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
-                                on_tick=batcher.flush, cancel=cancel, operator=app.settings.operator)
+                                on_tick=batcher.tick, cancel=cancel, operator=app.settings.operator)
         finally:
             batcher.flush()
 

@@ -42,8 +42,9 @@ def _runner_callback_dir() -> Path:
 
 RUNNER_CALLBACK_DIR = _runner_callback_dir()
 _LINES = re.compile(r"\r?\n")
-# How often the run's loop wakes up without output: the cancel check and ``on_tick`` (output flushes).
-TICK = 0.2
+# How often the run's loop wakes up without output: the cancel check and ``on_tick`` (output flushes, so
+# the last lines before a quiet spell show within this).
+TICK = 0.1
 # Matched (and answered with nothing) once per chunk read from the pty: pexpect keeps everything read since
 # its last match and copies it on every timeout, which made a long run's reads quadratic.
 _ANY_LINE = re.compile(r"\n")
@@ -229,7 +230,7 @@ def run_prepared(
 ) -> RunResult:
     """Carry out a prepared run on the calling thread. Real runs need ``permit`` for ``prepared.request``.
 
-    ``on_tick`` is called about five times a second while the playbook runs (to flush batched output).
+    ``on_tick`` is called about ten times a second while the playbook runs (to flush batched output).
     Raises :class:`RunRefused` (no permit, host busy) before anything starts.
     """
     import ansible_runner

@@ -130,7 +130,10 @@ class RunsScreen(FactoryScreen):
             return
         # The tab may be closing while the last status arrives.
         with contextlib.suppress(Exception):
-            self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label = pane.title_text()
+            tab = self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id)
+            title = pane.title_text()
+            if tab.label.plain != title:  # a relabelled tab lays the screen out again
+                tab.label = title
 
     def action_close_tab(self) -> None:
         tabs = self.query_one("#runs-tabs", TabbedContent)
@@ -203,7 +206,7 @@ class RunsScreen(FactoryScreen):
         batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)))
         try:
             result = run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
-                                  on_tick=batcher.flush, cancel=pane.cancel, operator=self.settings.operator)
+                                  on_tick=batcher.tick, cancel=pane.cancel, operator=self.settings.operator)
         except RunRefused as exc:
             batcher.flush()
             pane.post_message(RunPane.Finished(error=str(exc), status="refused"))

@@ -201,8 +201,15 @@ class RunPane(Vertical):
     # -- header and tab title --------------------------------------------------------------------------
 
     def title_text(self) -> str:
-        end = self.finished_at or time.time()
-        return f"{self.run_name} · {self.status} · {elapsed(end - self.started_at)}"
+        """The tab's title: name, status and time taken; whole minutes while the run goes on.
+
+        A new tab title makes Textual lay the whole screen out again: once a second that cost a streaming
+        run a frame or two. The pane's header beside the output counts the seconds.
+        """
+        if self.finished_at:
+            return f"{self.run_name} · {self.status} · {elapsed(self.finished_at - self.started_at)}"
+        minutes = int(time.time() - self.started_at) // 60
+        return f"{self.run_name} · {self.status} · {f'{minutes} min' if minutes else '<1 min'}"
 
     def _refresh_header(self) -> None:
         end = self.finished_at or time.time()
