@@ -28,8 +28,10 @@ def test_keeps_the_most_recently_used() -> None:
 def test_a_dropped_strip_that_refers_to_itself_is_freed_by_reference_counting() -> None:
     strip = _strip("x" * 10)
     assert strip.divide([10]) == [strip]  # Textual caches [strip] inside strip: a loop
+    assert strip.adjust_cell_length(10) is strip  # and caches strip inside itself: another
     released = _strip("y" * 10)
     released.divide([10])
+    released.adjust_cell_length(10)
     release(released)
 
     gc.collect()
@@ -40,6 +42,7 @@ def test_a_dropped_strip_that_refers_to_itself_is_freed_by_reference_counting() 
         store = StripStore(1)
         kept = _strip("z" * 10)
         kept.divide([10])
+        kept.adjust_cell_length(10)
         store["z"] = kept
         del kept
         store["w"] = _strip("w")  # pushes "z" out, which releases it

@@ -56,6 +56,7 @@ class OutputView(ScrollView, can_focus=True):
         self._rows = StripStore(256)
         self._style: Style | None = None
         self._drawn_with: tuple[object, ...] = ()
+        self._geometry: tuple[int, int, int] | None = None
 
     @property
     def shown_count(self) -> int:
@@ -155,6 +156,7 @@ class OutputView(ScrollView, can_focus=True):
             self._rows.clear()
         scroll_x, scroll_y = self.scroll_offset
         shown, width = self.shown_count, self.size.width
+        self._geometry = (scroll_x, scroll_y, width)  # for render_line: each lookup walks the screen's map
         keys = []
         for y in crop.line_range:
             index = scroll_y + y
@@ -170,9 +172,9 @@ class OutputView(ScrollView, can_focus=True):
         return [found[i] for i in range(len(keys))]
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
+        # Textual calls this from render_lines above, which has just looked the geometry up.
+        scroll_x, scroll_y, width = self._geometry or (*self.scroll_offset, self.size.width)
         index = scroll_y + y
-        width = self.size.width
         style = self._style if self._style is not None else self.visual_style.rich_style
         if index >= self.shown_count:
             return Strip.blank(width, style)
@@ -181,4 +183,6 @@ class OutputView(ScrollView, can_focus=True):
         if strip is None:
             strip = Strip(line_segments(self.lines[line_no], self.app.console) or [Segment("")])
             self._cache[line_no] = strip
-        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, index)
+        # No per-cell mouse offsets (Strip.apply_offsets): the view has no text selection or clicks to
+        # place, and they were a quarter of a new row's cost.
+        return strip.crop_extend(scroll_x, scroll_x + width, style)

@@ -15,13 +15,14 @@ from collections.abc import Hashable
 
 from textual.strip import Strip
 
-# Every cache a Strip keeps (a new Textual may add some: missing names are skipped).
-_STRIP_CACHES = ("_divide_cache", "_crop_cache", "_style_cache", "_filter_cache", "_line_length_cache",
-                 "_crop_extend_cache", "_offsets_cache")
+# The caches in which Textual 8's Strip can hold itself (``divide`` and ``adjust_cell_length`` hand back
+# the strip unchanged and cache it). Missing names are skipped; tests/unit/test_strip_store.py checks
+# that a dropped strip is still freed without the collector, should a new Textual add another.
+_STRIP_CACHES = ("_divide_cache", "_line_length_cache")
 
 
 def release(strip: Strip) -> None:
-    """Empty ``strip``'s own caches, so that nothing in it refers back to it."""
+    """Empty the caches through which ``strip`` may refer back to itself."""
     for name in _STRIP_CACHES:
         cache = getattr(strip, name, None)
         if cache is not None:
