@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from textual.app import ScreenStackError
+from textual.dom import NoScreen
+
 from actions.config import Thresholds
 from actions.health.models import Snapshot
 from actions.health.poller import Poller
@@ -86,12 +89,12 @@ class HealthFeed:
         """Hand ``snap`` to the subscribers on ``screen`` (default: the screen in front)."""
         try:
             front = screen if screen is not None else self.app.screen
-        except Exception:  # no screen yet, or the app is closing
+        except ScreenStackError:  # no screen yet, or the app is closing
             return
         for node, callback in list(self._subscribers.items()):
             try:
                 where = node.screen if node.is_attached else None
-            except Exception:  # detached in the meantime
+            except NoScreen:  # detached in the meantime
                 where = None
             if where is None:
                 del self._subscribers[node]

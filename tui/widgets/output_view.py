@@ -156,7 +156,6 @@ class OutputView(ScrollView, can_focus=True):
             self._rows.clear()
         scroll_x, scroll_y = self.scroll_offset
         shown, width = self.shown_count, self.size.width
-        self._geometry = (scroll_x, scroll_y, width)  # for render_line: each lookup walks the screen's map
         keys = []
         for y in crop.line_range:
             index = scroll_y + y
@@ -166,13 +165,17 @@ class OutputView(ScrollView, can_focus=True):
         missing = [i for i in range(len(keys)) if i not in found]
         if missing:
             first, last = missing[0], missing[-1]
-            fresh = super().render_lines(Region(crop.x, crop.y + first, crop.width, last - first + 1))
+            self._geometry = (scroll_x, scroll_y, width)  # for render_line: each lookup walks the screen map
+            try:
+                fresh = super().render_lines(Region(crop.x, crop.y + first, crop.width, last - first + 1))
+            finally:
+                self._geometry = None
             for i, strip in enumerate(fresh, start=first):
                 found[i] = self._rows[keys[i]] = strip
         return [found[i] for i in range(len(keys))]
 
     def render_line(self, y: int) -> Strip:
-        # Textual calls this from render_lines above, which has just looked the geometry up.
+        # Textual calls this from render_lines above, which has looked the geometry up for the whole crop.
         scroll_x, scroll_y, width = self._geometry or (*self.scroll_offset, self.size.width)
         index = scroll_y + y
         style = self._style if self._style is not None else self.visual_style.rich_style
