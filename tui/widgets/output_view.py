@@ -54,8 +54,8 @@ class OutputView(ScrollView, can_focus=True):
         # every Strip carries its own caches, and a bigger store only lengthens the collector's pauses.
         self._cache = StripStore(256)
         self._rows = StripStore(256)
-        self._style: Style | None = None
-        self._drawn_with: tuple[object, ...] = ()
+        # The style and the app's line filters the cached rows were drawn with.
+        self._drawn_with: tuple[Style, tuple[int, ...]] | None = None
         self._geometry: tuple[int, int, int] | None = None
 
     @property
@@ -147,11 +147,9 @@ class OutputView(ScrollView, can_focus=True):
         # Textual would render them); after a scroll those are the new lines at the bottom.
         # Cached rows are only good for the style and the app's line filters they were drawn with (a
         # theme, a class or an inline style changes them; Textual caches the widget's style until then).
-        style = self.visual_style.rich_style
-        drawn_with = (style, tuple(map(id, self.get_line_filters())))
+        drawn_with = (self.visual_style.rich_style, tuple(map(id, self.get_line_filters())))
         if drawn_with != self._drawn_with:
             self._drawn_with = drawn_with
-            self._style = style
             self._cache.clear()
             self._rows.clear()
         scroll_x, scroll_y = self.scroll_offset
@@ -178,7 +176,7 @@ class OutputView(ScrollView, can_focus=True):
         # Textual calls this from render_lines above, which has looked the geometry up for the whole crop.
         scroll_x, scroll_y, width = self._geometry or (*self.scroll_offset, self.size.width)
         index = scroll_y + y
-        style = self._style if self._style is not None else self.visual_style.rich_style
+        style = self._drawn_with[0] if self._drawn_with else self.visual_style.rich_style
         if index >= self.shown_count:
             return Strip.blank(width, style)
         line_no = self._shown[index] if self._needle else index
