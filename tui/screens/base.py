@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from tui.compositor import install as install_compositor
 from tui.widgets.lab_bar import LabBar
 
 
@@ -13,6 +14,10 @@ class FactoryScreen(Screen[None]):
     """Subclasses set ``SECTION`` and implement :meth:`compose_body`."""
 
     SECTION = ""
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        install_compositor(self)
 
     def compose(self) -> ComposeResult:
         yield LabBar(self.SECTION)

@@ -20,6 +20,7 @@ from actions.runbooks.engine import StepState
 from actions.runbooks.model import Step
 from actions.runbooks.predicates import Check
 from actions.runbooks.walk import StepRefused, Walk
+from tui.compositor import install as install_compositor
 from tui.modals.reason import ReasonModal
 from tui.screens.checklist import STATE_STYLE
 from tui.step_actions import Outcome, describe_action, run_action
@@ -62,6 +63,7 @@ class StepScreen(Screen[None]):
 
     def __init__(self, walk: Walk, step_id: str) -> None:
         super().__init__()
+        install_compositor(self)  # a step's playbook streams into a run pane here too
         self.walk = walk
         self.step: Step = walk.book.step(step_id)
         self.checks: list[Check] = []
