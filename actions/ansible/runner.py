@@ -48,6 +48,12 @@ TICK = 0.1
 # Matched (and answered with nothing) once per chunk read from the pty: pexpect keeps everything read since
 # its last match and copies it on every timeout, which made a long run's reads quadratic.
 _ANY_LINE = re.compile(r"\n")
+# After a little output the loop naps this long before it reads again, so that it takes several lines per
+# wake-up: each wake-up of ansible-runner's loop (pexpect's expect, a poll, a waitpid) cost as much as the
+# lines it brought, which halved is the adapter's CPU. A burst (BURST characters or more) is read on at
+# once, so the pty's buffer never fills and holds Ansible back.
+NAP = 0.02
+BURST = 1000
 _SECRET_NAME = re.compile(r"TOKEN|PASSW|SECRET|PRIVATE|CREDENTIAL|API_?KEY|UNSEAL", re.I)
 
 EventCallback = Callable[[RunEvent], None]
@@ -116,7 +122,8 @@ class _Session:
     """The state of one running playbook, fed by ansible-runner's callbacks (all on the run's thread)."""
 
     def __init__(self, on_event: EventCallback | None, on_line: LineCallback | None,
-                 cancel: threading.Event, on_tick: Callable[[], None] | None) -> None:
+                 cancel: threading.Event, on_tick: Callable[[], None] | None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.on_event = on_event
         self.on_line = on_line
         self.cancel = cancel
@@ -129,10 +136,13 @@ class _Session:
         self.killed = False
         self.artifact_dir: Path | None = None
         self._last_tick = 0.0
+        self._sleep = sleep
+        self._read = 0  # characters of output since the loop last woke up
 
     def handle(self, data: dict[str, Any]) -> None:
         chunk = data.get("stdout")
         if chunk is not None:  # blank lines too: the pane shows what a terminal would
+            self._read += len(chunk) + 1
             # ansible-runner hands over what it read from the pty: usually one line, sometimes several.
             for line in _LINES.split(chunk):
                 self._line(line)
@@ -162,6 +172,9 @@ class _Session:
 
     def check_cancel(self) -> bool:
         # Called after every chunk read (see _ANY_LINE) and at least every TICK: tick at that pace only.
+        if 0 < self._read < BURST:
+            self._sleep(NAP)
+        self._read = 0
         now = time.monotonic()
         if self.on_tick and now - self._last_tick >= TICK:
             self._last_tick = now
