@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 from textual.widgets import DataTable, TabbedContent
@@ -10,6 +11,7 @@ from textual.widgets import DataTable, TabbedContent
 from actions.ansible import RunSpec
 from actions.config import Settings
 from actions.lab import load_lab
+from tui import gc_pauses
 from tui.app import FactoryApp
 from tui.modals.confirm import ConfirmModal
 from tui.screens.runs import RunsScreen
@@ -126,6 +128,7 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         out = subprocess.run(["pgrep", "-f", f"sleep {seconds}"], capture_output=True, text=True, check=False)
         return out.stdout.split()
 
+    gc_threshold = gc.get_threshold()
     app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("3")
@@ -143,9 +146,12 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         tabs = screen.query_one("#runs-tabs", TabbedContent)
         # While it runs, the tab counts whole minutes (the pane's header counts the seconds).
         await _wait(pilot, lambda: str(tabs.get_tab(pane.tab_id).label) == "sleep · running · <1 min")
+        # ... and full garbage collections wait until it ends.
+        assert gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.STREAMING
         pane.query_one("#run-log").focus()
         await pilot.press("x")
         await _wait(pilot, lambda: pane.status == "cancelled", timeout=30)
         await _wait(pilot, lambda: not sleepers(), timeout=5)
         await pilot.pause()
         assert str(tabs.get_tab(pane.tab_id).label).startswith("sleep · cancelled · 0:")
+        assert gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.SETTLED

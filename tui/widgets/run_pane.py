@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Static
 
 from actions.ansible import HostRecap, RunEvent, RunResult
 from actions.ansible.models import RECAP_FIELDS
+from tui import gc_pauses
 from tui.widgets.output_view import OutputView
 
 MARKS = {
@@ -101,6 +102,7 @@ class RunPane(Vertical):
         self.result: RunResult | None = None
         self._task_rows: dict[str, str] = {}
         self._marks: dict[str, dict[str, str]] = {}
+        self._holds_gc = False  # put full collections off while this run streams (see tui.gc_pauses)
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-header")
@@ -123,6 +125,20 @@ class RunPane(Vertical):
             recap.add_column(name, key=name)
         self._refresh_header()
         self._clock = None if self.replay else self.set_interval(1.0, self._refresh_header)
+        if not self.replay and self.status == "running":
+            self._holds_gc = True
+            gc_pauses.run_started()
+
+    def on_unmount(self) -> None:
+        self._release_gc(now=True)
+
+    def _release_gc(self, now: bool = False) -> None:
+        if self._holds_gc:
+            self._holds_gc = False
+            if now:
+                gc_pauses.run_ended()
+            else:  # after the frame that shows the outcome: the collection that follows is a pause
+                self.app.call_after_refresh(gc_pauses.run_ended)
 
     # -- feeding ---------------------------------------------------------------------------------------
 
@@ -188,6 +204,7 @@ class RunPane(Vertical):
         self.status = status or (result.status.value if result else "error")
         if self._clock is not None:
             self._clock.stop()
+        self._release_gc()
         text = error or (result.message if result else "")
         if result is not None and result.recap:
             self.show_recap(result.recap)
