@@ -246,3 +246,28 @@ async def test_x_cancels_a_running_apply_and_its_provisioner(
         assert "cancelled" in status
     record = store.load_record(settings, "slow")
     assert record is not None and record.status == "apply-failed"
+
+
+async def test_roots_are_refreshed_only_in_sight_and_on_coming_back(tofu_settings: Settings) -> None:
+    app = FactoryApp(settings=tofu_settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        plans = app.screen
+        assert isinstance(plans, PlansScreen)
+        refreshed: list[bool] = []
+        original = plans.refresh_roots
+
+        def counted() -> None:
+            refreshed.append(plans.is_current)
+            original()
+
+        plans.refresh_roots = counted  # type: ignore[method-assign]
+        await pilot.press("3")
+        await pilot.pause()
+        plans._refresh_in_front()  # the 10 s timer, while the runs screen is in front
+        assert refreshed == []
+        await pilot.press("4")
+        await pilot.pause()
+        assert refreshed == [True]  # brought up to date as it came back
+        plans._refresh_in_front()
+        assert refreshed == [True, True]

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, DataTable, RichLog, Static
+from textual.widgets.data_table import ColumnKey
 from textual.worker import Worker, WorkerState
 
 from actions.gates import GateRefused, Permit
@@ -59,6 +60,7 @@ class PlansScreen(FactoryScreen):
         self._roots: list[Root] = []
         self._cancel_run: asyncio.Event | None = None
         self._busy_root: str | None = None
+        self._columns: list[ColumnKey] = []
         # What the summary pane shows (root, plan time, status): a refresh does not reload the same plan.
         self._shown: tuple[str, str, str] | None = None
 
@@ -81,8 +83,17 @@ class PlansScreen(FactoryScreen):
         table = self.query_one("#plan-roots", DataTable)
         self._columns = table.add_columns("root", "last plan", "age")
         self.refresh_roots()
-        self.set_interval(10, self.refresh_roots)
+        self.set_interval(10, self._refresh_in_front)
         table.focus()
+
+    def _refresh_in_front(self) -> None:
+        # Out of sight the plans' ages need no updating: the screen brings them up to date as it comes back.
+        if self.is_current:
+            self.refresh_roots()
+
+    def on_screen_resume(self) -> None:
+        if self._columns:  # not before on_mount has built the table
+            self.refresh_roots()
 
     def refresh_roots(self) -> None:
         adapter = self.adapter
