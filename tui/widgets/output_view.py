@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from actions.ansible.events import strip_ansi
 from tui.widgets.ansi_line import line_segments
+from tui.widgets.quiet_size import set_virtual_size
 from tui.widgets.strip_store import StripStore
 
 
@@ -124,23 +125,12 @@ class OutputView(ScrollView, can_focus=True):
         size = Size(self._widest, self.shown_count)
         if size == self.virtual_size:
             return
-        before = self.virtual_size
-        view = self.scrollable_content_region.size
-        if (before.height > view.height) == (size.height > view.height) and (
-            before.width > view.width
-        ) == (size.width > view.width):
-            # The scrollbars neither appear nor go: no layout of the screen is needed, only this view.
-            # (Assigning virtual_size would lay the whole screen out again, on every batch of a run.)
-            self.set_reactive(OutputView.virtual_size, size)
-            self._scroll_update(size)
+        if set_virtual_size(self, size):
             if self.follow:
                 # Now, not after the next frame: a deferred scroll would cost a second frame per batch.
                 self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
-            self.refresh()
-        else:
-            self.virtual_size = size
-            if self.follow:
-                self.scroll_end(animate=False, immediate=False, x_axis=False)
+        elif self.follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Only rows whose content is not cached go through Textual's styling (one contiguous crop, as

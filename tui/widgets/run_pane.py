@@ -24,6 +24,7 @@ from actions.ansible import HostRecap, RunEvent, RunResult
 from actions.ansible.models import RECAP_FIELDS
 from tui import gc_pauses
 from tui.widgets.output_view import OutputView
+from tui.widgets.task_table import TaskTable
 
 MARKS = {
     "ok": ("ok", "green"),
@@ -109,7 +110,7 @@ class RunPane(Vertical):
         yield Static(id="run-cue")
         yield Input(placeholder="filter output (text; Enter to apply, Esc to clear)", id="run-filter")
         with Horizontal(id="run-body"):
-            yield DataTable(id="run-tasks", cursor_type="row", zebra_stripes=True)
+            yield TaskTable(id="run-tasks", cursor_type="row", zebra_stripes=True)
             yield self.output
         yield Static(id="run-message")
         yield DataTable(id="run-recap", cursor_type="none")
