@@ -50,8 +50,8 @@ TICK = 0.1
 _ANY_LINE = re.compile(r"\n")
 # After a little output the loop naps this long before it reads again, so that it takes several lines per
 # wake-up: each wake-up of ansible-runner's loop (pexpect's expect, a poll, a waitpid) cost as much as the
-# lines it brought, which halved is the adapter's CPU. A burst (BURST characters or more) is read on at
-# once, so the pty's buffer never fills and holds Ansible back.
+# lines it brought, and reading several at once halved the adapter's CPU. A burst (BURST characters or
+# more) is read on at once, so the pty's buffer never fills and holds Ansible back.
 NAP = 0.02
 BURST = 1000
 _SECRET_NAME = re.compile(r"TOKEN|PASSW|SECRET|PRIVATE|CREDENTIAL|API_?KEY|UNSEAL", re.I)
