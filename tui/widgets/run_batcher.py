@@ -26,15 +26,11 @@ class Batcher:
 
     def line(self, text: str) -> None:
         self.lines.append(text)
-        self._maybe_flush()
+        self.tick()
 
     def event(self, event: RunEvent) -> None:
         self.events.append(event)
-        self._maybe_flush()
-
-    def _maybe_flush(self) -> None:
-        if time.monotonic() - self._last >= self.interval:
-            self.flush()
+        self.tick()
 
     def tick(self) -> None:
         """Hand over what waits if a batch is due (the run calls this while it is quiet, too): never more
