@@ -130,10 +130,7 @@ class RunsScreen(FactoryScreen):
             return
         # The tab may be closing while the last status arrives.
         with contextlib.suppress(Exception):
-            tab = self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id)
-            title = pane.title_text()
-            if tab.label.plain != title:  # a relabelled tab lays the screen out again
-                tab.label = title
+            self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label = pane.title_text()
 
     def action_close_tab(self) -> None:
         tabs = self.query_one("#runs-tabs", TabbedContent)

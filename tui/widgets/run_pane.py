@@ -104,6 +104,7 @@ class RunPane(Vertical):
         self._task_rows: dict[str, str] = {}
         self._marks: dict[str, dict[str, str]] = {}
         self._holds_gc = False  # put full collections off while this run streams (see tui.gc_pauses)
+        self._title = ""  # the tab title last announced with StatusChanged
 
     def compose(self) -> ComposeResult:
         yield Static(id="run-header")
@@ -241,7 +242,10 @@ class RunPane(Vertical):
             header.append("  ·  replay", style="italic")
         # One line, full width: its size never changes, so no layout of the screen (as update would do).
         self.query_one("#run-header", Static).update(header, layout=False)
-        self.post_message(self.StatusChanged(self))
+        title = self.title_text()
+        if title != self._title:  # the tab is relabelled only when its text changes (see title_text)
+            self._title = title
+            self.post_message(self.StatusChanged(self))
 
     # -- filter, follow, cancel ------------------------------------------------------------------------
 
