@@ -187,19 +187,19 @@ async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
         "lines": float(len(pane.lines)),
         "stream_seconds": end - start,
         "worst_frame_gap": frame_gaps[-1],
-        "p99_frame_gap": frame_gaps[int(len(frame_gaps) * 0.99)],
+        "p99_frame_gap": _p99(frame_gaps),
         "frame_gaps_over_100ms": float(sum(1 for g in frame_gaps if g > 0.1)),
         "worst_loop_stall": loop_gaps[-1],
-        "p99_loop_stall": loop_gaps[int(len(loop_gaps) * 0.99)],
+        "p99_loop_stall": _p99(loop_gaps),
         "frames": float(len([f for f in frames if start <= f <= end])),
         "batches": float(len(batches)),
         "ui_cpu": ui_cpu,
         "app_cpu": app_cpu,
         "worst_late": late[-1] if late else 0.0,
-        "p99_late": late[int(len(late) * 0.99)] if late else 0.0,
+        "p99_late": _p99(late) if late else 0.0,
         "late_over_100ms": float(sum(1 for g in late if g > 0.1)),
         "worst_latency": latency[-1] if latency else 0.0,
-        "p99_latency": latency[int(len(latency) * 0.99)] if latency else 0.0,
+        "p99_latency": _p99(latency) if latency else 0.0,
         "collections": float(len(collections)),
         "worst_gc_pause": worst_gc[0],
         "worst_gc_generation": float(worst_gc[1]),
@@ -234,6 +234,11 @@ async def replay_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
     inside = [t for t in ticks if t >= t0]
     stall = max((b - a for a, b in itertools.pairwise(inside)), default=0.0)
     return {"seconds": took, "events": float(events), "worst_loop_stall": stall}
+
+
+def _p99(values: list[float]) -> float:
+    """The 99th percentile of sorted ``values``."""
+    return values[int(len(values) * 0.99)]
 
 
 def _process_cpu() -> float:
