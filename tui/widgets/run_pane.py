@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from actions.ansible import HostRecap, RunEvent, RunResult
 from actions.ansible.models import RECAP_FIELDS
 from tui import gc_pauses
+from tui.widgets.one_style_table import OneStyleTable
 from tui.widgets.output_view import OutputView
 from tui.widgets.task_table import TaskTable
 
@@ -114,7 +115,7 @@ class RunPane(Vertical):
             yield TaskTable(id="run-tasks", cursor_type="row", zebra_stripes=True)
             yield self.output
         yield Static(id="run-message")
-        yield DataTable(id="run-recap", cursor_type="none")
+        yield OneStyleTable(id="run-recap", cursor_type="none")
 
     def on_mount(self) -> None:
         tasks = self.query_one("#run-tasks", DataTable)

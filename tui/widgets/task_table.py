@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from textual.geometry import Size
 from textual.widget import Widget
-from textual.widgets import DataTable
 
+from tui.widgets.one_style_table import OneStyleTable
 from tui.widgets.quiet_size import set_virtual_size
 
 
-class TaskTable(DataTable[object]):
+class TaskTable(OneStyleTable):
     """One row per task. DataTable grows its virtual size for each row it adds, which Textual answers
     with a layout of the whole screen; here only a scrollbar that comes or goes asks for one."""
 
