@@ -1,0 +1,36 @@
+"""A run pane announces a new tab title when its text changes, not on every tick of its clock."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import App, ComposeResult
+
+from tui.widgets.run_pane import RunPane
+
+
+class _Host(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.titles: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield RunPane("stream", ["pi1", "pi2"], mode="check")
+
+    @on(RunPane.StatusChanged)
+    def _seen(self, message: RunPane.StatusChanged) -> None:
+        self.titles.append(message.pane.title_text())
+
+
+async def test_title_is_announced_once_per_change_while_the_clock_ticks() -> None:
+    app = _Host()
+    async with app.run_test() as pilot:
+        pane = app.query_one(RunPane)
+        await pilot.pause(2.3)  # two ticks of the pane's one-second clock
+        header = str(pane.query_one("#run-header").render())
+        assert "0:00" not in header and "0:0" in header  # the header did count the seconds
+        assert app.titles == ["stream · running"]
+
+        pane.finish(None, error="the run could not start", status="error")
+        await pilot.pause(1.2)
+        assert len(app.titles) == 2
+        assert app.titles[1].startswith("stream · error · 0:0")
