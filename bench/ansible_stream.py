@@ -88,6 +88,16 @@ def _tick_every(interval: float, stamps: list[float]) -> Callable[[], None]:
     return lambda: handle[0].cancel()
 
 
+def _waits_to_be_drawn(widget) -> bool:  # type: ignore[no-untyped-def]
+    """Whether a shown widget of this subtree waits for a frame. A hidden one is never drawn, so it keeps
+    a refresh asked of it for good (the pane's filter box did): it would make every batch count."""
+    if not widget.display:
+        return False
+    if widget._repaint_required or widget._layout_required:
+        return True
+    return any(_waits_to_be_drawn(child) for child in widget.children)
+
+
 async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
     """The app's own path: RunsScreen.start_run -> thread worker -> batches -> RunPane, headless."""
     from tui.app import FactoryApp
@@ -114,7 +124,7 @@ async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
     def timed_feed(pane, lines, events):  # type: ignore[no-untyped-def]
         made, fed = created.pop(id(lines), time.perf_counter()), time.perf_counter()
         feed(pane, lines, events)
-        if any(w._repaint_required or w._layout_required for w in pane.walk_children(with_self=True)):
+        if _waits_to_be_drawn(pane):
             batches.append((made, fed))
 
     created: dict[int, float] = {}
