@@ -3,7 +3,8 @@
 Prints events per second, the worst gap between UI frames while streaming (target < 100 ms), the worst
 stall of the UI's event loop, the app's peak memory (target < 300 MB), and the wall time of the adapter
 (as the app runs it: prepare, journal, ansible-runner, pane) against plain ``ansible-playbook`` on the
-same playbook, same hosts and same Ansible settings (target <= 1.15).
+same playbook, same hosts and same Ansible settings (target <= 1.15), timed between a plain run before
+and one after it.
 
 Read the figures with the machine's core count in mind. The playbook keeps every core busy (one
 ansible-playbook and one worker per host): on a small machine whatever the app spends (drawing, reading
@@ -265,7 +266,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-i", "--inventory", help="inventory of a running sandbox (default: start one)")
     parser.add_argument("--items", type=int, default=6700, help="loop items per host (3 hosts: 3x events)")
-    parser.add_argument("--repeat", type=int, default=1, help="pairs of runs (plain, adapter) to time")
+    parser.add_argument("--repeat", type=int, default=1, help="adapter runs to time, each between two plain runs")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="factory-bench-"))
@@ -286,14 +287,20 @@ def main() -> int:
         spec = RunSpec(playbook=str(PLAYBOOK), inventory=inventory, check=True,
                        extra_vars=(("stream_items", str(args.items)),), forks=settings.ansible.forks)
         command = prepare(spec, settings, None).request.command
+        # Plain runs before and after each adapter run, and the adapter against their mean: this machine's
+        # speed drifts by a tenth or more over the minutes a pair takes (the same plain run, repeated,
+        # took 68 s then 80 s), which an adapter run timed only after its plain run would carry.
         ratios = []
+        before, plain_lines = plain_run(settings, command)
         for n in range(args.repeat):
-            plain, plain_lines = plain_run(settings, command)
             res = asyncio.run(adapter_run(settings, spec))
+            after, plain_lines = plain_run(settings, command)
+            plain = (before + after) / 2
             ratio = res["seconds"] / plain
             ratios.append(ratio)
-            print(f"pair {n + 1}: plain ansible-playbook {plain:.2f}s ({plain_lines} lines); "
-                  f"adapter+pane {res['seconds']:.2f}s; ratio {ratio:.3f}")
+            print(f"run {n + 1}: plain ansible-playbook {before:.2f}s before and {after:.2f}s after "
+                  f"({plain_lines} lines); adapter+pane {res['seconds']:.2f}s; ratio {ratio:.3f}")
+            before = after
         print(f"events:                 {res['events']:.0f} ({res['lines']:.0f} output lines)")
         print(f"events per second:      {res['events'] / res['stream_seconds']:.0f} (while streaming)")
         print(f"worst UI frame gap:     {res['worst_late'] * 1000:.0f} ms with output waiting to be shown "
