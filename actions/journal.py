@@ -105,6 +105,27 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX step_events_session ON step_events (session_id, at)
         """,
     ),
+    Migration(
+        3,
+        "changes: each confirmed change that is not a playbook run (Vault, tofu apply)",
+        """
+        CREATE TABLE changes (
+            id          TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            title       TEXT NOT NULL,
+            command     TEXT NOT NULL DEFAULT '',
+            targets     TEXT NOT NULL DEFAULT '[]',
+            operator    TEXT NOT NULL,
+            started_at  REAL NOT NULL,
+            finished_at REAL,
+            status      TEXT NOT NULL,
+            message     TEXT NOT NULL DEFAULT '',
+            pid         INTEGER,
+            machine     TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX changes_started ON changes (started_at)
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1].version

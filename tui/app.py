@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from actions.config import Settings
+from actions.journal import Journal, JournalError, open_journal
 from actions.lab import Lab
 from actions.remote import RemoteRunner
 from tui import gc_pauses
@@ -64,6 +65,21 @@ class FactoryApp(App[int]):
         # Commands on hosts for checklist checks and steps; health has its own long-lived shells.
         self.remote = RemoteRunner(lab, settings.health.connect_timeout) if lab else None
         self._runbooks: RunbookHub | None = None
+        self._journal: Journal | None = None
+
+    @property
+    def journal(self) -> Journal | None:
+        """The journal for changes made from any screen (Vault), opened on first use; ``None`` (and the
+        operator told why) when it cannot be opened: a change is not refused for want of its record."""
+        if self._journal is None:
+            try:
+                self._journal = open_journal(self.settings.state_dir)
+            except JournalError as exc:
+                self.notify(str(exc), title="Journal", severity="error", timeout=20)
+                return None
+            if self._journal.notice:
+                self.notify(self._journal.notice, title="Journal", severity="warning", timeout=20)
+        return self._journal
 
     @property
     def runbooks(self) -> RunbookHub:

@@ -27,8 +27,11 @@ async def unseal_flow(app: Any, target: VaultTarget, operator: str = "operator")
     permit = await ask_permit(app, vault.unseal_request(target), operator=operator)
     if not isinstance(permit, Permit):
         return False
-    session = vault.UnsealSession(target, permit)
-    return bool(await app.push_screen_wait(VaultUnsealScreen(session)))
+    session = vault.UnsealSession(target, permit, getattr(app, "journal", None))
+    try:
+        return bool(await app.push_screen_wait(VaultUnsealScreen(session)))
+    finally:
+        session.close()  # the journal says where an unseal left off, if it did not unseal
 
 
 async def init_flow(app: Any, target: VaultTarget, operator: str = "operator") -> str:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from actions import gates
+from actions import change_log, gates
 from actions.config import Settings
+from actions.journal import Journal
 from actions.locks import FileLock, LockBusy, root_lock
 from actions.tofu import store
 from actions.tofu.errors import (
@@ -254,14 +255,23 @@ class TofuAdapter:
 
     async def apply(
         self, root: Root, permit: gates.Permit | None, *, on_event: EventCallback | None = None,
-        cancel: asyncio.Event | None = None,
+        cancel: asyncio.Event | None = None, journal: Journal | None = None,
     ) -> ApplyResult:
-        """Apply the saved plan, and only it, once the permit matches what the plan does now."""
+        """Apply the saved plan, and only it, once the permit matches what the plan does now. With a
+        ``journal``, the apply is recorded there as it starts and as it ends."""
         lock = self._lock(root, "apply")
         started = False
+        change: str | None = None
+
+        def note(status: str, message: str) -> None:
+            if journal is not None and change is not None:
+                change_log.finish(journal, change, status, message, TofuError)
+
         try:
             record, _summary, request = await self.prepare_apply(root)
             gates.require(permit, request)
+            if journal is not None and permit is not None:
+                change = change_log.start(journal, permit, TofuError)
             started = True
             result = await run_streaming(
                 self.apply_argv(root), cwd=root.path, env=self._env(), on_event=on_event, cancel=cancel
@@ -273,11 +283,16 @@ class TofuAdapter:
                 raise ApplyFailed(message + " (the state may be partly changed: plan again to see it)")
             message = f"applied: {record.counts.line() if record.counts else 'the saved plan'}"
             done = self._finish(record, "applied", message, now)
+            note(change_log.OK, message)
             return ApplyResult(root=root.name, record=done, message=message)
         except (asyncio.CancelledError, TofuCancelled):
             if started:
-                self._finish(record, "apply-failed", "apply cancelled: the state may be partly changed",
-                             datetime.now(UTC))
+                message = "apply cancelled: the state may be partly changed"
+                self._finish(record, "apply-failed", message, datetime.now(UTC))
+                note(change_log.STOPPED, message)
+            raise
+        except Exception as exc:  # a failed apply, or one that could not start: its record says which
+            note(change_log.ERROR, str(exc))
             raise
         finally:
             lock.release()

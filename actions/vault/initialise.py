@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from actions import change_log
 from actions.gates import GateRequest, Level, Permit, require
+from actions.journal import Journal
 from actions.vault.connect import VaultError, VaultTarget, client, translate
 from actions.vault.status import VaultState, read_status
 
@@ -60,18 +62,23 @@ class InitResult(BaseModel):
     threshold: int
 
 
-def initialise(target: VaultTarget, plan: InitPlan, permit: Permit | None) -> InitResult:
-    """Initialise Vault as ``plan`` says; refuses a Vault that is already initialised."""
+def initialise(
+    target: VaultTarget, plan: InitPlan, permit: Permit | None, journal: Journal | None = None
+) -> InitResult:
+    """Initialise Vault as ``plan`` says; refuses a Vault that is already initialised. The attempt is
+    journalled (when ``journal`` is given) with the plan, never with a share or the token."""
     require(permit, init_request(target, plan))
-    status = read_status(target)
-    if status.state is VaultState.UNREACHABLE:
-        raise VaultError(status.error or f"{target.addr}: unreachable")
-    if status.initialized:
-        raise VaultError(f"{target.addr}: Vault is already initialised; nothing was changed")
-    try:
-        answer = client(target).sys.initialize(secret_shares=plan.shares, secret_threshold=plan.threshold)
-    except Exception as exc:
-        raise translate(exc, target) from None
+    done = f"initialised: {plan.shares} key shares, {plan.threshold} needed to unseal"
+    with change_log.recorded(journal, permit, done, VaultError):
+        status = read_status(target)
+        if status.state is VaultState.UNREACHABLE:
+            raise VaultError(status.error or f"{target.addr}: unreachable")
+        if status.initialized:
+            raise VaultError(f"{target.addr}: Vault is already initialised; nothing was changed")
+        try:
+            answer = client(target).sys.initialize(secret_shares=plan.shares, secret_threshold=plan.threshold)
+        except Exception as exc:
+            raise translate(exc, target) from None
     try:
         return InitResult(
             shares=tuple(SecretStr(key) for key in answer["keys"]),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from actions import change_log
 from actions.gates import GateRequest, Level, Permit, require
+from actions.journal import Journal
 from actions.vault.connect import VaultError, VaultTarget, client, translate
 
 
@@ -44,19 +46,25 @@ def _need_token(token: SecretStr | None, what: str) -> SecretStr:
     return token
 
 
-def seal(target: VaultTarget, token: SecretStr | None, permit: Permit | None) -> None:
+def seal(
+    target: VaultTarget, token: SecretStr | None, permit: Permit | None, journal: Journal | None = None
+) -> None:
     require(permit, seal_request(target))
     token = _need_token(token, "sealing")
-    try:
-        client(target, token).sys.seal()
-    except Exception as exc:
-        raise translate(exc, target, token.get_secret_value()) from None
+    with change_log.recorded(journal, permit, "sealed", VaultError):
+        try:
+            client(target, token).sys.seal()
+        except Exception as exc:
+            raise translate(exc, target, token.get_secret_value()) from None
 
 
-def step_down(target: VaultTarget, token: SecretStr | None, permit: Permit | None) -> None:
+def step_down(
+    target: VaultTarget, token: SecretStr | None, permit: Permit | None, journal: Journal | None = None
+) -> None:
     require(permit, step_down_request(target))
     token = _need_token(token, "a step-down")
-    try:
-        client(target, token).sys.step_down()
-    except Exception as exc:
-        raise translate(exc, target, token.get_secret_value()) from None
+    with change_log.recorded(journal, permit, "stepped down", VaultError):
+        try:
+            client(target, token).sys.step_down()
+        except Exception as exc:
+            raise translate(exc, target, token.get_secret_value()) from None

@@ -20,7 +20,9 @@ from enum import StrEnum
 import hvac.exceptions
 from pydantic import BaseModel, SecretStr
 
+from actions import change_log
 from actions.gates import GateRequest, Level, Permit, require
+from actions.journal import Journal
 from actions.vault.connect import VaultError, VaultTarget, client, reason, translate
 from actions.vault.status import VaultStatus, read_status
 
@@ -75,12 +77,25 @@ def decode_share(text: str) -> bytes | None:
 class UnsealSession:
     """One operator's unseal of one Vault. Not thread-safe: submit one share at a time."""
 
-    def __init__(self, target: VaultTarget, permit: Permit | None) -> None:
+    def __init__(self, target: VaultTarget, permit: Permit | None, journal: Journal | None = None) -> None:
         require(permit, unseal_request(target))
         self.target = target
         self._hash_key = secrets.token_bytes(32)
         self._seen: set[bytes] = set()
         self._nonce = ""
+        # The journal's record of this unseal: open until Vault is unsealed or the session is closed.
+        self._journal = journal
+        self._change = change_log.start(journal, permit, VaultError) if journal is not None and permit else None
+        self._progress = "no share entered"
+
+    def close(self) -> None:
+        """End the session; if Vault was not unsealed through it, the journal says where it stopped."""
+        self._end(change_log.STOPPED, f"left sealed: {self._progress}")
+
+    def _end(self, status: str, message: str) -> None:
+        if self._journal is not None and self._change is not None:
+            change, self._change = self._change, None
+            change_log.finish(self._journal, change, status, message, VaultError)
 
     def _digest(self, share: bytes) -> bytes:
         return hmac.new(self._hash_key, share, hashlib.sha256).digest()
@@ -137,6 +152,7 @@ class UnsealSession:
         self._nonce = str(answer.get("nonce") or "")
         if not sealed:
             self._seen.clear()
+            self._end(change_log.OK, "unsealed")
             return ShareResult(
                 outcome=ShareOutcome.UNSEALED, message="Vault is unsealed.",
                 progress=0, threshold=t, sealed=False,
@@ -150,6 +166,7 @@ class UnsealSession:
                 progress=progress, threshold=t, sealed=True,
             )
         self._seen.add(digest)
+        self._progress = f"{progress} of {t} shares entered"
         return ShareResult(
             outcome=ShareOutcome.ACCEPTED, message=f"Share accepted: {progress} of {t}.",
             progress=progress, threshold=t, sealed=True,
@@ -182,6 +199,7 @@ class UnsealSession:
         self._seen.clear()
         self._nonce = ""
         t = int(answer.get("t") or 0)
+        self._progress = f"progress reset to 0 of {t}"
         return ShareResult(
             outcome=ShareOutcome.ACCEPTED,
             message=f"Progress reset: 0 of {t}. Start again from the first share.",

@@ -120,3 +120,22 @@ def test_unseal_on_a_terminal_prompts_without_echo(env: dict[str, str], shares: 
     transcript = seen.getvalue()
     assert "unsealed" in transcript
     assert keys[2] not in transcript and keys[0] not in transcript
+
+
+def test_changes_lists_what_was_done_and_no_secret(env: dict[str, str], shares: dict[str, object]) -> None:
+    """The unseals and the seal above are journalled, with where a short unseal stopped."""
+    proc = subprocess.run([sys.executable, *ENTRY, "changes", "--json"], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    changes = json.loads(proc.stdout)
+    done = [(c["kind"], c["status"], c["message"]) for c in reversed(changes)]  # oldest first
+    assert ("vault.seal", "ok", "sealed") in done
+    assert ("vault.unseal", "ok", "unsealed") in done
+    assert ("vault.unseal", "stopped", "left sealed: 1 of 3 shares entered") in done
+    assert done.index(("vault.seal", "ok", "sealed")) < done.index(
+        ("vault.unseal", "stopped", "left sealed: 1 of 3 shares entered"))
+    assert all(c["targets"] == [env["FACTORY_VAULT__ADDR"]] and c["finished_at"] for c in changes)
+    journal = (Path(env["FACTORY_STATE_DIR"]) / "journal.sqlite3").read_bytes()
+    for secret in [*shares["keys"], shares["root"]]:  # type: ignore[misc]
+        assert str(secret).encode() not in journal
+        assert str(secret) not in proc.stdout

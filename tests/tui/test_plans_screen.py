@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 import pytest
 from textual.widgets import DataTable, Input, RichLog, Static
 
+from actions import change_log
 from actions.config import Settings
+from actions.journal import open_journal
 from actions.tofu import store
 from tests.conftest import make_settings, pids_mentioning
 from tui.app import FactoryApp
@@ -135,6 +137,8 @@ async def test_plan_detail_guide_and_gated_apply(tofu_settings: Settings) -> Non
         outputs = json.loads((state_root / "terraform.tfstate").read_text())["outputs"]
         assert outputs["n"]["value"] == 3
         assert str(screen.query_one("#plan-roots", DataTable).get_row("changes")[1]) == "applied"
+    done = change_log.changes(open_journal(tofu_settings.state_dir))
+    assert [(c.kind, c.targets, c.status) for c in done] == [("tofu.apply", ["changes"], "ok")]
 
 
 async def test_cancelled_confirmation_changes_nothing(tofu_settings: Settings) -> None:
@@ -246,6 +250,9 @@ async def test_x_cancels_a_running_apply_and_its_provisioner(
         assert "cancelled" in status
     record = store.load_record(settings, "slow")
     assert record is not None and record.status == "apply-failed"
+    (cancelled,) = change_log.changes(open_journal(settings.state_dir))
+    assert (cancelled.kind, cancelled.status) == ("tofu.apply", "stopped")
+    assert cancelled.message == "apply cancelled: the state may be partly changed"
 
 
 async def test_roots_are_refreshed_only_in_sight_and_on_coming_back(tofu_settings: Settings) -> None:

@@ -14,6 +14,8 @@ import pytest
 from textual.widgets import Input
 from vault_helpers import text_of, vault_app, wait_for, wait_screen
 
+from actions import change_log
+from actions.journal import open_journal
 from actions.vault import VaultState
 from tests.vault_server import BaoServer
 from tui.modals.confirm import ConfirmModal, TypedConfirmModal
@@ -133,3 +135,7 @@ async def test_init_and_unseal_leave_no_secret_behind(
             if secret in text:
                 leaks.append(f"{secret[:6]}… in {name}")
     assert leaks == []
+    # The journal the scan read holds the init and the unseal, in their own words.
+    done = {(c.kind, c.status, c.message) for c in change_log.changes(open_journal(tmp_path / "state"))}
+    assert done == {("vault.init", "ok", "initialised: 5 key shares, 3 needed to unseal"),
+                    ("vault.unseal", "ok", "unsealed")}

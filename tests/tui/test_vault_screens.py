@@ -14,8 +14,9 @@ from pydantic import SecretStr
 from textual.app import App, ComposeResult
 from vault_helpers import text_of, vault_app, wait_for, wait_screen
 
-from actions import vault
+from actions import change_log, vault
 from actions.gates import issue
+from actions.journal import open_journal
 from actions.vault import VaultState, VaultTarget
 from tests.vault_server import BaoServer
 from tui.modals.confirm import ConfirmModal, TypedConfirmModal
@@ -115,6 +116,9 @@ async def test_unseal_flow_with_wrong_repeated_and_reset(
         await wait_for(pilot, lambda: app.screen is screen, what="back on the vault screen")
         await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="an unsealed reading")
         assert "unsealed" in text_of(screen.badge)
+    # The journal has the unseal (with the reset and the wrong share in between: one change, done).
+    done = change_log.changes(open_journal(tmp_path / "state"))
+    assert [(c.kind, c.status, c.message) for c in done] == [("vault.unseal", "ok", "unsealed")]
 
 
 async def test_seal_from_the_vault_screen_asks_for_a_token(
@@ -142,7 +146,13 @@ async def test_seal_from_the_vault_screen_asks_for_a_token(
         await wait_for(pilot, lambda: state_of(screen) is VaultState.SEALED, what="sealed")
         assert token_input.value == ""
         assert root not in app.export_screenshot() and root not in (app.clipboard or "")
+        # The screen lists what was done, from the journal.
+        changes = screen.query_one("#vault-changes")
+        await wait_for(pilot, lambda: "seal       ok          sealed" in text_of(changes),
+                       what="the seal in the recent changes")
     assert vault.read_status(VaultTarget(addr=bao.addr)).summary() == "sealed 0 of 3"
+    done = change_log.changes(open_journal(tmp_path / "state"))
+    assert [(c.kind, c.status, c.operator) for c in done] == [("vault.seal", "ok", app.settings.operator)]
 
 
 class BadgeApp(App[None]):

@@ -21,6 +21,7 @@ COMMANDS = [
     "tui.cli.health",
     "tui.cli.run",
     "tui.cli.runs",
+    "tui.cli.changes",
     "tui.cli.plan",
     "tui.cli.vault",
     "tui.cli.runbook",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cached_property
 from pathlib import Path
 
 from actions.config import ConfigError, Settings, load_settings
+from actions.journal import Journal, JournalError, open_journal
 from actions.lab import InventoryError, Lab, load_lab
 
 
@@ -34,6 +36,16 @@ class CliContext:
     @property
     def inventory_path(self) -> Path:
         return self.settings.resolve_inventory(self.inventory_arg)
+
+    @cached_property
+    def journal(self) -> Journal:
+        try:
+            journal = open_journal(self.settings.state_dir)
+        except JournalError as exc:
+            raise CliError(str(exc)) from None
+        if journal.notice:
+            print(f"factory-tui: {journal.notice}", file=sys.stderr)
+        return journal
 
     @cached_property
     def lab(self) -> Lab:

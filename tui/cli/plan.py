@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         root = adapter.root(args.root)
         if args.apply:
-            return asyncio.run(_apply(adapter, root, args))
+            return asyncio.run(_apply(adapter, root, args, ctx.journal))
         return asyncio.run(_plan(adapter, root, args))
     except TofuError as exc:
         raise CliError(str(exc)) from None
@@ -101,7 +101,7 @@ def _ask(request: Any, root_name: str, confirm: str | None) -> tuple[bool, str |
     return True, typed
 
 
-async def _apply(adapter: Any, root: Any, args: argparse.Namespace) -> int:
+async def _apply(adapter: Any, root: Any, args: argparse.Namespace, journal: Any) -> int:
     from actions import gates
 
     _record, _summary, request = await adapter.prepare_apply(root)
@@ -109,7 +109,7 @@ async def _apply(adapter: Any, root: Any, args: argparse.Namespace) -> int:
     try:
         operator = adapter.settings.operator
         permit = gates.issue(request, confirmed=confirmed, typed_name=typed, operator=operator)
-        result = await adapter.apply(root, permit, on_event=_progress(args))
+        result = await adapter.apply(root, permit, on_event=_progress(args), journal=journal)
     except gates.GateRefused as exc:
         raise CliError(f"not applied: {exc}") from None
     if args.json:

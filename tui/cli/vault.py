@@ -135,8 +135,9 @@ def run_unseal(args: argparse.Namespace, ctx: CliContext) -> int:
         print(f"{target.addr}: already unsealed")
         return EXIT_UNSEALED
     permit = _permit(vault.unseal_request(target), args.confirm, target.host, ctx.settings.operator)
+    session = None
     try:
-        session = vault.UnsealSession(target, permit)
+        session = vault.UnsealSession(target, permit, ctx.journal)
         progress = [status.progress, status.threshold]
         for share in _shares(lambda: f"key share ({progress[0] + 1} of {progress[1]}, empty to stop): "):
             result = session.submit(share)
@@ -149,6 +150,9 @@ def run_unseal(args: argparse.Namespace, ctx: CliContext) -> int:
                 return EXIT_UNSEALED
     except vault.VaultError as exc:
         raise CliError(str(exc), EXIT_UNREACHABLE) from None
+    finally:
+        if session is not None:
+            session.close()  # the journal says where an unseal left off, if it did not unseal
     print(f"{target.addr}: still sealed, {progress[0]} of {progress[1]} shares entered", file=sys.stderr)
     return EXIT_SEALED
 
@@ -171,7 +175,7 @@ def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
     target = _target(ctx)
     permit = _permit(vault.seal_request(target), args.confirm, target.host, ctx.settings.operator)
     try:
-        vault.seal(target, _token(), permit)
+        vault.seal(target, _token(), permit, ctx.journal)
     except vault.VaultError as exc:
         raise CliError(str(exc)) from None
     print(f"{target.addr}: sealed")
@@ -184,7 +188,7 @@ def run_step_down(args: argparse.Namespace, ctx: CliContext) -> int:
     target = _target(ctx)
     permit = _permit(vault.step_down_request(target), args.confirm, target.host, ctx.settings.operator)
     try:
-        vault.step_down(target, _token(), permit)
+        vault.step_down(target, _token(), permit, ctx.journal)
     except vault.VaultError as exc:
         raise CliError(str(exc)) from None
     print(f"{target.addr}: stepped down")

@@ -252,7 +252,10 @@ class PlansScreen(FactoryScreen):
             return
         log = self._start(root, "applying")
         try:
-            result = await adapter.apply(root, permit, on_event=self._on_event(log), cancel=self._cancel_run)
+            result = await adapter.apply(
+                root, permit, on_event=self._on_event(log), cancel=self._cancel_run,
+                journal=getattr(self.app, "journal", None),
+            )
         finally:
             self._done()
         self._status(self._record_line(root, result.record))

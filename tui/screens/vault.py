@@ -8,6 +8,7 @@ stays in this screen's memory as a secret for the rest of the session.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
@@ -17,13 +18,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from actions import vault
+from actions import change_log, vault
 from actions.gates import Permit
+from actions.journal import JournalError
 from actions.vault import VaultState, VaultStatus, VaultTarget
 from tui.gate_flow import ask_permit
 from tui.screens.base import FactoryScreen
 from tui.vault_flow import init_flow, unseal_flow
 from tui.widgets.vault_badge import VaultBadge
+
+RECENT = 5  # changes listed under the actions
 
 HINTS = {
     VaultState.UNSEALED: "Vault is unsealed: secrets can be read.",
@@ -60,6 +64,7 @@ class VaultScreen(FactoryScreen):
     VaultScreen #vault-hint { padding: 0 2; height: auto; text-style: bold; }
     VaultScreen #vault-actions { height: auto; padding: 1 2; }
     VaultScreen #vault-actions Button { margin-right: 1; }
+    VaultScreen #vault-changes { padding: 0 2; height: auto; color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "unseal", "Unseal", id="vault.unseal", tooltip="Enter key shares one at a time"),
@@ -86,6 +91,7 @@ class VaultScreen(FactoryScreen):
             yield Button("Step down (d)", id="step_down")
             yield Button("Seal (s)", id="seal", variant="warning")
             yield Button("Refresh (r)", id="refresh")
+        yield Static("", id="vault-changes", markup=False)
 
     @property
     def badge(self) -> VaultBadge:
@@ -97,6 +103,28 @@ class VaultScreen(FactoryScreen):
 
     def on_mount(self) -> None:
         self._show()
+
+    def on_screen_resume(self) -> None:
+        self._show_changes()  # changes made meanwhile (from the CLI, from a checklist step) show too
+
+    def _show_changes(self) -> None:
+        """The last changes made to this Vault (from the journal), so the operator sees who did what."""
+        journal = getattr(self.app, "journal", None)
+        target = self.target
+        if journal is None or target is None:
+            return
+        try:
+            listed = change_log.changes(journal, limit=50)
+        except JournalError as exc:
+            self.query_one("#vault-changes", Static).update(f"recent changes: {exc}")
+            return
+        mine = [c for c in listed if c.kind.startswith("vault.") and target.addr in c.targets][:RECENT]
+        lines = ["recent changes"] + [
+            f"  {time.strftime('%Y-%m-%d %H:%M', time.localtime(c.started_at))}  {c.operator:<10} "
+            f"{c.kind.removeprefix('vault.'):<10} {c.status:<11} {c.message}"
+            for c in mine
+        ] if mine else ["recent changes: none journalled"]
+        self.query_one("#vault-changes", Static).update("\n".join(lines))
 
     @on(VaultBadge.Updated)
     def _updated(self, event: VaultBadge.Updated) -> None:
@@ -168,14 +196,17 @@ class VaultScreen(FactoryScreen):
     async def _unseal_flow(self, target: VaultTarget) -> None:
         await unseal_flow(self.app, target, self._operator())
         self.badge.refresh_now()
+        self._show_changes()
 
     @work(group="vault-op", exclusive=True, exit_on_error=False)
     async def _init_flow(self, target: VaultTarget) -> None:
         outcome = await init_flow(self.app, target, self._operator())
         self.badge.refresh_now()
+        self._show_changes()
         if outcome == "unseal":
             await unseal_flow(self.app, target, self._operator())
             self.badge.refresh_now()
+            self._show_changes()
 
     @work(group="vault-op", exclusive=True, exit_on_error=False)
     async def _token_flow(self, target: VaultTarget, what: str) -> None:
@@ -192,7 +223,7 @@ class VaultScreen(FactoryScreen):
             return
         call = vault.seal if what == "seal" else vault.step_down
         try:
-            await asyncio.to_thread(call, target, self._token, permit)
+            await asyncio.to_thread(call, target, self._token, permit, getattr(self.app, "journal", None))
         except vault.VaultError as exc:
             if "permission denied" in str(exc):
                 self._token = None  # ask again next time rather than reuse a token that does not work
@@ -200,5 +231,6 @@ class VaultScreen(FactoryScreen):
             return
         finally:
             self.badge.refresh_now()
+            self._show_changes()
         done = "sealed" if what == "seal" else "stepped down"
         self.notify(f"Vault at {target.addr}: {done}.", title="Vault")

@@ -121,7 +121,9 @@ class VaultInitScreen(Screen[str]):
             return
         self._message("#plan-message", "Initialising…")
         try:
-            result = await asyncio.to_thread(vault.initialise, self.target, plan, permit)
+            result = await asyncio.to_thread(
+                vault.initialise, self.target, plan, permit, getattr(self.app, "journal", None)
+            )
         except vault.VaultError as exc:
             self._message("#plan-message", str(exc), error=True)
             return
