@@ -76,16 +76,10 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
     from actions.ansible import AnsibleNotFound, PlaybookError, RunRefused, RunSpec, prepare, run_prepared
     from actions.ansible.events import strip_ansi
-    from actions.journal import JournalError, open_journal
     from actions.lab import InventoryError
 
     settings = ctx.settings
-    try:
-        journal = open_journal(settings.state_dir)
-    except JournalError as exc:
-        raise CliError(str(exc)) from None
-    if journal.notice:
-        print(f"factory-tui: {journal.notice}", file=sys.stderr)
+    journal = ctx.journal
     become = None
     if args.ask_become_pass:
         import getpass

@@ -36,16 +36,9 @@ def _books() -> dict[str, Any]:
 
 
 def _store(ctx: CliContext) -> Any:
-    from actions.journal import JournalError, open_journal
     from actions.runbooks.store import RunbookStore
 
-    try:
-        journal = open_journal(ctx.settings.state_dir)
-    except JournalError as exc:
-        raise CliError(str(exc)) from None
-    if journal.notice:
-        print(f"factory-tui: {journal.notice}")
-    return RunbookStore(journal, write=False)
+    return RunbookStore(ctx.journal, write=False)
 
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from tui.cli.context import CliContext, CliError
+from tui.cli.context import CliContext
 
 
 def register(sub: Any) -> None:
@@ -27,14 +27,9 @@ def _recap(recap: dict[str, dict[str, int]]) -> str:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    from actions.journal import JournalError, as_json, open_journal
+    from actions.journal import as_json
 
-    try:
-        journal = open_journal(ctx.settings.state_dir)
-    except JournalError as exc:
-        raise CliError(str(exc)) from None
-    if journal.notice:
-        print(f"factory-tui: {journal.notice}", file=sys.stderr)
+    journal = ctx.journal
     records = journal.runs(limit=args.last)
     if args.json:
         print(json.dumps(as_json(records), indent=2))

@@ -33,7 +33,7 @@ from actions.ansible import (
     run_prepared,
 )
 from actions.ansible.catalog import load_catalog
-from actions.journal import Journal, JournalError, RunRecord, open_journal
+from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError
 from tui.gate_flow import ask_permit
 from tui.screens.base import FactoryScreen
@@ -59,7 +59,6 @@ class RunsScreen(FactoryScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._journal: Journal | None = None
         self._counter = 0
 
     def compose_body(self) -> ComposeResult:
@@ -81,15 +80,7 @@ class RunsScreen(FactoryScreen):
 
     @property
     def journal(self) -> Journal | None:
-        if self._journal is None:
-            try:
-                self._journal = open_journal(self.settings.state_dir)
-            except JournalError as exc:
-                self.notify(str(exc), title="Journal", severity="error", timeout=20)
-                return None
-            if self._journal.notice:
-                self.notify(self._journal.notice, title="Journal", severity="warning", timeout=20)
-        return self._journal
+        return self.app.journal  # type: ignore[attr-defined, no-any-return]
 
     def action_refresh_history(self) -> None:
         journal = self.journal
