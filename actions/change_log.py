@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field
 
 from actions.gates import Permit
 from actions.journal import Journal, JournalError
-from actions.procs import alive
 
 RUNNING, OK, ERROR, STOPPED, INTERRUPTED = "running", "ok", "error", "stopped", "interrupted"
 
@@ -104,28 +103,18 @@ def recorded(
     finish(journal, change_id, OK, done, error)
 
 
-def changes(journal: Journal, limit: int = 200) -> list[ChangeRecord]:
-    """The latest changes, newest first. One left ``running`` by a process that died reads ``interrupted``."""
+def changes(journal: Journal, limit: int = 200, kind: str = "") -> list[ChangeRecord]:
+    """The latest changes (those whose kind starts with ``kind``, e.g. ``vault.``), newest first. One left
+    ``running`` by a process that died reads ``interrupted``."""
     try:
-        _mark_orphans(journal)
+        journal.mark_orphans("changes", "the app carrying it out stopped before it ended")
         rows = journal.execute(
-            f"SELECT {_COLUMNS} FROM changes ORDER BY started_at DESC LIMIT ?", (limit,)
+            f"SELECT {_COLUMNS} FROM changes WHERE substr(kind, 1, ?) = ? ORDER BY started_at DESC LIMIT ?",
+            (len(kind), kind, limit),
         ).fetchall()
     except sqlite3.Error as exc:
         raise JournalError(f"{journal.path}: cannot read the changes: {exc}") from None
     return [_record(row) for row in rows]
-
-
-def _mark_orphans(journal: Journal) -> None:
-    rows = journal.execute(
-        "SELECT id, pid FROM changes WHERE status = ? AND machine = ?", (RUNNING, socket.gethostname())
-    ).fetchall()
-    for row in rows:
-        if row["pid"] is not None and row["pid"] != os.getpid() and not alive(int(row["pid"])):
-            journal.execute(
-                "UPDATE changes SET status = ?, message = ? WHERE id = ? AND status = ?",
-                (INTERRUPTED, "the app carrying it out stopped before it ended", row["id"], RUNNING),
-            )
 
 
 def as_json(records: list[ChangeRecord]) -> list[dict[str, Any]]:

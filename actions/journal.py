@@ -336,7 +336,7 @@ class Journal:
 
     def runs(self, limit: int = 200) -> list[RunRecord]:
         """The latest runs, newest first. Runs left ``running`` by a process that died read ``interrupted``."""
-        self._mark_orphans()
+        self.mark_orphans("runs", "the app running it stopped before the run ended")
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM runs ORDER BY started_at DESC LIMIT ?", (limit,)
@@ -356,17 +356,24 @@ class Journal:
         ).fetchone()
         return _record(row) if row else None
 
-    def _mark_orphans(self) -> None:
-        here = socket.gethostname()
+    def mark_orphans(self, table: str, message: str) -> None:
+        """Rows of ``table`` (``runs``, ``changes``) left ``running`` on this machine by a process that is
+        gone now read ``interrupted``, with ``message``."""
+        if table not in _TRACKED:
+            raise ValueError(f"no such journal table with owners: {table!r}")
         rows = self._exec(
-            "SELECT id, pid FROM runs WHERE status = 'running' AND machine = ?", (here,)
+            f"SELECT id, pid FROM {table} WHERE status = 'running' AND machine = ?", (socket.gethostname(),)
         ).fetchall()
         for row in rows:
             if row["pid"] is not None and row["pid"] != os.getpid() and not alive(int(row["pid"])):
                 self._exec(
-                    "UPDATE runs SET status = 'interrupted', message = ? WHERE id = ? AND status = 'running'",
-                    ("the app running it stopped before the run ended", row["id"]),
+                    f"UPDATE {table} SET status = 'interrupted', message = ? WHERE id = ? AND status = 'running'",
+                    (message, row["id"]),
                 )
+
+
+# Tables whose rows carry the owning process (pid, machine): what mark_orphans may name.
+_TRACKED = ("runs", "changes")
 
 
 def _statements(sql: str) -> list[str]:

@@ -61,6 +61,7 @@ def test_changes_list_newest_first_and_as_json(tmp_path: Path) -> None:
     assert [c.id for c in listed] == [second, first]
     assert change_log.as_json(listed)[0]["message"] == "left sealed: 1 of 3 shares entered"
     assert len(change_log.changes(journal, limit=1)) == 1
+    assert len(change_log.changes(journal, kind="vault.")) == 2 and change_log.changes(journal, kind="tofu.") == []
 
 
 def test_a_change_left_running_by_a_dead_app_reads_interrupted(tmp_path: Path) -> None:

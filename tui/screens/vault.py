@@ -114,11 +114,12 @@ class VaultScreen(FactoryScreen):
         if journal is None or target is None:
             return
         try:
-            listed = change_log.changes(journal, limit=50)
+            listed = change_log.changes(journal, limit=50, kind="vault.")
         except JournalError as exc:
             self.query_one("#vault-changes", Static).update(f"recent changes: {exc}")
             return
-        mine = [c for c in listed if c.kind.startswith("vault.") and target.addr in c.targets][:RECENT]
+        # Of this Vault: the lab's inventory and $VAULT_ADDR may each have named another over time.
+        mine = [c for c in listed if target.addr in c.targets][:RECENT]
         lines = ["recent changes"] + [
             f"  {time.strftime('%Y-%m-%d %H:%M', time.localtime(c.started_at))}  {c.operator:<10} "
             f"{c.kind.removeprefix('vault.'):<10} {c.status:<11} {c.message}"
