@@ -35,6 +35,9 @@ MARKS = {
     "unreachable": ("UNREACH", "bold magenta"),
     "running": ("…", "dim"),
 }
+# Seconds from a run's end to the full collection it allows: frames come every 1/60 s while anything
+# changes, so the one that shows the outcome is long drawn by then.
+COLLECT_AFTER = 0.5
 STATUS_STYLE = {"running": "yellow", "ok": "green", "failed": "red", "cancelled": "magenta", "error": "red"}
 
 
@@ -140,8 +143,12 @@ class RunPane(Vertical):
             self._holds_gc = False
             if now:
                 gc_pauses.run_ended()
-            else:  # after the frame that shows the outcome: the collection that follows is a pause
-                self.app.call_after_refresh(gc_pauses.run_ended)
+            else:
+                # After the frame that shows the outcome, or that frame waits out the collection (up to
+                # 0.1 s). Not call_after_refresh: the screen runs it as soon as it is idle, which can be
+                # before the widgets this outcome changed have asked it for a frame. On the app, as the
+                # pane may be closed by then.
+                self.app.set_timer(COLLECT_AFTER, gc_pauses.run_ended)
 
     # -- feeding ---------------------------------------------------------------------------------------
 
