@@ -67,19 +67,24 @@ class FactoryApp(App[int]):
         self._runbooks: RunbookHub | None = None
         self._journal: Journal | None = None
 
-    @property
-    def journal(self) -> Journal | None:
-        """The journal for changes made from any screen (Vault), opened on first use; ``None`` (and the
-        operator told why) when it cannot be opened: a change is not refused for want of its record."""
+    def open_journal(self) -> Journal:
+        """The app's one journal (runs, changes, checklists), opened on first use. Raises JournalError,
+        for callers that word it themselves (the checklists' read-only state)."""
         if self._journal is None:
-            try:
-                self._journal = open_journal(self.settings.state_dir)
-            except JournalError as exc:
-                self.notify(str(exc), title="Journal", severity="error", timeout=20)
-                return None
+            self._journal = open_journal(self.settings.state_dir)
             if self._journal.notice:
                 self.notify(self._journal.notice, title="Journal", severity="warning", timeout=20)
         return self._journal
+
+    @property
+    def journal(self) -> Journal | None:
+        """The journal for changes made from any screen (Vault, runs); ``None`` (and the operator told
+        why) when it cannot be opened: a change is not refused for want of its record."""
+        try:
+            return self.open_journal()
+        except JournalError as exc:
+            self.notify(str(exc), title="Journal", severity="error", timeout=20)
+            return None
 
     @property
     def runbooks(self) -> RunbookHub:
@@ -121,6 +126,8 @@ class FactoryApp(App[int]):
             await self.remote.close()
         if self._runbooks is not None:
             self._runbooks.close()
+        if self._journal is not None:
+            self._journal.close()
 
     async def action_goto(self, mode: str, screen_action: str = "") -> None:
         """Switch to a screen and run one of its actions (palette commands use this)."""

@@ -10,7 +10,8 @@ Textual would otherwise leave to the collector, see :mod:`tui.widgets.strip_stor
 Even so, a full collection over what the app built since (the screens' widgets, the drawing caches: some
 60,000 objects) took 0.1 s of CPU, and up to 0.3 s on a busy machine, once per long run. While a run
 streams (:func:`run_started` .. :func:`run_ended`) full collections are put off a hundred times longer
-(half an hour at the benchmark's pace), and the last run to end collects at once, when nothing streams.
+(half an hour at the benchmark's pace), and the last run to end collects, when nothing streams (the run
+pane calls :func:`run_ended` just after the frame that shows the outcome).
 
 :func:`restore` undoes it all when the app exits, so a process that outlives the app (the test suite)
 keeps the default behaviour.

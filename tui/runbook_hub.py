@@ -1,6 +1,7 @@
 """The app's access to the checklists: runbook files, the journal store, and the live view predicates read.
 
-Opened lazily (the first time a runbook screen needs it), so start-up does not wait on the journal. When
+Opened lazily (the first time a runbook screen needs it), so start-up does not wait on the journal (the
+app's own, shared with runs and changes). When
 another factory-tui already writes the checklists, this one is read-only and says so.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.journal import JournalError, open_journal
+from actions.journal import JournalError
 from actions.runbooks.model import Runbook, RunbookError, load_all
 from actions.runbooks.predicates import Live
 from actions.runbooks.store import RunbookStore, SessionRecord
@@ -35,10 +36,7 @@ class RunbookHub:
     @property
     def store(self) -> RunbookStore:
         if self._store is None:
-            journal = open_journal(self.app.settings.state_dir)
-            if journal.notice:
-                self.app.notify(journal.notice, title="Journal", severity="warning", timeout=20)
-            self._store = RunbookStore(journal)
+            self._store = RunbookStore(self.app.open_journal())
         return self._store
 
     @property
@@ -97,5 +95,4 @@ class RunbookHub:
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.close()
-            self._store.journal.close()
+            self._store.close()  # its lock; the journal is the app's

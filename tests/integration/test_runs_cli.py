@@ -76,3 +76,14 @@ def test_run_without_ansible_playbook(tmp_path: Path) -> None:
          "--check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 1 and "ansible-playbook not found" in proc.stderr, proc.stderr
+
+
+def test_empty_journal_lists_say_so(tmp_path: Path) -> None:
+    """Nothing journalled yet: one line that says so, not a table with no rows; JSON stays a list."""
+    state, inv = tmp_path / "state", DATA / "local_inventory.yml"
+    for command, noun in (("runs", "runs"), ("changes", "changes")):
+        listed = _cli(state, inv, command)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.strip() == f"no {noun} journalled in {state / 'journal.sqlite3'}"
+        as_json = _cli(state, inv, command, "--json")
+        assert as_json.returncode == 0 and json.loads(as_json.stdout) == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+import pytest
 from textual.widgets import Markdown
 
 from actions.config import Settings
@@ -89,3 +91,22 @@ async def test_palette_resumes_a_checklist(settings: Settings) -> None:
             if isinstance(app.screen, ChecklistScreen):
                 break
         assert isinstance(app.screen, ChecklistScreen) and app.screen.walk.book.name == "recovery"
+
+
+async def test_one_journal_for_checklists_runs_and_changes(settings: Settings) -> None:
+    """A corrupt journal is moved aside once, the operator told once, and every screen writes the new one."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    (settings.state_dir / "journal.sqlite3").write_bytes(b"not a database" * 100)
+    app = FactoryApp(settings=settings, lab=lab("sandbox"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)  # the app offers to resume a checklist: that opens the checklists' store
+        journal = app.journal
+        assert journal is not None and app.runbooks.store.journal is journal
+        notices = [n.message for n in app._notifications if "moved aside" in n.message]
+        assert len(notices) == 1, notices
+    aside = [p for p in settings.state_dir.iterdir() if p.name.startswith("journal.sqlite3.corrupt-")]
+    assert len(aside) == 1
+    # Closed with the app, and the checklists' lock released with it.
+    assert not app.runbooks.store._lock.held
+    with pytest.raises(sqlite3.ProgrammingError):
+        _ = journal.version

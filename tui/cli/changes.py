@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.listing import print_listing
 
 
 def register(sub: Any) -> None:
@@ -30,17 +30,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.json:
         print(json.dumps(change_log.as_json(records), indent=2))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"changes ({journal.path})")
-    for col in ("when", "who", "kind", "targets", "status", "message"):
-        table.add_column(col)
-    for r in records:
-        table.add_row(
-            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at)), r.operator, r.kind,
-            ", ".join(r.targets), r.status, r.message,
-        )
-    # Not on a terminal (a pipe, a log file): wide enough that names are not wrapped mid-word.
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    rows = (
+        (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at)), r.operator, r.kind,
+         ", ".join(r.targets), r.status, r.message)
+        for r in records
+    )
+    print_listing(f"changes ({journal.path})", ("when", "who", "kind", "targets", "status", "message"), rows,
+                  empty=f"no changes journalled in {journal.path}")
     return 0

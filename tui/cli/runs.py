@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from typing import Any
 
 from tui.cli.context import CliContext
+from tui.cli.listing import print_listing
 
 
 def register(sub: Any) -> None:
@@ -34,18 +34,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     if args.json:
         print(json.dumps(as_json(records), indent=2))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"runs ({journal.path})")
-    for col in ("id", "when", "who", "playbook", "mode", "limit", "status", "took", "recap ok/changed"):
-        table.add_column(col)
-    for r in records:
-        took = f"{r.duration:.0f}s" if r.duration is not None else ""
-        table.add_row(
-            r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)), r.operator, r.playbook,
-            "check" if r.check else "real", r.limit or "", r.status, took, _recap(r.recap),
-        )
-    # Not on a terminal (a pipe, a log file): wide enough that names are not wrapped mid-word.
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    rows = (
+        (r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)), r.operator, r.playbook,
+         "check" if r.check else "real", r.limit or "", r.status,
+         f"{r.duration:.0f}s" if r.duration is not None else "", _recap(r.recap))
+        for r in records
+    )
+    columns = ("id", "when", "who", "playbook", "mode", "limit", "status", "took", "recap ok/changed")
+    print_listing(f"runs ({journal.path})", columns, rows, empty=f"no runs journalled in {journal.path}")
     return 0
