@@ -158,3 +158,67 @@ async def test_run_pane_header_shows_the_view_follow_state() -> None:
         await pilot.press("end")  # scrolling to the end resumes following, and the header says so
         await pilot.pause()
         assert pane.follow is True and "follow on" in str(header.render())
+
+
+def _textual_rows(view: OutputView, crop) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    """The rows as Textual's own styling draws them (the path the view skips when nothing is around)."""
+    from textual.widget import Widget
+
+    view._styles_cache.clear()
+    return [list(strip) for strip in Widget.render_lines(view, crop)]
+
+
+async def test_bare_rows_are_the_rows_textual_draws(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """New rows skip Textual's styling when the view draws nothing but text: the same segments, with the
+    app's filters, a partial crop, a wide line and CJK text; with padding and a border, Textual's path."""
+    from textual.geometry import Region
+    from textual.widget import Widget
+
+    monkeypatch.setenv("NO_COLOR", "1")  # one more line filter (Monochrome) on top of the ANSI colour one
+    lines = [
+        *_lines(0, 30),
+        "\x1b[1;31mfatal: [pi2]: FAILED! => {\"msg\": \"boom\"}\x1b[0m",
+        "\x1b[0;33mchanged: [pi3] => 日本語のテキスト\x1b[0m " + "x" * 150,
+        "plain line\tafter a tab",
+    ]
+    app = _Host()
+    async with app.run_test(size=(90, 20)) as pilot:
+        view = app.query_one(OutputView)
+        assert len(app.get_line_filters()) == 2
+        view.append(lines)
+        await pilot.pause()
+        whole = view.region.reset_offset
+        for crop in (whole, Region(7, 3, whole.width - 20, 9)):
+            assert view._bare()
+            view._rows.clear()
+            ours = [list(strip) for strip in view.render_lines(crop)]
+            assert ours == _textual_rows(view, crop)
+        calls: list[Region] = []
+        monkeypatch.setattr(Widget, "render_lines", lambda self, crop: calls.append(crop) or [])
+        view._rows.clear()
+        view.render_lines(whole)
+        assert calls == [], "a bare view's new rows went through Textual's styling"
+        monkeypatch.undo()
+
+        view.styles.padding = (0, 2)
+        view.styles.border = ("round", "red")
+        await pilot.pause()
+        assert not view._bare()
+        crop = view.region.reset_offset
+        assert [list(strip) for strip in view.render_lines(crop)] == _textual_rows(view, crop)
+
+
+async def test_uncoloured_text_takes_the_view_colours_not_the_terminal_defaults() -> None:
+    app = _Host()
+    async with app.run_test(size=(60, 10)) as pilot:
+        view = app.query_one(OutputView)
+        view.append(["plain text", "\x1b[0;32mgreen\x1b[0m then plain"])
+        await pilot.pause()
+        base = view.visual_style.rich_style
+        rows = view.render_lines(view.region.reset_offset)
+        text = [seg for strip in rows[:2] for seg in strip if seg.text.strip()]
+        assert {seg.style.bgcolor for seg in text} == {base.bgcolor}
+        plain = [seg for seg in text if "plain" in seg.text]
+        assert plain and all(seg.style.color == base.color for seg in plain)
+        green = next(seg for seg in text if seg.text == "green")
+        assert green.style.color != base.color  # Ansible's colour still wins over the view's

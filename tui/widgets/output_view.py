@@ -151,7 +151,26 @@ class OutputView(ScrollView, can_focus=True):
             keys.append((line_no, index, scroll_x, width, crop.x, crop.width))
         found = {i: strip for i, key in enumerate(keys) if (strip := self._rows.get(key)) is not None}
         missing = [i for i in range(len(keys)) if i not in found]
-        if missing:
+        if missing and self._bare():
+            # Nothing around the text to draw: a row is the line with the app's filters, as Textual
+            # would make it, without its per-row look-ups of every border, outline and tint (two thirds
+            # of a new row's cost).
+            self._geometry = (scroll_x, scroll_y, width)
+            try:
+                background = self.background_colors[1]
+                filters = self.get_line_filters()
+                for i in missing:
+                    strip = self.render_line(crop.y + i)
+                    for line_filter in filters:
+                        strip = strip.apply_filter(line_filter, background)
+                    if crop.x or crop.width != width:
+                        strip = strip.crop(crop.x, crop.right)
+                    found[i] = self._rows[keys[i]] = strip
+            finally:
+                self._geometry = None
+            # Textual's own row cache did not see these rows: it must not serve older ones later.
+            self._styles_cache.clear()
+        elif missing:
             first, last = missing[0], missing[-1]
             self._geometry = (scroll_x, scroll_y, width)  # for render_line: each lookup walks the screen map
             try:
@@ -161,6 +180,19 @@ class OutputView(ScrollView, can_focus=True):
             for i, strip in enumerate(fresh, start=first):
                 found[i] = self._rows[keys[i]] = strip
         return [found[i] for i in range(len(keys))]
+
+    def _bare(self) -> bool:
+        """Whether the view draws its text and nothing else: no border, padding or scrollbar (its region is
+        its content), no outline, tint, hatch or fading. Otherwise rows go through Textual's styling."""
+        styles = self.styles
+        return (
+            self.region.size == self.size
+            and not any(edge for edge, _ in styles.outline)
+            and not styles.tint.a
+            and styles.text_opacity == 1.0
+            and self.opacity == 1.0
+            and (not styles.has_rule("hatch") or styles.hatch == "none")
+        )
 
     def render_line(self, y: int) -> Strip:
         # Textual calls this from render_lines above, which has looked the geometry up for the whole crop.
@@ -172,7 +204,11 @@ class OutputView(ScrollView, can_focus=True):
         line_no = self._shown[index] if self._needle else index
         strip = self._cache.get(line_no)
         if strip is None:
-            strip = Strip(line_segments(self.lines[line_no], self.app.console) or [Segment("")])
+            # Under the widget's own colours, as Log and RichLog draw a line: text that Ansible left
+            # uncoloured takes the view's foreground and background, not the terminal's defaults (and every
+            # segment has a style, which Textual's NO_COLOR filter needs).
+            segments = line_segments(self.lines[line_no], self.app.console) or [Segment("")]
+            strip = Strip(segments).apply_style(style)
             self._cache[line_no] = strip
         # No per-cell mouse offsets (Strip.apply_offsets): the view has no text selection or clicks to
         # place, and they were a quarter of a new row's cost.
