@@ -133,8 +133,9 @@ class OutputView(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=False, x_axis=False)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Only rows whose content is not cached go through Textual's styling (one contiguous crop, as
-        # Textual would render them); after a scroll those are the new lines at the bottom.
+        # Only rows whose content is not cached are drawn; after a scroll those are the new lines at the
+        # bottom. They go through Textual's styling (one contiguous crop, as Textual would render them)
+        # unless the view draws nothing but text (see _bare).
         # Cached rows are only good for the style and the app's line filters they were drawn with (a
         # theme, a class or an inline style changes them; Textual caches the widget's style until then).
         drawn_with = (self.visual_style.rich_style, tuple(map(id, self.get_line_filters())))
@@ -151,12 +152,14 @@ class OutputView(ScrollView, can_focus=True):
             keys.append((line_no, index, scroll_x, width, crop.x, crop.width))
         found = {i: strip for i, key in enumerate(keys) if (strip := self._rows.get(key)) is not None}
         missing = [i for i in range(len(keys)) if i not in found]
-        if missing and self._bare():
-            # Nothing around the text to draw: a row is the line with the app's filters, as Textual
-            # would make it, without its per-row look-ups of every border, outline and tint (two thirds
-            # of a new row's cost).
-            self._geometry = (scroll_x, scroll_y, width)
-            try:
+        if not missing:
+            return [found[i] for i in range(len(keys))]
+        self._geometry = (scroll_x, scroll_y, width)  # for render_line: each lookup walks the screen map
+        try:
+            if self._bare():
+                # Nothing around the text to draw: a row is the line with the app's filters, as Textual
+                # would make it, without its per-row look-ups of every border, outline and tint (two thirds
+                # of a new row's cost).
                 background = self.background_colors[1]
                 filters = self.get_line_filters()
                 for i in missing:
@@ -166,19 +169,15 @@ class OutputView(ScrollView, can_focus=True):
                     if crop.x or crop.width != width:
                         strip = strip.crop(crop.x, crop.right)
                     found[i] = self._rows[keys[i]] = strip
-            finally:
-                self._geometry = None
-            # Textual's own row cache did not see these rows: it must not serve older ones later.
-            self._styles_cache.clear()
-        elif missing:
-            first, last = missing[0], missing[-1]
-            self._geometry = (scroll_x, scroll_y, width)  # for render_line: each lookup walks the screen map
-            try:
+                # Textual's own row cache did not see these rows: it must not serve older ones later.
+                self._styles_cache.clear()
+            else:
+                first, last = missing[0], missing[-1]
                 fresh = super().render_lines(Region(crop.x, crop.y + first, crop.width, last - first + 1))
-            finally:
-                self._geometry = None
-            for i, strip in enumerate(fresh, start=first):
-                found[i] = self._rows[keys[i]] = strip
+                for i, strip in enumerate(fresh, start=first):
+                    found[i] = self._rows[keys[i]] = strip
+        finally:
+            self._geometry = None
         return [found[i] for i in range(len(keys))]
 
     def _bare(self) -> bool:
