@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -15,6 +16,7 @@ from actions.remote import RemoteRunner
 from tui import gc_pauses
 from tui.commands import FactoryCommands
 from tui.modals.help import HelpModal, bindings_table
+from tui.modals.quit import QuitModal
 from tui.runbook_hub import RunbookHub
 from tui.screens.health import HealthScreen
 from tui.screens.plans import PlansScreen
@@ -22,6 +24,12 @@ from tui.screens.runbooks import RunbooksScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.vault import VaultScreen
 from tui.widgets.health_feed import HealthFeed
+
+if TYPE_CHECKING:
+    from tui.widgets.run_pane import RunPane
+
+# How long quitting waits for cancelled runs to stop (a cancel takes a few seconds) before it leaves anyway.
+QUIT_WAIT = 15.0
 
 
 class FactoryApp(App[int]):
@@ -66,6 +74,8 @@ class FactoryApp(App[int]):
         self.remote = RemoteRunner(lab, settings.health.connect_timeout) if lab else None
         self._runbooks: RunbookHub | None = None
         self._journal: Journal | None = None
+        # Run panes whose playbook is still going (they add and remove themselves): quitting names them.
+        self.live_runs: set[RunPane] = set()
 
     def open_journal(self) -> Journal:
         """The app's one journal (runs, changes, checklists), opened on first use. Raises JournalError,
@@ -140,6 +150,30 @@ class FactoryApp(App[int]):
         opener = getattr(self.screen, "open_book", None)
         if opener is not None:
             opener(name)
+
+    async def action_quit(self) -> None:
+        """Leave; with playbooks still going, name them first and cancel them if the operator quits anyway
+        (the palette's Quit and ctrl+q come here too)."""
+        if not self.live_runs:
+            self.exit()
+            return
+        names = sorted(f"{pane.run_name} [{pane.mode}] · {pane.status}" for pane in self.live_runs)
+        self.push_screen(QuitModal(names), self._quit_answered)
+
+    def _quit_answered(self, quit_anyway: bool | None) -> None:
+        if quit_anyway:
+            self.run_worker(self._cancel_then_exit(), group="quit", exclusive=True)
+
+    async def _cancel_then_exit(self) -> None:
+        panes = list(self.live_runs)
+        for pane in panes:
+            pane.action_cancel_run()
+        self.notify(f"Cancelling {len(panes)} run(s), then quitting.", title="Quit")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + QUIT_WAIT
+        while self.live_runs and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+        self.exit()
 
     def action_help(self) -> None:
         self.push_screen(HelpModal(bindings_table(self.screen)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
+import uuid
 from pathlib import Path
 
 from textual.widgets import DataTable, Static, TabbedContent
@@ -28,6 +30,27 @@ async def _wait(pilot, predicate, timeout: float = 90.0) -> None:
     while not predicate():
         assert loop.time() < deadline, "timed out"
         await pilot.pause(0.1)
+
+
+def _sleepers(seconds: str) -> list[str]:
+    out = subprocess.run(["pgrep", "-f", f"sleep {seconds}"], capture_output=True, text=True, check=False)
+    return out.stdout.split()
+
+
+async def _start_sleep_run(app: FactoryApp, pilot, seconds: str) -> tuple[RunsScreen, RunPane]:  # type: ignore[no-untyped-def]
+    """A real run of sleep.yml on local1, confirmed at the gate, with its command sleeping on the host."""
+    await pilot.press("3")
+    screen = app.screen
+    assert isinstance(screen, RunsScreen)
+    spec = RunSpec(playbook=str(DATA / "sleep.yml"), inventory=INVENTORY, limit="local1",
+                   extra_vars=(("sleep_seconds", seconds),))
+    screen.start_run(spec)
+    await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+    await pilot.pause(0.3)
+    await pilot.click("#confirm")
+    await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+    await _wait(pilot, lambda: bool(_sleepers(seconds)))
+    return screen, screen.query_one(RunPane)
 
 
 async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> None:
@@ -119,30 +142,11 @@ async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
 
 async def test_cancel_from_the_pane(settings: Settings) -> None:
     """`x` in a running pane stops the playbook and its command; the tab shows "cancelled"."""
-    import subprocess
-    import uuid
-
     seconds = str(5000 + uuid.uuid4().int % 900)
-
-    def sleepers() -> list[str]:
-        out = subprocess.run(["pgrep", "-f", f"sleep {seconds}"], capture_output=True, text=True, check=False)
-        return out.stdout.split()
-
     gc_threshold = gc.get_threshold()
     app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
     async with app.run_test(size=(140, 45)) as pilot:
-        await pilot.press("3")
-        screen = app.screen
-        assert isinstance(screen, RunsScreen)
-        spec = RunSpec(playbook=str(DATA / "sleep.yml"), inventory=INVENTORY, limit="local1",
-                       extra_vars=(("sleep_seconds", seconds),))
-        screen.start_run(spec)
-        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.pause(0.3)
-        await pilot.click("#confirm")
-        await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
-        await _wait(pilot, lambda: bool(sleepers()))
-        pane = screen.query_one(RunPane)
+        screen, pane = await _start_sleep_run(app, pilot, seconds)
         tabs = screen.query_one("#runs-tabs", TabbedContent)
         # While it runs, the tab shows the status (the pane's header counts the seconds).
         await _wait(pilot, lambda: str(tabs.get_tab(pane.tab_id).label) == "sleep · running")
@@ -153,8 +157,45 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         pane.query_one("#run-log").focus()
         await pilot.press("x")
         await _wait(pilot, lambda: pane.status == "cancelled", timeout=30)
-        await _wait(pilot, lambda: not sleepers(), timeout=5)
+        await _wait(pilot, lambda: not _sleepers(seconds), timeout=5)
         await pilot.pause()
         assert str(tabs.get_tab(pane.tab_id).label).startswith("sleep · cancelled · 0:")
         # Full collections are allowed again just after the frame that shows the outcome.
         await _wait(pilot, lambda: gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.SETTLED, timeout=5)
+
+
+async def test_quit_names_the_runs_still_going_and_cancels_them_if_asked(settings: Settings) -> None:
+    """`q` with a run going asks first (Stay is the default); quitting anyway cancels the run, which the
+    journal records, and leaves no playbook process behind (the app used to hang until the playbook ended)."""
+    from actions.journal import open_journal
+    from tui.modals.quit import QuitModal
+
+    seconds = str(6000 + uuid.uuid4().int % 900)
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        _screen, pane = await _start_sleep_run(app, pilot, seconds)
+        assert app.live_runs == {pane}
+
+        await pilot.press("q")
+        await _wait(pilot, lambda: isinstance(app.screen, QuitModal))
+        assert "sleep [REAL] · running" in str(app.screen.query_one("#quit-runs", Static).render())
+        await pilot.press("enter")  # Stay has the focus
+        await _wait(pilot, lambda: not isinstance(app.screen, QuitModal))
+        assert pane.status == "running" and _sleepers(seconds)
+
+        await pilot.press("q")
+        await _wait(pilot, lambda: isinstance(app.screen, QuitModal))
+        await pilot.click("#quit")
+        await _wait(pilot, lambda: app._exit, timeout=30)
+        assert pane.status == "cancelled" and not app.live_runs
+    await asyncio.sleep(0)
+    assert not _sleepers(seconds)
+    [record] = open_journal(settings.state_dir).runs()
+    assert record.status == "cancelled"
+
+
+async def test_quit_with_nothing_going_leaves_at_once(settings: Settings) -> None:
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("q")
+        await _wait(pilot, lambda: app._exit, timeout=5)

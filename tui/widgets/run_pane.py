@@ -134,9 +134,16 @@ class RunPane(Vertical):
         if not self.replay and self.status == "running":
             self._holds_gc = True
             gc_pauses.run_started()
+            self._live_runs().add(self)
 
     def on_unmount(self) -> None:
         self._release_gc(now=True)
+        self._live_runs().discard(self)
+
+    def _live_runs(self) -> set[RunPane]:
+        """The app's live runs, named when the operator quits (a host app without them: a set of its own)."""
+        live: set[RunPane] = getattr(self.app, "live_runs", set())
+        return live
 
     def _release_gc(self, now: bool = False) -> None:
         if self._holds_gc:
@@ -215,6 +222,7 @@ class RunPane(Vertical):
         if self._clock is not None:
             self._clock.stop()
         self._release_gc()
+        self._live_runs().discard(self)
         text = error or (result.message if result else "")
         if result is not None and result.recap:
             self.show_recap(result.recap)
