@@ -11,10 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from actions.gates import GateRequest
+from tui.modals.dialog import DialogScreen
 
 
 class _RequestView(Static):
@@ -28,17 +28,11 @@ class _RequestView(Static):
         self.update("\n".join(self.request.describe()))
 
 
-class ConfirmModal(ModalScreen[str]):
+class ConfirmModal(DialogScreen[str]):
     """Confirm a change. The safe choice (dry run or cancel) has the focus by default."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Do nothing")]
-    DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > Vertical { width: 90%; max-width: 120; height: auto; border: thick $warning;
-                              background: $surface; padding: 1 2; }
-    ConfirmModal Horizontal { height: auto; margin-top: 1; }
-    ConfirmModal Button { margin-right: 2; }
-    """
+    DEFAULT_CSS = "ConfirmModal > Vertical { max-width: 120; }"
 
     def __init__(self, request: GateRequest, *, allow_check: bool = True) -> None:
         super().__init__()
@@ -67,17 +61,11 @@ class ConfirmModal(ModalScreen[str]):
         self.dismiss("cancel")
 
 
-class TypedConfirmModal(ModalScreen[str | None]):
+class TypedConfirmModal(DialogScreen[str | None]):
     """Confirm a destructive action by typing the target's name."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="typed.cancel", tooltip="Do nothing")]
-    DEFAULT_CSS = """
-    TypedConfirmModal { align: center middle; }
-    TypedConfirmModal > Vertical { width: 90%; max-width: 120; height: auto; border: thick $error;
-                                   background: $surface; padding: 1 2; }
-    TypedConfirmModal Horizontal { height: auto; margin-top: 1; }
-    TypedConfirmModal Button { margin-right: 2; }
-    """
+    DEFAULT_CSS = "TypedConfirmModal > Vertical { max-width: 120; border: thick $error; }"
 
     def __init__(self, request: GateRequest) -> None:
         super().__init__()

@@ -10,21 +10,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from tui.modals.dialog import DialogScreen
 
-class QuitModal(ModalScreen[bool]):
+
+class QuitModal(DialogScreen[bool]):
     """Answers ``True`` to cancel the runs and quit; staying (the default, and Esc) answers ``False``."""
 
     BINDINGS = [Binding("escape", "stay", "Stay", id="quit.stay", tooltip="Keep the runs going")]
-    DEFAULT_CSS = """
-    QuitModal { align: center middle; }
-    QuitModal > Vertical { width: 90%; max-width: 100; height: auto; border: thick $warning;
-                           background: $surface; padding: 1 2; }
-    QuitModal Horizontal { height: auto; margin-top: 1; }
-    QuitModal Button { margin-right: 2; }
-    """
 
     def __init__(self, runs: list[str]) -> None:
         super().__init__()

@@ -9,8 +9,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label
+
+from tui.modals.dialog import DialogScreen
 
 
 @dataclass
@@ -23,17 +24,11 @@ class RunAnswers:
     diff: bool
 
 
-class NewRunModal(ModalScreen[RunAnswers | None]):
+class NewRunModal(DialogScreen[RunAnswers | None]):
     """Ask what to run. Check mode is ticked by default: the safe choice."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="newrun.cancel", tooltip="Do nothing")]
-    DEFAULT_CSS = """
-    NewRunModal { align: center middle; }
-    NewRunModal > Vertical { width: 90%; max-width: 100; height: auto; border: thick $primary;
-                             background: $surface; padding: 1 2; }
-    NewRunModal Horizontal { height: auto; margin-top: 1; }
-    NewRunModal Button { margin-right: 2; }
-    """
+    DEFAULT_CSS = "NewRunModal > Vertical { border: thick $primary; }"
 
     def __init__(self, playbooks: list[str], playbook: str = "") -> None:
         super().__init__()
