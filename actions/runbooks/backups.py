@@ -30,12 +30,19 @@ class Backup(BaseModel):
         return f"{size:.1f} GiB"
 
 
+def is_backup(path: str) -> bool:
+    """A backup itself, not what the backup scripts write beside it: a dump's ``.sha256`` checksum, or a
+    hidden ``.partial`` file of a backup still being written."""
+    name = path.rsplit("/", 1)[-1]
+    return not name.startswith(".") and not name.endswith(".sha256")
+
+
 def parse_listing(text: str) -> list[Backup]:
-    """``find -printf '%T@ %s %p\\n'`` lines, newest first; malformed lines are ignored."""
+    """``find -printf '%T@ %s %p\\n'`` lines, newest first; malformed lines and non-backups are ignored."""
     out = []
     for line in text.splitlines():
         parts = line.strip().split(" ", 2)
-        if len(parts) != 3:
+        if len(parts) != 3 or not is_backup(parts[2]):
             continue
         try:
             out.append(Backup(mtime=float(parts[0]), size=int(parts[1]), path=parts[2]))

@@ -330,6 +330,18 @@ async def service_active(live: Live, hosts: list[str] | str, unit: str) -> Check
     return Check(name=name, ok=not bad, reading="; ".join(bad) or f"{unit} active on {', '.join(names)}")
 
 
+@predicate("host", optional=("port",))
+async def postgres_ready(live: Live, host: str, port: int = 5432) -> Check:
+    """PostgreSQL on ``host`` accepts connections over TCP (``pg_isready``): the compose container's
+    published port on the lab, the Debian package's on a rehearsal host."""
+    name = f"postgres_ready({host})"
+    early, rc, out = await _on_host(live, name, host, f"pg_isready -h 127.0.0.1 -p {int(port)} 2>&1")
+    if early:
+        return early
+    reading = (out.strip().splitlines() or [f"pg_isready exited {rc}"])[-1]
+    return Check(name=name, ok=rc == 0, reading=f"{host}: {reading}")
+
+
 @predicate(optional=("host", "path", "max_age_hours"))
 async def backup_fresh(live: Live, host: str = "backup_target", path: str = "/mnt/backups",
                        max_age_hours: float = 26) -> Check:

@@ -1,14 +1,15 @@
 """The incident report: a Markdown account of one runbook session, for the lab's records.
 
-Timeline of every transition, who confirmed what, each step's duration against the runbook's target, and
-the health at the end. Built from the journal only, so it can be written after the fact.
+Timeline of every transition, who confirmed what, each step's duration against the runbook's target, the
+recovery time (RTO), and the health at the end. Built from the journal only, so it can be written after the
+fact.
 """
 
 from __future__ import annotations
 
 import time
 
-from actions.runbooks.engine import StepEvent, StepState, current_states
+from actions.runbooks.engine import StepEvent, StepState, StepView, current_states
 from actions.runbooks.model import Runbook
 from actions.runbooks.store import SessionRecord
 
@@ -25,6 +26,25 @@ def _dur(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
+def recovery_time(started_at: float, views: dict[str, StepView]) -> tuple[float, str] | None:
+    """The recovery time (RTO): from the session's opening to the moment its last proven step was done, and
+    that step's id; None while no step is done. Skipped steps restored nothing, so they do not count."""
+    done = [(v.finished_at, v.step_id) for v in views.values()
+            if v.state is StepState.DONE and v.finished_at is not None]
+    if not done:
+        return None
+    at, step_id = max(done)
+    return at - started_at, step_id
+
+
+def _rto(started_at: float, views: dict[str, StepView]) -> str:
+    rto = recovery_time(started_at, views)
+    if rto is None:
+        return "- (no step done yet)"
+    seconds, step_id = rto
+    return f"{_dur(seconds)} (from the opening until `{step_id}` was done)"
+
+
 def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]) -> str:
     views = current_states(book, events)
     ended = session.ended_at or (events[-1].at if events else None)
@@ -36,6 +56,7 @@ def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]
         f"- opened by: {session.operator} at {_ts(session.started_at)}",
         f"- ended: {_ts(session.ended_at)}",
         f"- total: {_dur((ended or time.time()) - session.started_at)}",
+        f"- recovery time (RTO): {_rto(session.started_at, views)}",
         "",
         "## Steps",
         "",

@@ -8,13 +8,10 @@ is then closed and opened again: it offers to resume the open session where it s
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.widgets import Input
 
 from actions import sandbox as sb
 from actions import vault
@@ -26,12 +23,20 @@ from actions.runbooks.engine import StepState
 from actions.runbooks.report import render_report
 from actions.runbooks.store import RunbookStore
 from tests.conftest import make_settings
+from tests.pilot_steps import (
+    confirm_gate,
+    open_step,
+    press_button,
+    run_step,
+    skip,
+    step_state,
+    unseal_step,
+    until,
+)
 from tui.app import FactoryApp
 from tui.modals.confirm import ConfirmModal
-from tui.modals.reason import ReasonModal
 from tui.screens.checklist import ChecklistScreen
 from tui.screens.step import StepScreen
-from tui.screens.vault_unseal import VaultUnsealScreen
 
 
 @pytest.fixture(scope="module")
@@ -46,62 +51,6 @@ def lab_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sett
         yield settings, [s.get_secret_value() for s in result.shares]
     finally:
         sb.down(settings, purge=True)
-
-
-async def until(pilot: Any, check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.1)
-
-
-def step_state(app: FactoryApp, step_id: str) -> StepState:
-    """The step's journalled state, read through the step screen under any modal on top of it."""
-    screen = next(s for s in reversed(app.screen_stack) if isinstance(s, StepScreen))
-    return screen.walk.views()[step_id].state
-
-
-async def open_step(pilot: Any, app: FactoryApp, step_id: str) -> StepScreen:
-    if isinstance(app.screen, StepScreen):
-        await pilot.press("escape")
-    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen), "the checklist")
-    checklist = app.screen
-    assert isinstance(checklist, ChecklistScreen)
-    checklist.open_step(step_id)
-    await until(pilot, lambda: isinstance(app.screen, StepScreen) and app.screen.step.id == step_id, step_id)
-    return app.screen  # type: ignore[return-value]
-
-
-async def run_step(pilot: Any, screen: StepScreen) -> None:
-    """Press `x` once the step is unlocked (a loaded machine can hold a reading back a tick)."""
-    await until(pilot, lambda: bool(screen.query("#run")) and screen.query_one("#run").disabled is False,
-                f"{screen.step.id} unlocked")
-    await pilot.press("x")
-
-
-async def skip(pilot: Any, app: FactoryApp, step_id: str, reason: str) -> None:
-    await pilot.press("s")
-    await until(pilot, lambda: isinstance(app.screen, ReasonModal), "the reason prompt")
-    await pilot.press(*reason, "enter")
-    await until(pilot, lambda: step_state(app, step_id) is StepState.SKIPPED, f"{step_id} skipped")
-
-
-async def press_button(pilot: Any, app: FactoryApp, modal: type, button: str) -> None:
-    """Click a modal's button once it is laid out, and wait for the modal to go."""
-    await until(pilot, lambda: isinstance(app.screen, modal) and bool(app.screen.query(button)), modal.__name__)
-    shown = app.screen
-    for _ in range(20):
-        await pilot.pause(0.2)
-        await pilot.click(button)
-        await pilot.pause(0.2)
-        if app.screen is not shown:
-            return
-    raise AssertionError(f"{button} on {modal.__name__} did not respond")
-
-
-async def confirm_gate(pilot: Any, app: FactoryApp) -> None:
-    await press_button(pilot, app, ConfirmModal, "#confirm")
 
 
 async def test_recovery_rehearsal_end_to_end(lab_sandbox: tuple[Settings, list[str]]) -> None:
@@ -148,26 +97,7 @@ async def test_recovery_rehearsal_end_to_end(lab_sandbox: tuple[Settings, list[s
         await skip(pilot, app, "longhorn", "the sandbox has no Longhorn")
 
         # 4. Vault: sealed after the restart, unsealed through the gated unseal screen.
-        screen = await open_step(pilot, app, "vault_unseal")
-        await run_step(pilot, screen)
-        await confirm_gate(pilot, app)
-        await until(pilot, lambda: isinstance(app.screen, VaultUnsealScreen), "the unseal screen")
-        unseal = app.screen
-        for share in shares[:2]:
-            await until(pilot, lambda: not unseal.busy, "the previous share")  # type: ignore[attr-defined]
-            await pilot.press(*share, "enter")
-        await until(pilot, lambda: app.screen.unsealed, "Vault unsealed", timeout=60)  # type: ignore[attr-defined]
-        assert app.screen.query_one(Input).value == ""
-        await pilot.press("escape")
-        await until(pilot, lambda: not screen.busy and step_state(app, "vault_unseal") is not StepState.RUNNING,
-                    "vault_unseal's verify")
-        for _ in range(5):  # as for `reachable`: verify again if a reading lagged
-            if step_state(app, "vault_unseal") is StepState.DONE:
-                break
-            await pilot.pause(2)
-            await pilot.press("d")
-            await pilot.pause(1)
-        assert step_state(app, "vault_unseal") is StepState.DONE, screen.walk.views()["vault_unseal"].note
+        await unseal_step(pilot, app, shares)
 
         # 5. The restore lists the backups of the backup host: the sandbox has none, so nothing runs.
         screen = await open_step(pilot, app, "restore_pg")
@@ -177,6 +107,10 @@ async def test_recovery_rehearsal_end_to_end(lab_sandbox: tuple[Settings, list[s
         await until(pilot, lambda: not screen.busy, "the step to settle")
         assert step_state(app, "restore_pg") is StepState.PENDING
         await skip(pilot, app, "restore_pg", "no backups in the sandbox")
+
+        # Gitea: the sandbox runs no containers, so the step is skipped with a reason.
+        screen = await open_step(pilot, app, "gitea")
+        await skip(pilot, app, "gitea", "no Gitea in the sandbox")
 
         # 6. Runners and Argo CD: the playbook runs in check mode first, for real, on the sandbox hosts.
         screen = await open_step(pilot, app, "runners_argocd")
