@@ -126,11 +126,13 @@ def rehearsal_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Se
         rehearsal.down(settings, purge=True)
 
 
-def root_ssh(settings: Settings, address: str, command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run ``command`` as root on a rehearsal host over real ssh, with the sandbox's key and known_hosts."""
+def root_ssh(settings: Settings, address: str, command: str, timeout: float = 300,
+             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` as root on a rehearsal host over real ssh, with the sandbox's key and known_hosts;
+    ``stdin`` feeds it (secrets go there, never on a command line)."""
     return subprocess.run(
         ["ssh", "-i", str(settings.sandbox_dir / "id_ed25519"),
          "-o", f"UserKnownHostsFile={settings.sandbox_dir / 'known_hosts'}", "-o", "StrictHostKeyChecking=yes",
          "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", f"root@{address}", command],
-        capture_output=True, text=True, timeout=timeout,
+        capture_output=True, text=True, timeout=timeout, input=stdin,
     )

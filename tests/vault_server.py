@@ -25,11 +25,11 @@ def _free_port() -> int:
 class BaoServer:
     """``start()``, ``stop()``, ``restart()``; ``addr`` is the API address. Starts sealed, uninitialised."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, port: int | None = None) -> None:
         self.root = root
         self.data = root / "data"
         self.data.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = port or _free_port()  # a lab's own Vault port, else any free one
         self.cluster_port = _free_port()
         self.config = root / "bao.hcl"
         self.config.write_text(config_text(self.data, "127.0.0.1", self.port, self.cluster_port))
