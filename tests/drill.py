@@ -2,9 +2,11 @@
 and ``bench/drill.py``.
 
 1. pi2 runs PostgreSQL from Debian's packages; its ``gitea`` database holds known rows.
-2. Vault (a real OpenBao at the lab's Vault address) holds PostgreSQL's password, as on the lab.
-3. ``05_backup`` runs for real (``--tags backup,run_now`` on the docker hosts): the backup role reads the
-   password from Vault and takes a dump.
+2. Vault is a real OpenBao at the lab's Vault address, initialised and unsealed.
+3. ``05_backup`` runs for real (``--tags backup,run_now -e backup_run_now=postgres`` on the docker hosts)
+   and takes a dump. The
+   rehearsal inventory reads the secrets the lab keeps in Vault from ansible-playbook's environment
+   (``FACTORY_REHEARSAL_SECRET_<NAME>``): PostgreSQL's password goes there, never on a command line.
 4. The disaster: Vault is sealed (the power cut) and the database is dropped.
 5. The recovery checklist is walked in the app under Pilot. Steps the rehearsal lab cannot satisfy (k3s,
    Longhorn, Gitea's container, the runners) are skipped with a reason; Vault is unsealed through its gated
@@ -13,12 +15,11 @@ and ``bench/drill.py``.
 6. The rows are compared with what was written; the incident report gives each step's duration and the RTO.
 
 The password and the unseal shares live in this process only: PostgreSQL gets the password on psql's
-stdin, Ansible reads it from Vault, and the app gets the shares typed in.
+stdin, Ansible through its environment, and the app gets the shares typed in.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import shlex
 import time
@@ -37,6 +38,7 @@ from actions.config import Settings
 from actions.gates import issue
 from actions.journal import open_journal
 from actions.lab import load_lab
+from actions.rehearsal.converge import SECRET_ENV_PREFIX
 from actions.runbooks.engine import StepState
 from actions.runbooks.report import render_report
 from actions.runbooks.store import RunbookStore
@@ -120,9 +122,8 @@ class Drill:
             return self.fingerprint()
 
     def vault_up(self) -> None:
-        """A real OpenBao at the inventory's Vault address: initialised, unsealed, PostgreSQL's password in
-        the KV v2 mount the collection's group_vars read (``factory/postgres``)."""
-        with self.phase("Vault with PostgreSQL's password"):
+        """A real OpenBao at the inventory's Vault address, initialised and unsealed."""
+        with self.phase("Vault initialised and unsealed"):
             self.bao = BaoServer(self.workdir / "bao", port=self.settings.sandbox.vault_port)
             self.bao.start()
             target = vault.resolve_target(self.settings, load_lab(self.inventory))
@@ -133,24 +134,17 @@ class Drill:
             client = connect.client(target, self.root_token)
             for share in self.shares[:2]:
                 client.sys.submit_unseal_key(share.get_secret_value())
-            client.sys.enable_secrets_engine("kv", path="factory", options={"version": "2"})
-            client.secrets.kv.v2.create_or_update_secret(
-                "postgres", secret={"password": self.password.get_secret_value()}, mount_point="factory")
 
     def backup(self) -> RunResult:
-        """``05_backup`` for real on the docker hosts, taking one backup now; Ansible reads the password
-        from Vault with the token in its environment (never on its command line)."""
+        """``05_backup`` for real on the docker hosts, taking one backup now, with PostgreSQL's password in
+        ansible-playbook's environment only."""
         with self.phase("05_backup, one backup now"):
             spec = RunSpec(playbook="playbooks/05_backup.yml", inventory=self.inventory, limit="docker_hosts",
-                           tags=("backup", "run_now"))
+                           tags=("backup", "run_now"), extra_vars=(("backup_run_now", "postgres"),),
+                           secret_env=((SECRET_ENV_PREFIX + "POSTGRES_PASSWORD", self.password),))
             prepared = prepare(spec, self.settings, open_journal(self.settings.state_dir))
             permit = issue(prepared.request, confirmed=True, operator="drill")
-            assert self.root_token is not None
-            os.environ["VAULT_TOKEN"] = self.root_token.get_secret_value()
-            try:
-                result = run_prepared(prepared, permit=permit, operator="drill")
-            finally:
-                os.environ.pop("VAULT_TOKEN", None)
+            result = run_prepared(prepared, permit=permit, operator="drill")
             if result.status.value != "ok":
                 raise DrillError(f"05_backup {result.status.value}: {result.message}")
             return result
