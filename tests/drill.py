@@ -32,7 +32,6 @@ from typing import Any
 from pydantic import SecretStr
 
 from actions import vault
-from actions.vault import connect
 from actions.ansible import RunResult, RunSpec, prepare, run_prepared
 from actions.config import Settings
 from actions.gates import issue
@@ -42,6 +41,7 @@ from actions.rehearsal.converge import SECRET_ENV_PREFIX
 from actions.runbooks.engine import StepState
 from actions.runbooks.report import render_report
 from actions.runbooks.store import RunbookStore
+from actions.vault import connect
 from tests.conftest import root_ssh
 from tests.pilot_steps import open_step, press_button, run_step, skip, step_state, unseal_step, until
 from tests.vault_server import BaoServer
@@ -242,7 +242,7 @@ class Drill:
             return after
 
     def report(self, session_id: str) -> str:
-        from actions.runbooks.model import load_runbook, RUNBOOK_DIR
+        from actions.runbooks.model import RUNBOOK_DIR, load_runbook
 
         store = RunbookStore(open_journal(self.settings.state_dir), write=False)
         session = store.session(session_id)

@@ -1,0 +1,66 @@
+"""The disaster-recovery drill's recovery time (RTO): a rehearsal lab of its own, known rows on pi2's
+PostgreSQL, a real backup by 05_backup, the database dropped and Vault sealed, the recovery checklist walked
+in the app (the restore run for real behind its typed confirmation), the rows compared (see
+``tests/drill.py``). Prints each phase's duration, the incident report's steps with their durations, and the
+RTO: from the checklist's opening until its last step was done.
+
+Usage (as root, on Linux): python bench/drill.py [--report]   (--report: the whole incident report too)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from actions import rehearsal  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
+from tests.drill import run_drill  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--report", action="store_true", help="print the whole incident report")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = make_settings(Path(tmp) / "state")
+
+        # A signal stops the lab this bench started before it exits.
+        def stop(_sig: int, _frame: object) -> None:
+            rehearsal.down(settings, purge=True)
+            raise SystemExit(130)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        started = time.monotonic()
+        try:
+            status = rehearsal.up(settings)
+            up = time.monotonic() - started
+            drill, rows, report = asyncio.run(run_drill(settings, status, Path(tmp) / "drill"))
+        finally:
+            rehearsal.down(settings, purge=True)
+    print(f"{'phase':<44} {'seconds':>8}")
+    print(f"{'rehearsal lab up':<44} {up:>8.1f}")
+    for name, seconds in drill.phases:
+        print(f"{name:<44} {seconds:>8.1f}")
+    print(f"rows before and after: {rows}")
+    print()
+    lines = report.splitlines()
+    if args.report:
+        print(report)
+        return
+    steps = lines.index("## Steps")
+    table = lines[steps + 2:lines.index("## Timeline")]
+    print("\n".join(line for line in table if line))
+    print()
+    print(next(line for line in lines if line.startswith("- recovery time (RTO)")).removeprefix("- "))
+
+
+if __name__ == "__main__":
+    main()
