@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actions import rehearsal  # noqa: E402
-from tests.conftest import make_settings  # noqa: E402
-from tests.drill import run_drill  # noqa: E402
+from actions import rehearsal
+from tests.conftest import make_settings
+from tests.drill import run_drill
 
 
 def main() -> None:

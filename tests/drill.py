@@ -62,6 +62,9 @@ SKIPPED = {
     "gitea": "the rehearsal lab runs PostgreSQL from Debian's packages, no Gitea container",
     "runners_argocd": "the rehearsal lab runs no act-runner or Argo CD",
 }
+# The rehearsal hosts keep this machine's clock (one kernel) and run no NTP client, so `clock_synced` reads
+# them unsynchronised: `reachable` is run, and when that alone fails it, skipped with this reason.
+NO_NTP = "the rehearsal hosts keep this machine's clock and run no NTP client"
 
 
 class DrillError(AssertionError):
@@ -142,9 +145,13 @@ class Drill:
             spec = RunSpec(playbook="playbooks/05_backup.yml", inventory=self.inventory, limit="docker_hosts",
                            tags=("backup", "run_now"), extra_vars=(("backup_run_now", "postgres"),),
                            secret_env=((SECRET_ENV_PREFIX + "POSTGRES_PASSWORD", self.password),))
-            prepared = prepare(spec, self.settings, open_journal(self.settings.state_dir))
-            permit = issue(prepared.request, confirmed=True, operator="drill")
-            result = run_prepared(prepared, permit=permit, operator="drill")
+            journal = open_journal(self.settings.state_dir)
+            try:
+                prepared = prepare(spec, self.settings, journal)
+                permit = issue(prepared.request, confirmed=True, operator="drill")
+                result = run_prepared(prepared, permit=permit, operator="drill")
+            finally:
+                journal.close()
             if result.status.value != "ok":
                 raise DrillError(f"05_backup {result.status.value}: {result.message}")
             return result
@@ -160,7 +167,8 @@ class Drill:
         with self.phase("disaster: Vault sealed, database dropped"):
             self.disaster_at = time.monotonic()
             target = vault.resolve_target(self.settings, load_lab(self.inventory))
-            vault.seal(target, self.root_token, issue(vault.seal_request(target), confirmed=True, operator="drill"))
+            permit = issue(vault.seal_request(target), confirmed=True, typed_name=target.host, operator="drill")
+            vault.seal(target, self.root_token, permit)
             self.sql(f"DROP DATABASE {DATABASE} WITH (FORCE);", what="the disaster")
             left = self.sql(f"SELECT count(*) FROM pg_database WHERE datname = '{DATABASE}';")
             if left != "0":
@@ -175,6 +183,15 @@ class Drill:
         from tui.modals.pick_backup import PickBackupModal
         from tui.screens.checklist import ChecklistScreen
 
+        # An earlier drill's checklist left open on this lab is closed: this one starts at its first step.
+        journal = open_journal(self.settings.state_dir)
+        store = RunbookStore(journal)
+        try:
+            while (older := store.open_session_for("recovery")) is not None:
+                store.end_session(older.id, "abandoned")
+        finally:
+            store.close()  # the app writes the checklists from here on
+            journal.close()
         with self.phase("recovery checklist in the app"):
             app = FactoryApp(settings=self.settings, lab=load_lab(self.inventory), inventory=self.inventory)
             async with app.run_test(size=(140, 45)) as pilot:
@@ -187,7 +204,11 @@ class Drill:
 
                 screen = await open_step(pilot, app, "reachable")
                 await run_step(pilot, screen)
-                await self._verified(pilot, app, screen, "reachable")
+                if not await self._verified(pilot, app, screen, "reachable"):
+                    note = screen.walk.views()["reachable"].note
+                    if not note.startswith("clock_synced:") or "all_hosts_reachable" in note:
+                        raise DrillError(f"reachable: {note}")
+                    await skip(pilot, app, "reachable", f"{NO_NTP} ({note})")
                 for step_id in ("k3s", "longhorn"):
                     await open_step(pilot, app, step_id)
                     await skip(pilot, app, step_id, SKIPPED[step_id])
@@ -207,7 +228,8 @@ class Drill:
                 await press_button(pilot, app, TypedConfirmModal, "#confirm")
                 await until(pilot, lambda: not screen.busy
                             and step_state(app, "restore_pg") is not StepState.RUNNING, "the restore", timeout=600)
-                await self._verified(pilot, app, screen, "restore_pg")
+                if not await self._verified(pilot, app, screen, "restore_pg"):
+                    raise DrillError(f"restore_pg: {screen.walk.views()['restore_pg'].note}")
 
                 for step_id in ("gitea", "runners_argocd"):
                     await open_step(pilot, app, step_id)
@@ -219,18 +241,18 @@ class Drill:
                 return screen.walk.session.id
 
     @staticmethod
-    async def _verified(pilot: Any, app: Any, screen: Any, step_id: str) -> None:
-        """The step's verify passed; a reading a tick late on a loaded machine is verified again with `d`."""
+    async def _verified(pilot: Any, app: Any, screen: Any, step_id: str) -> bool:
+        """Whether the step's verify passed; a reading a tick late on a loaded machine is verified again
+        with `d`."""
         await until(pilot, lambda: not screen.busy and step_state(app, step_id) is not StepState.RUNNING,
                     f"{step_id}'s verify")
         for _ in range(5):
             if step_state(app, step_id) is StepState.DONE:
-                return
+                return True
             await pilot.pause(2)
             await pilot.press("d")
             await pilot.pause(1)
-        if step_state(app, step_id) is not StepState.DONE:
-            raise DrillError(f"{step_id}: {screen.walk.views()[step_id].note}")
+        return step_state(app, step_id) is StepState.DONE
 
     # -- 6: the rows and the report -----------------------------------------------------------------------
 
@@ -244,12 +266,16 @@ class Drill:
     def report(self, session_id: str) -> str:
         from actions.runbooks.model import RUNBOOK_DIR, load_runbook
 
-        store = RunbookStore(open_journal(self.settings.state_dir), write=False)
-        session = store.session(session_id)
-        if session is None:
-            raise DrillError(f"no journalled session {session_id}")
-        book = load_runbook(RUNBOOK_DIR / "recovery.yml")
-        return render_report(book, session, store.events(session_id))
+        journal = open_journal(self.settings.state_dir)
+        try:
+            store = RunbookStore(journal, write=False)
+            session = store.session(session_id)
+            if session is None:
+                raise DrillError(f"no journalled session {session_id}")
+            book = load_runbook(RUNBOOK_DIR / "recovery.yml")
+            return render_report(book, session, store.events(session_id))
+        finally:
+            journal.close()
 
     def close(self) -> None:
         if self.bao is not None:
