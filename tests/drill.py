@@ -247,8 +247,11 @@ class Drill:
         await until(pilot, lambda: not screen.busy and step_state(app, step_id) is not StepState.RUNNING,
                     f"{step_id}'s verify")
         for _ in range(5):
-            if step_state(app, step_id) is StepState.DONE:
+            state, note = step_state(app, step_id), screen.walk.views()[step_id].note
+            if state is StepState.DONE:
                 return True
+            if note.startswith(("run ", "check run ", "action error")):
+                return False  # the action itself failed: verifying again would hide it
             await pilot.pause(2)
             await pilot.press("d")
             await pilot.pause(1)
