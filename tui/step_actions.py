@@ -178,7 +178,7 @@ async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> O
 async def _run(screen: StepScreen, prepared: Any, permit: Any) -> RunResult:
     """Show the run in a run pane on the step screen and wait for it (the run itself on a thread)."""
     from actions.ansible import run_prepared
-    from tui.widgets.run_batcher import Batcher
+    from tui.services.run_batcher import Batcher
     from tui.widgets.run_pane import RunPane
 
     app: Any = screen.app

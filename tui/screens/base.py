@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from tui.compositor import install as install_compositor
+from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.lab_bar import LabBar
 
 

@@ -15,20 +15,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from actions.runbooks.engine import StepState, StepView, progress
 from actions.runbooks.walk import Walk
+from tui.render.step_format import STATE_STYLE, elapsed_text
 from tui.widgets.health_strip import HealthStrip
 from tui.widgets.lab_bar import LabBar
-
-STATE_STYLE = {
-    StepState.PENDING: "", StepState.RUNNING: "bold yellow", StepState.DONE: "green",
-    StepState.FAILED: "bold red", StepState.SKIPPED: "dim", StepState.INTERRUPTED: "bold magenta",
-}
-
-
-def elapsed_text(view: StepView) -> str:
-    if view.elapsed is None:
-        return ""
-    minutes, seconds = divmod(int(view.elapsed), 60)
-    return f"{minutes}m{seconds:02d}s"
 
 
 class ChecklistScreen(Screen[None]):

@@ -24,10 +24,10 @@ from actions.gates import GateRefused, Permit
 from actions.tofu import Root, TofuAdapter, TofuError, TofuEvent
 from actions.tofu.store import PlanRecord
 from tui.gate_flow import ask_permit
+from tui.modals.plan import GuideModal, PlanDetailModal
+from tui.render.plan_render import age_text, event_text, status_text
 from tui.screens.base import FactoryScreen
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.plan_modals import GuideModal, PlanDetailModal
-from tui.widgets.plan_render import age_text, event_text, status_text
 from tui.widgets.plan_summary import PlanSummaryView
 
 

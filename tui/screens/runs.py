@@ -37,8 +37,8 @@ from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError
 from tui.gate_flow import ask_permit
 from tui.screens.base import FactoryScreen
+from tui.services.run_batcher import Batcher
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.run_batcher import Batcher
 from tui.widgets.run_form import NewRunModal, RunAnswers
 from tui.widgets.run_pane import RunPane
 

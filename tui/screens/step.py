@@ -20,10 +20,10 @@ from actions.runbooks.engine import StepState
 from actions.runbooks.model import Step
 from actions.runbooks.predicates import Check
 from actions.runbooks.walk import StepRefused, Walk
-from tui.compositor import install as install_compositor
 from tui.modals.reason import ReasonModal
-from tui.screens.checklist import STATE_STYLE
+from tui.render.step_format import STATE_STYLE
 from tui.step_actions import Outcome, describe_action, run_action
+from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.health_strip import HealthStrip
 from tui.widgets.lab_bar import LabBar
 

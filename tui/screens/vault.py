@@ -167,8 +167,9 @@ class VaultScreen(FactoryScreen):
         return True
 
     @on(Button.Pressed, "#vault-actions Button")
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.run_action(event.button.id or "refresh")
+    async def _pressed(self, event: Button.Pressed) -> None:
+        # A button stands for its key: the same action, the same checks.
+        await self.run_action(event.button.id or "refresh")
 
     def action_refresh(self) -> None:
         self.badge.refresh_now()
