@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import subprocess
+from typing import TYPE_CHECKING
 
 from textual.app import SuspendNotSupported
 
 from actions.health.ssh import ssh_argv
 
+if TYPE_CHECKING:
+    from tui.app import FactoryApp
 
-def run_ssh(screen: object, host_name: str) -> None:
+
+def run_ssh(app: FactoryApp, host_name: str) -> None:
     """Suspend the app and run an interactive ssh to ``host_name``; back to the app when it ends."""
-    app = screen.app  # type: ignore[attr-defined]
-    lab = getattr(app, "lab", None)
+    lab = app.lab
     if lab is None:
         app.notify("No lab: the inventory could not be read", severity="error")
         return

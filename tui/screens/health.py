@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from actions.health.evaluate import clock
 from actions.health.models import Snapshot, Status, worst
+from tui.app_handle import app_of
 from tui.render.health_format import ICON, STYLE, verdict
 from tui.screens.base import FactoryScreen
 from tui.services.health_feed import feed_of
@@ -52,7 +53,7 @@ class HealthScreen(FactoryScreen):
         yield VaultBadge()
         yield Static("", id="health-top")
         with VerticalScroll():
-            lab = getattr(self.app, "lab", None)
+            lab = app_of(self).lab
             if lab is None:
                 yield Static("No lab: the inventory could not be read.", classes="placeholder")
                 return
@@ -125,4 +126,4 @@ class HealthScreen(FactoryScreen):
     def action_ssh(self) -> None:
         name = self._selected()
         if name is not None:
-            run_ssh(self, name)
+            run_ssh(app_of(self), name)

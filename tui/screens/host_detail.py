@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from actions.health.evaluate import assess, clock
 from actions.health.models import HostState, Snapshot, Status
+from tui.app_handle import app_of
 from tui.render.health_format import ICON, STYLE, age, uptime, verdict
 from tui.services.health_feed import feed_of
 from tui.ssh_shell import run_ssh
@@ -117,4 +118,4 @@ class HostDetailScreen(Screen[None]):
             feed.refresh_now()
 
     def action_ssh(self) -> None:
-        run_ssh(self, self.host_name)
+        run_ssh(app_of(self), self.host_name)

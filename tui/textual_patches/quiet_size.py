@@ -39,7 +39,8 @@ class QuietVirtualSize:
     @property
     def virtual_size(self) -> Size:
         """The size of the scrollable content, as Textual keeps it."""
-        return Widget.virtual_size.__get__(cast(Widget, self), type(self))
+        widget = cast(Widget, self)
+        return Widget.virtual_size.__get__(widget, type(widget))
 
     @virtual_size.setter
     def virtual_size(self, size: Size) -> None:
