@@ -50,7 +50,7 @@ def _progress(args: argparse.Namespace) -> Any:
         return None
     from rich.console import Console
 
-    from tui.widgets.plan_render import event_text
+    from tui.render.plan_render import event_text
 
     err = Console(stderr=True, highlight=False)
 
@@ -74,7 +74,7 @@ async def _plan(adapter: Any, root: Any, args: argparse.Namespace) -> int:
     else:
         from rich.console import Console
 
-        from tui.widgets.plan_render import summary_text
+        from tui.render.plan_render import summary_text
 
         Console(highlight=False).print(summary_text(result.summary, root.name))
         if result.summary.has_changes:

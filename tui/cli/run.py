@@ -12,9 +12,12 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import CliContext, CliError
+
+if TYPE_CHECKING:
+    from actions.ansible import RunResult
 
 
 def register(sub: Any) -> None:
@@ -127,7 +130,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     sys.stdout.flush()
     if "refused" in box:
         raise CliError(box["refused"])
-    result = box["result"]
+    result: RunResult = box["result"]
     print(f"factory-tui: run {result.run_id}: {result.status.value}"
           + (f" ({result.message})" if result.message else "")
           + f"; artifacts: {result.artifacts}", file=sys.stderr)
