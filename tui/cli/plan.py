@@ -76,7 +76,9 @@ async def _plan(adapter: Any, root: Any, args: argparse.Namespace) -> int:
 
         from tui.widgets.plan_render import summary_text
 
-        Console(highlight=False).print(summary_text(result.summary, root.name))
+        # Not on a terminal (a pipe, a log): wide enough that the Plan: line is not wrapped mid-way.
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+        console.print(summary_text(result.summary, root.name))
         if result.summary.has_changes:
             print(f"\nsaved: {result.plan_file}\napply it with: factory-tui plan {root.name} --apply")
     return 2 if result.summary.has_changes else 0

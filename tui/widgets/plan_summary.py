@@ -29,7 +29,7 @@ def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int
     for action, changes in summary.grouped():
         keys.append(None)
         entries.append(Text(f"{TITLE[action]} ({len(changes)})", style=STYLE[action] + " underline"))
-        keys.extend(f"change:{c.address}" for c in changes)
+        keys.extend(f"change:{c.label}" for c in changes)
         entries.extend(changes)
     if summary.outputs:
         keys.append(None)
@@ -44,7 +44,7 @@ def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int
         keys.append(None)
         entries.append(Text(f"drift: changed outside OpenTofu ({len(summary.drift)})",
                             style="bold magenta underline"))
-        keys.extend(f"drift:{c.address}" for c in summary.drift)
+        keys.extend(f"drift:{c.label}" for c in summary.drift)
         entries.extend(summary.drift)
 
     def line(index: int) -> Text:
@@ -98,7 +98,7 @@ class PlanSummaryView(Vertical):
             return None
         kind, _, address = key.partition(":")
         pool = self.summary.drift if kind == "drift" else self.summary.changes
-        return next((c for c in pool if c.address == address), None)
+        return next((c for c in pool if c.label == address), None)
 
     def highlighted_change(self) -> ResourceChange | None:
         return self.change_for(self.query_one("#plan-changes", PlanLineList).current_key)
