@@ -208,6 +208,25 @@ def derived() -> dict[str, tuple[dict[str, Any], str]]:
     doc["resource_changes"].append(read)
     out["data-read"] = (doc, "Plan: 1 to add, 0 to change, 0 to destroy.")
 
+    doc = _load("import-and-update")
+    _first(doc)["change"]["actions"] = ["delete", "create"]
+    _first(doc)["action_reason"] = "replace_because_cannot_update"
+    out["import-and-replace"] = (doc, "Plan: 1 to import, 1 to add, 0 to change, 1 to destroy.")
+
+    # Terraform 1.14 invokes provider actions on apply; a plan may do nothing else.
+    doc = _load("no-changes")
+    doc["action_invocations"] = [{"address": "action.local_command.notify", "type": "local_command",
+                                  "name": "notify", "provider_name": "registry.terraform.io/hashicorp/local",
+                                  "config_values": {"command": "true"}, "invoke_action_trigger": {}}]
+    out["action-invocation"] = (doc, "Plan: 0 to add, 0 to change, 0 to destroy. Actions: 1 to invoke.")
+
+    # OpenTofu may list an ephemeral resource; neither binary shows or counts one.
+    doc = _load("create")
+    doc["resource_changes"].append({"address": "ephemeral.random_password.p", "mode": "ephemeral",
+                                    "type": "random_password", "name": "p", "provider_name": OPENTOFU_PROVIDER,
+                                    "change": {"actions": ["open"], "before": None, "after": None}})
+    out["opentofu-ephemeral"] = (doc, "Plan: 1 to add, 0 to change, 0 to destroy.")
+
     doc = _load("update")
     _first(doc)["change"]["actions"] = ["delete", "read"]
     out["unknown-action"] = (doc, "error")

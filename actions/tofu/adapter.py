@@ -247,6 +247,8 @@ class TofuAdapter:
         moved = [f"{c.previous_address} -> {c.address}" for c in summary.changes if c.moved]
         if moved:
             details.append("moves:   " + ", ".join(moved[:REQUEST_LIST_LIMIT]))
+        if summary.invocations:
+            details.append("invoke:  " + ", ".join(summary.invocations[:REQUEST_LIST_LIMIT]))
         if summary.outputs:
             details.append("outputs: " + ", ".join(f"{o.name} ({o.action.value})" for o in summary.outputs))
         return gates.GateRequest(

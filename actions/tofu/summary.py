@@ -105,6 +105,7 @@ class Counts(BaseModel):
     replace: int = 0
     move: int = 0
     read: int = 0
+    invoke: int = 0
     #: OpenTofu's line says "N to forget"; Terraform's (1.11) leaves forgets out, so they go beside it.
     forget_in_line: bool = Field(True, exclude=True)
 
@@ -119,11 +120,14 @@ class Counts(BaseModel):
             - self.replace
 
     def tool_line(self) -> str:
-        """The ``Plan:`` line as OpenTofu and Terraform print it (import and forget only when non-zero)."""
+        """The ``Plan:`` line as OpenTofu and Terraform print it (import, forget and actions only when
+        non-zero; Terraform never says forget)."""
         parts = [f"{self.imports} to import"] if self.imports else []
         parts += [f"{self.add} to add", f"{self.change} to change", f"{self.destroy} to destroy"]
         parts += [f"{self.forget} to forget"] if self.forget and self.forget_in_line else []
-        return "Plan: " + ", ".join(parts) + "."
+        line = "Plan: " + ", ".join(parts) + "."
+        # Terraform 1.14's provider actions: invoked on apply, counted after the line's sentence.
+        return line + (f" Actions: {self.invoke} to invoke." if self.invoke else "")
 
     def extras(self) -> list[str]:
         """What the tool's line leaves out, worded alike."""
@@ -300,12 +304,13 @@ class PlanSummary:
     outputs: list[OutputChange]
     drift: list[ResourceChange]
     deferred: list[ResourceChange] = field(default_factory=list)
+    invocations: list[str] = field(default_factory=list)
     errored: bool = False
     terraform_version: str = ""
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes or self.outputs)
+        return bool(self.changes or self.outputs or self.invocations)
 
     @property
     def destructive(self) -> bool:
@@ -330,10 +335,7 @@ _COUNTED = {Action.CREATE: ("add",), Action.UPDATE: ("change",), Action.DELETE: 
 
 
 def _count(counts: Counts, change: ResourceChange) -> None:
-    # The tool's line counts managed resources only; data sources are read, never added or destroyed.
-    if change.mode == "data":
-        counts.read += change.action is Action.READ
-        return
+    # As the binaries count for their line: every listed change by its action, a move alone not at all.
     for name in _COUNTED.get(change.action, ()):
         setattr(counts, name, getattr(counts, name) + 1)
     counts.read += change.action is Action.READ
@@ -375,6 +377,8 @@ class _Reader:
     def change(self, raw: Any, where: str) -> ResourceChange | None:
         if not isinstance(raw, dict):
             self.unknown.append(f"{where}: an entry that is not an object")
+            return None
+        if raw.get("mode") == "ephemeral":
             return None
         actions = (raw.get("change") or {}).get("actions")
         action = action_of(actions)
@@ -421,8 +425,9 @@ def summarize(doc: dict[str, Any]) -> PlanSummary:
         change = reader.change(raw, "resource_changes")
         if change is None:
             continue
-        # The tool does not show a data source leaving the configuration (older plans list it).
-        if change.kind is Action.NOOP or (change.mode == "data" and change.action is Action.DELETE):
+        # The binaries show no data source leaving the configuration (older plans list it) and no
+        # ephemeral resource (OpenTofu may list them; they live only while a plan or apply runs).
+        if change.kind is Action.NOOP or (change.mode != "managed" and change.action is Action.DELETE):
             continue
         changes.append(change)
         _count(counts, change)
@@ -435,12 +440,16 @@ def summarize(doc: dict[str, Any]) -> PlanSummary:
         if change is not None:
             change.reason = str(item.get("reason") or change.reason or "deferred")
             deferred.append(change)
+    invocations = [str(a.get("address", "?")) if isinstance(a, dict) else "?"
+                   for a in doc.get("action_invocations") or []]
+    counts.invoke = len(invocations)
     if reader.unknown:
         raise PlanFormatError("the plan holds actions this version does not know, so it cannot say what the "
                               "plan does: " + "; ".join(reader.unknown))
     return PlanSummary(
         counts=counts, changes=changes, outputs=outputs, drift=drift, deferred=deferred,
-        errored=bool(doc.get("errored")), terraform_version=str(doc.get("terraform_version", "")),
+        invocations=invocations, errored=bool(doc.get("errored")),
+        terraform_version=str(doc.get("terraform_version", "")),
     )
 
 
@@ -452,7 +461,7 @@ def _outputs(doc: dict[str, Any], reader: _Reader) -> list[OutputChange]:
     for name, raw in sorted((doc.get("output_changes") or {}).items()):
         actions = raw.get("actions") if isinstance(raw, dict) else None
         action = action_of(actions)
-        if action is None or action in (Action.REPLACE, Action.FORGET, Action.CREATE_FORGET, Action.READ):
+        if action is None:
             reader.unknown.append(f"output {name}: action list {actions!r}")
             continue
         if action is Action.NOOP:
@@ -482,4 +491,5 @@ def summary_json(summary: PlanSummary, root: str) -> dict[str, Any]:
         "drift": [{"address": d.label, "action": d.action.value} for d in summary.drift],
         "deferred": [{"address": d.label, "action": d.action.value, "reason": d.reason}
                      for d in summary.deferred],
+        "invocations": summary.invocations,
     }

@@ -79,6 +79,7 @@ async def test_plan_summarizes_every_kind_of_change(tmp_path: Path, roots: Path)
     summary = result.summary
     assert summary.counts.model_dump() == {
         "import": 0, "add": 2, "change": 2, "destroy": 2, "forget": 0, "replace": 1, "move": 0, "read": 0,
+        "invoke": 0,
     }
     grouped = {action.value: [c.address for c in items] for action, items in summary.grouped()}
     assert list(grouped) == ["delete", "replace", "update", "create"]

@@ -49,7 +49,7 @@ def test_actions_lists_read_as_one_action() -> None:
 def test_counts_leave_noops_out_and_count_a_replace_as_the_tool_does() -> None:
     s = summarize(DOC)
     expected = {"import": 0, "add": 3, "change": 1, "destroy": 3, "forget": 1, "replace": 2, "move": 0,
-                "read": 1}
+                "read": 1, "invoke": 0}
     assert s.counts.model_dump() == expected
     assert s.destructive and s.has_changes
     assert "t.noop" not in [c.address for c in s.changes]

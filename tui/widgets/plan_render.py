@@ -101,6 +101,9 @@ def summary_text(summary: PlanSummary, root: str) -> Text:
             out.append(f"  {output.action.symbol:>3} {output.name}", style=STYLE[output.action])
             shown = f"{before} -> {after or ''}" if before else f"= {after or ''}"
             out.append(f"  {shown}\n", style="dim")
+    if summary.invocations:
+        out.append(f"\nactions to invoke ({len(summary.invocations)})\n", style="bold underline")
+        out.append("".join(f"  ! {address}\n" for address in summary.invocations))
     if summary.deferred:
         out.append(f"\ndeferred to a later plan ({len(summary.deferred)})\n", style="bold underline")
         for change in summary.deferred:
