@@ -13,7 +13,7 @@ from tui.gate_flow import ask_permit
 
 
 def target_of(app: Any) -> VaultTarget:
-    """The app's Vault (settings, then the lab's inventory, then $VAULT_ADDR), or :class:`VaultError`."""
+    """The app's Vault ($VAULT_ADDR, then settings, then the lab's inventory), or :class:`VaultError`."""
     return vault.resolve_target(app.settings, getattr(app, "lab", None))
 
 

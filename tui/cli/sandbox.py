@@ -7,20 +7,19 @@ import json
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import add_command, example
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("sandbox", help="the local rehearsal lab: real sshd x3, OpenBao, PostgreSQL")
+    p = sub.add_parser("sandbox", help="the local rehearsal lab: real sshd x3, OpenBao, PostgreSQL",
+                       epilog=example("factory-tui sandbox up && factory-tui -i sandbox"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
-    up = verbs.add_parser("up", help="start the sandbox (harmless when it is up)")
-    up.set_defaults(func=run_up)
-    down = verbs.add_parser("down", help="stop what the sandbox started")
+    add_command(verbs, "up", "start the sandbox (harmless when it is up)", "factory-tui sandbox up", run_up)
+    down = add_command(verbs, "down", "stop what the sandbox started", "factory-tui sandbox down --purge",
+                       run_down)
     down.add_argument("--purge", action="store_true", help="also delete its data (Vault, PostgreSQL, keys)")
-    down.set_defaults(func=run_down)
-    status = verbs.add_parser("status", help="what is up, where, and its pid")
-    status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(func=run_status)
-
+    add_command(verbs, "status", "what is up, where, and its pid", "factory-tui sandbox status --json",
+                run_status, json=True)
 
 def run_up(args: argparse.Namespace, ctx: CliContext) -> int:
     from actions import sandbox
