@@ -21,17 +21,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
-from actions.tofu.errors import TofuError
+from actions.tofu.counts import Counts
+from actions.tofu.plan_doc import (
+    PlanFormatError,
+    by_opentofu,
+    check_version,
+    output_sensitive,
+    sensitive_values,
+)
 from actions.tofu.values import MASK, UNKNOWN, child, has_true, shown, union
 
 __all__ = ["MASK", "UNKNOWN", "Action", "AttributeRow", "Counts", "OutputChange", "PlanFormatError",
            "PlanSummary", "ResourceChange", "action_of", "summarize", "summary_json"]
-
-
-class PlanFormatError(TofuError):
-    """A plan document this version cannot read faithfully (unknown action list, unknown major version)."""
 
 
 class Action(StrEnum):
@@ -79,66 +82,11 @@ _ACTIONS: dict[tuple[str, ...], Action] = {
 ACTION_ORDER = (Action.DELETE, Action.REPLACE, Action.CREATE_FORGET, Action.FORGET, Action.UPDATE,
                 Action.CREATE, Action.IMPORT, Action.MOVE, Action.READ)
 
-#: The major versions of the JSON plan format this module reads (0.x was Terraform 0.12-0.15's).
-FORMAT_MAJORS = ("0", "1")
-
-
 def action_of(actions: Any) -> Action | None:
     """The format's ``actions`` list as one action, or None when the list is not one the format defines."""
     if not isinstance(actions, list | tuple) or not all(isinstance(a, str) for a in actions):
         return None
     return _ACTIONS.get(tuple(actions))
-
-
-class Counts(BaseModel):
-    """The tool's own counts (``Plan: N to import, N to add, N to change, N to destroy, N to forget.``:
-    a replace is one add and one destroy, a create-forget one add and one forget), and beside them what
-    its line does not say: replaces, moves and data-source reads."""
-
-    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
-
-    imports: int = Field(0, alias="import")
-    add: int = 0
-    change: int = 0
-    destroy: int = 0
-    forget: int = 0
-    replace: int = 0
-    move: int = 0
-    read: int = 0
-    invoke: int = 0
-    #: OpenTofu's line says "N to forget"; Terraform's (1.11) leaves forgets out, so they go beside it.
-    forget_in_line: bool = Field(True, exclude=True)
-
-    @property
-    def destructive(self) -> bool:
-        return self.destroy > 0
-
-    @property
-    def total(self) -> int:
-        """Objects touched, each once (a replace is inside add and destroy already)."""
-        return self.imports + self.add + self.change + self.destroy + self.forget + self.move + self.read \
-            - self.replace
-
-    def tool_line(self) -> str:
-        """The ``Plan:`` line as OpenTofu and Terraform print it (import, forget and actions only when
-        non-zero; Terraform never says forget)."""
-        parts = [f"{self.imports} to import"] if self.imports else []
-        parts += [f"{self.add} to add", f"{self.change} to change", f"{self.destroy} to destroy"]
-        parts += [f"{self.forget} to forget"] if self.forget and self.forget_in_line else []
-        line = "Plan: " + ", ".join(parts) + "."
-        # Terraform 1.14's provider actions: invoked on apply, counted after the line's sentence.
-        return line + (f" Actions: {self.invoke} to invoke." if self.invoke else "")
-
-    def extras(self) -> list[str]:
-        """What the tool's line leaves out, worded alike."""
-        forget = 0 if self.forget_in_line else self.forget
-        return [f"{n} to {word}" for n, word in ((self.replace, "replace"), (forget, "forget"),
-                                                 (self.move, "move"), (self.read, "read")) if n]
-
-    def line(self) -> str:
-        """The tool's line, then replace, move and read beside it: ``Plan: ... (1 to replace)``."""
-        extra = self.extras()
-        return self.tool_line() + (f" ({', '.join(extra)})" if extra else "")
 
 
 class AttributeRow(BaseModel):
@@ -343,35 +291,13 @@ def _count(counts: Counts, change: ResourceChange) -> None:
     counts.move += change.moved
 
 
-def _sensitive_values(values: Any) -> dict[str, Any]:
-    """address -> ``sensitive_values`` of every resource in a values representation (with its modules)."""
-    out: dict[str, Any] = {}
-    stack = [values.get("root_module")] if isinstance(values, dict) else []
-    while stack:
-        module = stack.pop()
-        if not isinstance(module, dict):
-            continue
-        for res in module.get("resources") or []:
-            if isinstance(res, dict) and "sensitive_values" in res:
-                out[str(res.get("address"))] = res["sensitive_values"]
-        stack.extend(module.get("child_modules") or [])
-    return out
-
-
-def _output_sensitive(values: Any) -> dict[str, bool]:
-    outputs = values.get("outputs") if isinstance(values, dict) else None
-    if not isinstance(outputs, dict):
-        return {}
-    return {name: bool(o.get("sensitive")) for name, o in outputs.items() if isinstance(o, dict)}
-
-
 class _Reader:
     """Reads changes out of one document, with the document's own sensitivity marks beside them."""
 
     def __init__(self, doc: dict[str, Any]) -> None:
         prior = doc.get("prior_state") if isinstance(doc.get("prior_state"), dict) else {}
-        self.planned = _sensitive_values(doc.get("planned_values"))
-        self.prior = _sensitive_values((prior or {}).get("values"))
+        self.planned = sensitive_values(doc.get("planned_values"))
+        self.prior = sensitive_values((prior or {}).get("values"))
         self.unknown: list[str] = []
 
     def change(self, raw: Any, where: str) -> ResourceChange | None:
@@ -393,34 +319,12 @@ class _Reader:
         return change
 
 
-def _by_opentofu(doc: dict[str, Any]) -> bool:
-    """Whether OpenTofu wrote the document: its providers come from its own registry, and it orders a
-    create-forget as ``["forget", "create"]``. Terraform's ``terraform_version`` numbers overlap."""
-    for raw in doc.get("resource_changes") or []:
-        if not isinstance(raw, dict):
-            continue
-        if "registry.opentofu.org/" in str(raw.get("provider_name", "")):
-            return True
-        if (raw.get("change") or {}).get("actions") == ["forget", "create"]:
-            return True
-    config = doc.get("configuration") if isinstance(doc.get("configuration"), dict) else {}
-    providers = (config or {}).get("provider_config") or {}
-    return any("registry.opentofu.org/" in str(p.get("full_name", ""))
-               for p in providers.values() if isinstance(p, dict))
-
-
-def _check_version(doc: dict[str, Any]) -> None:
-    version = str(doc.get("format_version") or "")
-    if version and version.split(".")[0] not in FORMAT_MAJORS:
-        raise PlanFormatError(f"plan format version {version} is not one this version reads (1.x)")
-
-
 def summarize(doc: dict[str, Any]) -> PlanSummary:
     """The summary of a ``show -json`` plan document; :class:`PlanFormatError` when it cannot be read."""
-    _check_version(doc)
+    check_version(doc)
     reader = _Reader(doc)
     changes: list[ResourceChange] = []
-    counts = Counts(forget_in_line=_by_opentofu(doc))
+    counts = Counts(forget_in_line=by_opentofu(doc))
     for raw in doc.get("resource_changes") or []:
         change = reader.change(raw, "resource_changes")
         if change is None:
@@ -455,8 +359,8 @@ def summarize(doc: dict[str, Any]) -> PlanSummary:
 
 def _outputs(doc: dict[str, Any], reader: _Reader) -> list[OutputChange]:
     # Older documents mark an output sensitive only in planned_values (and prior_state) outputs.
-    planned = _output_sensitive(doc.get("planned_values"))
-    prior = _output_sensitive((doc.get("prior_state") or {}).get("values"))
+    planned = output_sensitive(doc.get("planned_values"))
+    prior = output_sensitive((doc.get("prior_state") or {}).get("values"))
     outputs = []
     for name, raw in sorted((doc.get("output_changes") or {}).items()):
         actions = raw.get("actions") if isinstance(raw, dict) else None

@@ -77,6 +77,7 @@ def test_a_move_only_plan_of_a_directory_is_listed_counted_and_applied(tmp_path:
 
     applied = cli(env, "plan", str(root), "--apply", "--confirm", root.as_posix(), "--quiet")
     assert applied.returncode == 0, applied.stderr
+    assert "plan:    Plan: 0 to add, 0 to change, 0 to destroy. (1 to move)" in applied.stderr
     assert "moves:   terraform_data.a -> terraform_data.b" in applied.stderr
     state = json.loads((root / "terraform.tfstate").read_text())
     assert [r["name"] for r in state["resources"]] == ["b"]

@@ -130,3 +130,17 @@ def test_deposed_and_deferred_objects_are_shown_apart() -> None:
     assert [(c.address, c.reason) for c in deferred.deferred] == [("terraform_data.later",
                                                                    "resource_config_unknown")]
     assert deferred.counts.add == 1
+
+
+def test_pane_and_cli_show_moves_imports_and_the_tools_line() -> None:
+    from tui.widgets.plan_render import summary_text
+    from tui.widgets.plan_summary import summary_lines
+
+    keys, line = summary_lines(summarize(load(CORPUS / "move-only.json")))
+    assert keys == [None, "change:terraform_data.b"]
+    assert str(line(0)).startswith("move") and "terraform_data.b  (moved from terraform_data.a)" in str(line(1))
+    text = summary_text(summarize(load(CORPUS / "import-and-update.json")), "r").plain
+    assert "Plan: 1 to import, 0 to add, 1 to change, 0 to destroy." in text
+    assert "terraform_data.i  (import id imported-id)" in text
+    invoked = summary_lines(summarize(load(FORMAT / "action-invocation.json")))[1]
+    assert "action.local_command.notify" in str(invoked(1))

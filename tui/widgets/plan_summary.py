@@ -40,6 +40,12 @@ def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int
             row.append(f"  {before} -> {after or ''}" if before else f"  = {after or ''}", style="dim")
             keys.append(None)
             entries.append(row)
+    for title, addresses in (("actions to invoke", summary.invocations),
+                             ("deferred to a later plan", [c.label for c in summary.deferred])):
+        if addresses:
+            keys.extend([None] * (len(addresses) + 1))
+            entries.append(Text(f"{title} ({len(addresses)})", style="bold underline"))
+            entries.extend(Text(f"      {address}", style="dim") for address in addresses)
     if summary.drift:
         keys.append(None)
         entries.append(Text(f"drift: changed outside OpenTofu ({len(summary.drift)})",
