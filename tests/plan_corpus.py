@@ -27,13 +27,19 @@ _NO_CHANGES = "No changes."
 
 @dataclass(frozen=True)
 class Scenario:
-    """State from ``before`` (applied; may be empty), then a plan of ``after`` with ``args``."""
+    """State from ``before`` (applied; may be empty) and ``failing`` (an apply that fails half-way),
+    then a plan of ``after`` with ``args``."""
 
     name: str
     before: str
     after: str
     args: tuple[str, ...] = field(default_factory=tuple)
+    failing: str = ""
 
+
+_CBD = ('resource "terraform_data" "a" {{\n  triggers_replace = ["{n}"]\n'
+        '  lifecycle {{\n    create_before_destroy = true\n  }}\n{extra}}}')
+_FAILING = '  provisioner "local-exec" {\n    command = "false"\n  }\n'
 
 SCENARIOS = [
     Scenario("create", "", 'resource "terraform_data" "a" { input = "x" }'),
@@ -80,6 +86,22 @@ SCENARIOS = [
              'output "mixed" { value = ["k", terraform_data.n.id] }'),
     Scenario("counted", 'resource "terraform_data" "c" {\n  count = 3\n  input = count.index\n}',
              'resource "terraform_data" "c" {\n  count = 2\n  input = count.index + 10\n}'),
+    Scenario("import-generated-config", "", 'import {\n  to = terraform_data.g\n  id = "gen-id"\n}',
+             ("-generate-config-out=generated.tf",)),
+    Scenario("data-read-during-apply", "",
+             'resource "terraform_data" "n" { input = "y" }\ndata "terraform_remote_state" "s" {\n'
+             '  backend = "local"\n  config  = { path = "${path.module}/${terraform_data.n.id}.tfstate" }\n}\n'
+             'output "remote" { value = data.terraform_remote_state.s.outputs }'),
+    Scenario("deposed-and-tainted", _CBD.format(n=1, extra=""), _CBD.format(n=2, extra=""),
+             failing=_CBD.format(n=2, extra=_FAILING)),
+    Scenario("count-to-for-each", 'resource "terraform_data" "c" {\n  count = 2\n  input = count.index\n}',
+             'resource "terraform_data" "c" {\n  for_each = toset(["a", "b"])\n  input = each.key\n}\n'
+             'moved {\n  from = terraform_data.c[0]\n  to   = terraform_data.c["a"]\n}\n'
+             'moved {\n  from = terraform_data.c[1]\n  to   = terraform_data.c["b"]\n}'),
+    Scenario("forget-module", 'module "m" { source = "./m" }',
+             'removed {\n  from = module.m\n  lifecycle {\n    destroy = false\n  }\n}'),
+    Scenario("destroy-mode", 'resource "terraform_data" "a" { input = "x" }\noutput "o" { value = "x" }',
+             'resource "terraform_data" "a" { input = "x" }\noutput "o" { value = "x" }', ("-destroy",)),
     Scenario("module-move", 'resource "terraform_data" "a" { input = "x" }',
              'module "m" { source = "./m" }\nmoved {\n  from = terraform_data.a\n  to   = module.m.terraform_data.a\n'
              '}', ),
@@ -88,9 +110,9 @@ SCENARIOS = [
 _MODULE = 'resource "terraform_data" "a" { input = "x" }\n'
 
 
-def _run(binary: str, cwd: Path, *args: str, env: dict[str, str]) -> str:
+def _run(binary: str, cwd: Path, *args: str, env: dict[str, str], may_fail: bool = False) -> str:
     done = subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, env=env, check=False)
-    if done.returncode not in (0, 2):
+    if done.returncode not in (0, 2) and not may_fail:
         raise RuntimeError(f"{binary} {' '.join(args)} in {cwd}: {done.stderr or done.stdout}")
     return done.stdout
 
@@ -106,6 +128,10 @@ def build(scenario: Scenario, work: Path, binary: str, env: dict[str, str]) -> t
         main.write_text(scenario.before + "\n")
         _run(binary, work, "init", "-input=false", env=env)
         _run(binary, work, "apply", "-auto-approve", "-input=false", env=env)
+    if scenario.failing:
+        # A create_before_destroy whose new object fails to provision: the old one is left deposed.
+        main.write_text(scenario.failing + "\n")
+        _run(binary, work, "apply", "-auto-approve", "-input=false", env=env, may_fail=True)
     main.write_text(scenario.after + "\n")
     _run(binary, work, "init", "-input=false", env=env)
     _run(binary, work, "plan", "-input=false", "-out=plan.tfplan", *scenario.args, env=env)

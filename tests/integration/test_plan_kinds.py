@@ -33,7 +33,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", ["move-only", "import-only", "forget", "replace-create-first",
-                                  "sensitive-becomes"])
+                                  "sensitive-becomes", "deposed-and-tainted", "import-generated-config"])
 def test_the_binary_writes_what_the_corpus_holds_and_says_what_the_summary_says(
     name: str, tmp_path: Path, env: dict[str, str]
 ) -> None:
