@@ -32,16 +32,17 @@ def test_every_subcommand_takes_the_inventory_and_shows_an_example() -> None:
     parser = build_parser()
     names = {p.prog.removeprefix("factory-tui ") for p in parser.commands}
     assert {"hosts", "health", "run", "runs", "changes", "plan", "vault", "vault status", "vault unseal",
-            "runbook", "runbook list", "runbook show", "sandbox", "sandbox status"} <= names
+            "runbook", "runbook list", "runbook show", "sandbox", "sandbox status", "rehearse"} <= names
     for command in parser.commands:
         text = command.format_help()
         assert "-i INVENTORY, --inventory INVENTORY" in text, command.prog
-        foot = text.split("example:\n", 1)
+        foot = text.split("example:", 1)
         assert len(foot) == 2 and "factory-tui " in foot[1], command.prog
 
 
 @pytest.mark.parametrize("argv", [["hosts"], ["health", "--once"], ["run", "site.yml"], ["plan"], ["runs"],
-                                  ["changes"], ["vault", "status"], ["runbook", "list"], ["sandbox", "status"]])
+                                  ["changes"], ["vault", "status"], ["runbook", "list"], ["sandbox", "status"],
+                                  ["rehearse"]])
 def test_inventory_after_the_subcommand_is_the_one_used(argv: list[str]) -> None:
     parser = build_parser()
     assert inventory_of(parser.parse_args([*argv, "-i", "after.yml"])) == "after.yml"

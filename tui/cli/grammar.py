@@ -25,12 +25,20 @@ class CommandParser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, commands: list[CommandParser] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        self.inventory_action: argparse.Action | None = None
         super().__init__(*args, **kwargs)
         self.commands = commands if commands is not None else []
         self.commands.append(self)
         # SUPPRESS: a verb's parser that is not given -i leaves its group's (or the top level's) alone.
-        self.add_argument("-i", "--inventory", dest=INVENTORY_DEST, metavar="INVENTORY", default=argparse.SUPPRESS,
-                          help="Ansible inventory, or `sandbox` (same as before the subcommand)")
+        self.inventory_action = self.add_argument(
+            "-i", "--inventory", dest=INVENTORY_DEST, metavar="INVENTORY", default=argparse.SUPPRESS,
+            help="Ansible inventory, or `sandbox` (same as before the subcommand)")
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """As argparse's; a subcommand that declares ``-i`` itself gets the shared one (one meaning)."""
+        if self.inventory_action is not None and {"-i", "--inventory"} & set(args):
+            return self.inventory_action
+        return super().add_argument(*args, **kwargs)
 
     def add_subparsers(self, **kwargs: Any) -> Any:
         kwargs.setdefault("parser_class", partial(CommandParser, commands=self.commands))
