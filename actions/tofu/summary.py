@@ -82,6 +82,7 @@ _ACTIONS: dict[tuple[str, ...], Action] = {
 ACTION_ORDER = (Action.DELETE, Action.REPLACE, Action.CREATE_FORGET, Action.FORGET, Action.UPDATE,
                 Action.CREATE, Action.IMPORT, Action.MOVE, Action.READ)
 
+
 def action_of(actions: Any) -> Action | None:
     """The format's ``actions`` list as one action, or None when the list is not one the format defines."""
     if not isinstance(actions, list | tuple) or not all(isinstance(a, str) for a in actions):
@@ -312,10 +313,11 @@ class _Reader:
             self.unknown.append(f"{raw.get('address', '?')}: action list {actions!r}")
             return None
         change = ResourceChange.from_json(raw, action)
-        if not change.deposed:
-            old = change.previous_address or change.address
-            change.before_sensitive = union(change.before_sensitive, self.prior.get(old))
-            change.after_sensitive = union(change.after_sensitive, self.planned.get(change.address))
+        # Sensitivity follows the schema, so a deposed object takes its resource's marks too: masking
+        # more than needed is the safe side.
+        old = change.previous_address or change.address
+        change.before_sensitive = union(change.before_sensitive, self.prior.get(old))
+        change.after_sensitive = union(change.after_sensitive, self.planned.get(change.address))
         return change
 
 
