@@ -4,8 +4,8 @@ Each scenario applies a first configuration (the state), writes a second one and
 then keeps two things the binary says of that file: ``show -json`` and the ``Plan:`` line of the plain
 ``show``. Everything uses ``terraform_data`` and ``terraform_remote_state`` (built in, no provider
 download): with them ``moved``, ``import`` (``-generate-config-out`` too) and ``removed`` blocks
-(``destroy = false`` and ``true``) all plan offline, and a failing ``local-exec`` leaves a deposed object. The documents live in
-``tests/data/tofu/plans/NAME.json`` and the lines in ``expected.json``; rebuild them with
+(``destroy = false`` and ``true``) all plan offline, and a failing ``local-exec`` leaves a deposed object.
+The documents live in ``tests/data/tofu/plans/NAME.json`` and the lines in ``expected.json``; rebuild them with
 ``python -m tests.plan_corpus`` after a binary upgrade. ``tests/data/tofu/plans/format/`` holds the
 shapes this binary cannot write here (OpenTofu's, older formats), each derived from one of these.
 """
