@@ -143,7 +143,7 @@ def test_the_mode_command_reads_what_system_dns_writes(tmp_path: Path) -> None:
     _, ran = ssh_check("resolver_switched_over", {"pi1": "pihole\n"})
     command = ran[0][1].replace("/etc/resolv.conf", str(tmp_path / "resolv.conf"))
     template = REPO_ROOT / "ansible/roles/system_dns/templates/resolv.conf.j2"
-    header = [ln for ln in template.read_text().splitlines() if ln.startswith("# mode:")][0]
+    header = next(ln for ln in template.read_text().splitlines() if ln.startswith("# mode:"))
     for mode, suffix in (("pihole", ""), ("bootstrap", " (Pi-hole did not answer; the next run switches over)")):
         line = header.replace("{{ system_dns_mode }}", mode)
         line = line[: line.index("{{")] + suffix if "{{" in line else line
