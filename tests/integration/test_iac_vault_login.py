@@ -122,6 +122,7 @@ class TokenService:
     request_token: str
     claims: dict[str, Any] = field(default_factory=dict)
     url: str = ""
+    issuer: str = ISSUER
 
     def public_pem(self) -> str:
         return self.key.public_key().public_bytes(
@@ -129,7 +130,7 @@ class TokenService:
 
     def sign(self, audience: str) -> str:
         now = int(time.time())
-        claims = {"iss": ISSUER, "aud": audience, "iat": now, "nbf": now - 5, "exp": now + 300,
+        claims = {"iss": self.issuer, "aud": audience, "iat": now, "nbf": now - 5, "exp": now + 300,
                   "sub": f"repo:{self.claims['repository']}:ref:{self.claims['ref']}", **self.claims}
         head = b64url(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "test"}).encode())
         body = b64url(json.dumps(claims).encode())
@@ -280,12 +281,12 @@ def parse_github_env(text: str) -> dict[str, str]:
 
 def run_login(bao: Bao, svc: TokenService | None, tmp_path: Path, role: str, specs: list[str], *,
               repository: str = "arcodange/factory", ref: str = "refs/pull/7/head",
-              audience: str = AUDIENCE, approle: dict[str, str] | None = None) -> StepResult:
-    """The login step as a job runs it: by OIDC with ``svc``, or by AppRole with ``approle``'s env."""
+              audience: str = AUDIENCE, extra_env: dict[str, str] | None = None) -> StepResult:
+    """The login step as a job runs it: by OIDC with ``svc``, or by AppRole with the secret-id in ``extra_env``."""
     github_env = tmp_path / "github_env"
     github_env.write_text("")
     env = {"PATH": os.environ["PATH"], "VAULT_ADDR": bao.addr, "VAULT_CACERT": str(bao.ca),
-           "GITHUB_ENV": str(github_env), **(approle or {})}
+           "GITHUB_ENV": str(github_env), **(extra_env or {})}
     if svc is not None:
         svc.claims = {"repository": repository, "ref": ref}
         env |= {"VAULT_JWT_AUDIENCE": audience, "ACTIONS_ID_TOKEN_REQUEST_URL": svc.url,
@@ -451,7 +452,7 @@ def test_approle_plan_login_reads_the_roots_credentials_masked(bao, gitea_secret
     assert secret_id not in done.stdout + done.stderr
     specs = workflow_specs()["postgres"]
     result = run_login(bao, None, tmp_path, "factory-postgres-plan", specs,
-                       approle=step_env("postgres.yml", gitea_secrets, "plan"))
+                       extra_env=step_env("postgres.yml", gitea_secrets, "plan"))
     assert result.returncode == 0, result.stderr
     assert "logged in as role factory-postgres-plan (approle)" in result.stdout
     assert result.env["PGPASSWORD"] == _read(bao.client, "kv", "ci/postgres/superuser")["password"]
@@ -460,7 +461,7 @@ def test_approle_plan_login_reads_the_roots_credentials_masked(bao, gitea_secret
     assert me["data"]["policies"] == ["ci-factory-postgres-plan", "default"]
     # A plan secret-id serves every plan run until it expires.
     again = run_login(bao, None, tmp_path, "factory-postgres-plan", [],
-                      approle=step_env("postgres.yml", gitea_secrets, "plan"))
+                      extra_env=step_env("postgres.yml", gitea_secrets, "plan"))
     assert again.returncode == 0, again.stderr
 
 
@@ -469,11 +470,11 @@ def test_approle_apply_login_unwraps_once_and_refuses_a_second_unwrap(bao, gitea
     assert done.returncode == 0, done.stderr
     approle = step_env("iac.yml", gitea_secrets, "apply")
     assert set(approle) == {"VAULT_SECRET_ID_WRAPPED"}
-    result = run_login(bao, None, tmp_path, "factory-iac-apply", workflow_specs()["iac"], approle=approle)
+    result = run_login(bao, None, tmp_path, "factory-iac-apply", workflow_specs()["iac"], extra_env=approle)
     assert result.returncode == 0, result.stderr
     assert "CLOUDFLARE_API_TOKEN" in result.env
     # Whoever comes second with the same wrapping token (a branch that read the org secret) is told.
-    second = run_login(bao, None, tmp_path, "factory-iac-apply", [], approle=approle)
+    second = run_login(bao, None, tmp_path, "factory-iac-apply", [], extra_env=approle)
     assert second.returncode != 0 and "somebody unwrapped it first" in second.stderr
     assert second.env == {}
 
@@ -481,20 +482,20 @@ def test_approle_apply_login_unwraps_once_and_refuses_a_second_unwrap(bao, gitea
 def test_a_wrapped_secret_id_of_another_role_is_refused_before_it_is_unwrapped(bao, gitea_secrets, tmp_path):
     assert issue(bao, gitea_secrets, "postgres", "apply").returncode == 0
     wrapped = gitea_secrets.stored["VAULT_SECRET_ID_POSTGRES_APPLY_WRAPPED"]
-    result = run_login(bao, None, tmp_path, "factory-iac-apply", [], approle={"VAULT_SECRET_ID_WRAPPED": wrapped})
+    result = run_login(bao, None, tmp_path, "factory-iac-apply", [], extra_env={"VAULT_SECRET_ID_WRAPPED": wrapped})
     assert result.returncode != 0
     assert "not auth/ci-approle/role/factory-iac-apply/secret-id: refusing it" in result.stderr
     # Refused unopened: it still serves the role it was made for.
-    ok = run_login(bao, None, tmp_path, "factory-postgres-apply", [], approle={"VAULT_SECRET_ID_WRAPPED": wrapped})
+    ok = run_login(bao, None, tmp_path, "factory-postgres-apply", [], extra_env={"VAULT_SECRET_ID_WRAPPED": wrapped})
     assert ok.returncode == 0, ok.stderr
 
 
 def test_an_apply_secret_id_serves_one_login(bao, gitea_secrets, tmp_path):
     admin = bao.client
     plain = admin.write(f"auth/{iac_ci_model()['approle_mount']}/role/factory-iac-apply/secret-id")["data"]
-    first = run_login(bao, None, tmp_path, "factory-iac-apply", [], approle={"VAULT_SECRET_ID": plain["secret_id"]})
+    first = run_login(bao, None, tmp_path, "factory-iac-apply", [], extra_env={"VAULT_SECRET_ID": plain["secret_id"]})
     assert first.returncode == 0, first.stderr
-    second = run_login(bao, None, tmp_path, "factory-iac-apply", [], approle={"VAULT_SECRET_ID": plain["secret_id"]})
+    second = run_login(bao, None, tmp_path, "factory-iac-apply", [], extra_env={"VAULT_SECRET_ID": plain["secret_id"]})
     assert second.returncode != 0 and "Vault refused the login as role factory-iac-apply" in second.stderr
 
 
@@ -505,10 +506,10 @@ def test_a_plan_role_cannot_read_all_of_kv(bao, gitea_secrets, tmp_path):
     assert issue(bao, gitea_secrets, "iac", "plan").returncode == 0
     approle = step_env("iac.yml", gitea_secrets, "plan")
     for path in ("kv/data/infra/pgbouncer", "kv/data/apps/webapp/postgres", "kv/data/ci/postgres/superuser"):
-        result = run_login(bao, None, tmp_path, "factory-iac-plan", [f"X={path}#v"], approle=approle)
+        result = run_login(bao, None, tmp_path, "factory-iac-plan", [f"X={path}#v"], extra_env=approle)
         assert result.returncode != 0 and f"cannot read {path}#v" in result.stderr, path
     # ... while it reads what its root manages.
-    ok = run_login(bao, None, tmp_path, "factory-iac-plan", ["C=kv/data/ci/gcp#credentials"], approle=approle)
+    ok = run_login(bao, None, tmp_path, "factory-iac-plan", ["C=kv/data/ci/gcp#credentials"], extra_env=approle)
     assert ok.returncode == 0, ok.stderr
 
 
@@ -524,7 +525,7 @@ def test_a_secret_id_from_elsewhere_than_the_runners_is_refused(bao, tmp_path):
     bao.client.write(f"auth/{mount}/role/factory-lan-only", role_id="factory-lan-only",
                      token_policies=["ci-factory-iac-plan"], token_bound_cidrs=cidrs, secret_id_bound_cidrs=cidrs)
     issued = bao.client.write(f"auth/{mount}/role/factory-lan-only/secret-id")["data"]
-    result = run_login(bao, None, tmp_path, "factory-lan-only", [], approle={"VAULT_SECRET_ID": issued["secret_id"]})
+    result = run_login(bao, None, tmp_path, "factory-lan-only", [], extra_env={"VAULT_SECRET_ID": issued["secret_id"]})
     assert result.returncode != 0 and "refused the login" in result.stderr
 
 
@@ -535,3 +536,97 @@ def test_issue_script_refuses_bad_input_readably(bao, gitea_secrets):
            "VAULT_TOKEN": bao.client.token, "GITEA_URL": gitea_secrets.url, "GITEA_TOKEN": "wrong"}
     done = subprocess.run(["bash", str(ISSUE), "iac", "plan"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "Gitea refused the secret VAULT_SECRET_ID_IAC_PLAN" in done.stderr
+
+
+# --- the JWT path's discovery over TLS: oidc_discovery_ca_pem ----------------------------------------
+
+def make_ca_and_server_cert(tmp: Path) -> tuple[str, Path, Path]:
+    """A CA standing for step-ca, and a certificate it signs for 127.0.0.1 (standing for Gitea's)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Lab Root CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gitea")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    cert_file, key_file = tmp / "gitea.crt", tmp / "gitea.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca.public_bytes(serialization.Encoding.PEM).decode(), cert_file, key_file
+
+
+@pytest.fixture(scope="module")
+def gitea_discovery(token_service, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """Gitea's OIDC discovery document and keys, served over TLS with a certificate of a private CA."""
+    import ssl
+
+    ca_pem, cert_file, key_file = make_ca_and_server_cert(tmp_path_factory.mktemp("gitea-tls"))
+    numbers = token_service.key.public_key().public_numbers()
+    jwk = {"kty": "RSA", "kid": "test", "use": "sig", "alg": "RS256",
+           "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+           "e": b64url(numbers.e.to_bytes(3, "big"))}
+    base = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            issuer = base["issuer"]
+            docs = {"/api/actions/.well-known/openid-configuration": {
+                        "issuer": issuer, "jwks_uri": f"{issuer}/jwks", "response_types_supported": ["id_token"],
+                        "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]},
+                    "/api/actions/jwks": {"keys": [jwk]}}
+            body = json.dumps(docs[self.path]).encode() if self.path in docs else b"{}"
+            self.send_response(200 if self.path in docs else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    base["issuer"] = f"https://127.0.0.1:{server.server_port}/api/actions"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield base["issuer"], ca_pem
+    server.shutdown()
+
+
+def test_vault_trusts_gitea_s_discovery_only_with_the_lab_s_root(bao, token_service, gitea_discovery, tmp_path):
+    """iac/vault.tf's JWT backend, with discovery instead of fixed keys: oidc_discovery_ca_pem is what
+    lets Vault read Gitea's discovery document, which Gitea serves with a step-ca certificate."""
+    issuer, ca_pem = gitea_discovery
+    model = iac_ci_model()
+    mount = "gitea-actions-discovery"
+    bao.client.sys.enable_auth_method("jwt", path=mount)
+    with pytest.raises(hvac.exceptions.InvalidRequest):
+        bao.client.write(f"auth/{mount}/config", oidc_discovery_url=issuer, bound_issuer=issuer)
+    bao.client.write(f"auth/{mount}/config", oidc_discovery_url=issuer, bound_issuer=issuer,
+                     oidc_discovery_ca_pem=ca_pem)
+    bao.client.write(f"auth/{mount}/role/factory-iac-plan", role_type="jwt", user_claim="sub",
+                     bound_audiences=[model["audience"]], bound_claims={"repository": model["repository"]},
+                     token_policies=["ci-factory-iac-plan"], token_ttl=1800)
+    token_service.issuer = issuer
+    try:
+        result = run_login(bao, token_service, tmp_path, "factory-iac-plan", [],
+                           extra_env={"VAULT_JWT_MOUNT": mount})
+    finally:
+        token_service.issuer = ISSUER
+    assert result.returncode == 0, result.stderr
+    assert "logged in as role factory-iac-plan (jwt)" in result.stdout
