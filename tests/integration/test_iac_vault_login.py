@@ -108,6 +108,32 @@ def workflow_specs() -> dict[str, list[str]]:
     return specs
 
 
+# --- small HTTP stand-ins ---------------------------------------------------------------------------
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A handler that answers JSON and logs nothing."""
+
+    def reply(self, status: int, payload: object = None) -> None:
+        self.send_response(status)
+        if payload is not None:
+            self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        if payload is not None:
+            self.wfile.write(json.dumps(payload).encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve(handler: type[BaseHTTPRequestHandler], context: Any = None) -> ThreadingHTTPServer:
+    """Serve ``handler`` on a free loopback port (TLS with ``context``) in a daemon thread."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if context is not None:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 # --- the runner's OIDC token service ---------------------------------------------------------------
 
 def b64url(data: bytes) -> str:
@@ -143,26 +169,16 @@ def token_service() -> Iterator[TokenService]:
     svc = TokenService(key=rsa.generate_private_key(public_exponent=65537, key_size=2048),
                        request_token=secrets.token_urlsafe(24))
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             query = parse_qs(urlparse(self.path).query)
             if self.headers.get("Authorization") != f"bearer {svc.request_token}" or "audience" not in query:
-                self.send_response(401)
-                self.end_headers()
-                return
-            body = json.dumps({"value": svc.sign(query["audience"][0])}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
+                self.reply(401)
+            else:
+                self.reply(200, {"value": svc.sign(query["audience"][0])})
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = serve(Handler)
     svc.url = f"http://127.0.0.1:{server.server_port}/_apis/token?api-version=2.0"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     yield svc
     server.shutdown()
 
@@ -401,24 +417,19 @@ class OrgSecrets:
 def gitea_secrets() -> Iterator[OrgSecrets]:
     org = OrgSecrets(token=secrets.token_urlsafe(16))
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_PUT(self) -> None:
             prefix = "/api/v1/orgs/arcodange/actions/secrets/"
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if self.headers.get("Authorization") != f"token {org.token}" or not self.path.startswith(prefix):
-                self.send_response(403)
-            else:
-                name = self.path.removeprefix(prefix)
-                self.send_response(204 if name in org.stored else 201)
-                org.stored[name] = body["data"]
-            self.end_headers()
+                self.reply(403)
+                return
+            name = self.path.removeprefix(prefix)
+            self.reply(204 if name in org.stored else 201)
+            org.stored[name] = body["data"]
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = serve(Handler)
     org.url = f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     yield org
     server.shutdown()
 
@@ -582,28 +593,22 @@ def gitea_discovery(token_service, tmp_path_factory) -> Iterator[tuple[str, str]
            "e": b64url(numbers.e.to_bytes(3, "big"))}
     base = {}
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             issuer = base["issuer"]
             docs = {"/api/actions/.well-known/openid-configuration": {
                         "issuer": issuer, "jwks_uri": f"{issuer}/jwks", "response_types_supported": ["id_token"],
                         "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]},
                     "/api/actions/jwks": {"keys": [jwk]}}
-            body = json.dumps(docs[self.path]).encode() if self.path in docs else b"{}"
-            self.send_response(200 if self.path in docs else 404)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
+            if self.path in docs:
+                self.reply(200, docs[self.path])
+            else:
+                self.reply(404, {})
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server = serve(Handler, context)
     base["issuer"] = f"https://127.0.0.1:{server.server_port}/api/actions"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     yield base["issuer"], ca_pem
     server.shutdown()
 
