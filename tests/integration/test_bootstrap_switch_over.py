@@ -4,7 +4,9 @@
 * ``system_dns`` resolves through the fallback alone while Pi-hole does not answer (bootstrap) and puts
   Pi-hole first once something answers on its port 53 (the switch-over);
 * ``system_ssl`` takes step-ca's root from the CA host's disk, and says so (without failing) before
-  step-ca has created it.
+  step-ca has created it;
+* ``pihole`` and ``step_ca`` take their images from the artifact directory when it is set, and end
+  with ``Needs artifact`` (never a failed download) when an image is not there.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ BIN = Path(sys.executable).parent
 PIHOLE = "127.0.3.53"
 
 
-def run_01(tmp: Path, tags: str, **extra: object) -> subprocess.CompletedProcess[str]:
+def run_01(tmp: Path, tags: str, *, check: bool = True, limit: str = "pi1",
+           **extra: object) -> subprocess.CompletedProcess[str]:
     local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     (tmp / "hosts.yml").write_text(yaml.safe_dump({"all": {
         "hosts": {"pi1": local, "pi2": local},
@@ -40,8 +43,8 @@ def run_01(tmp: Path, tags: str, **extra: object) -> subprocess.CompletedProcess
     env = {**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"), "ANSIBLE_HOME": str(tmp / "ah"),
            "ANSIBLE_NOCOLOR": "1", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     return subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", str(tmp / "hosts.yml"), "playbooks/01_system.yml", "--check",
-         "--diff", "--tags", tags, "--skip-tags", "preflight", "--limit", "pi1",
+        [str(BIN / "ansible-playbook"), "-i", str(tmp / "hosts.yml"), "playbooks/01_system.yml",
+         *(["--check", "--diff"] if check else []), "--tags", tags, "--skip-tags", "preflight", "--limit", limit,
          "-e", yaml.safe_dump(variables, default_flow_style=True)],
         cwd=ANSIBLE, env=env, capture_output=True, text=True, timeout=300)
 
@@ -95,3 +98,17 @@ def test_before_step_ca_exists_trust_waits_and_says_so(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:]
     assert "step-ca's root is not at pi2:" in done.stdout
     assert "Install step-ca's root certificate" not in done.stdout
+
+
+def test_pihole_and_step_ca_name_the_image_they_need_and_stop_cleanly(tmp_path):
+    artifacts = tmp_path / "artifacts"
+    artifacts.mkdir()
+    done = run_01(tmp_path, "pihole,step_ca", check=False, limit="pi2", factory_artifact_dir=str(artifacts))
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "failed=0" in done.stdout
+    for image in ("images/pihole.tar", "images/step-ca.tar"):
+        assert f"{artifacts}/{image}" in done.stdout
+    for role in ("pihole", "step_ca"):  # the line `factory-tui rehearse` reads names the role itself
+        assert f"needs artifact for {role}: container image" in done.stdout
+    # Each role ended before touching the host: no data directory, no compose project.
+    assert "Create the data director" not in done.stdout and "Deploy" not in done.stdout
