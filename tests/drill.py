@@ -43,7 +43,17 @@ from actions.runbooks.report import render_report
 from actions.runbooks.store import RunbookStore
 from actions.vault import connect
 from tests.conftest import root_ssh
-from tests.pilot_steps import open_step, press_button, run_step, skip, step_state, unseal_step, until
+from tests.pilot_steps import (
+    open_checklist,
+    open_step,
+    press_button,
+    run_step,
+    skip,
+    step_state,
+    unseal_step,
+    until,
+    verified,
+)
 from tests.vault_server import BaoServer
 
 DATABASE = "gitea"
@@ -181,7 +191,6 @@ class Drill:
         from tui.app import FactoryApp
         from tui.modals.confirm import TypedConfirmModal
         from tui.modals.pick_backup import PickBackupModal
-        from tui.screens.checklist import ChecklistScreen
 
         # An earlier drill's checklist left open on this lab is closed: this one starts at its first step.
         journal = open_journal(self.settings.state_dir)
@@ -195,16 +204,11 @@ class Drill:
         with self.phase("recovery checklist in the app"):
             app = FactoryApp(settings=self.settings, lab=load_lab(self.inventory), inventory=self.inventory)
             async with app.run_test(size=(140, 45)) as pilot:
-                await until(pilot, lambda: app.health.latest is not None
-                            and all(h.reading is not None for h in app.health.latest.hosts), "health readings")
-                await pilot.press("2")
-                await pilot.pause(0.5)
-                app.screen.open_book("recovery")  # type: ignore[attr-defined]
-                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen), "the recovery checklist")
+                await open_checklist(pilot, app, "recovery")
 
                 screen = await open_step(pilot, app, "reachable")
                 await run_step(pilot, screen)
-                if not await self._verified(pilot, app, screen, "reachable"):
+                if not await verified(pilot, app, screen, "reachable"):
                     note = screen.walk.views()["reachable"].note
                     if not note.startswith("clock_synced:") or "all_hosts_reachable" in note:
                         raise DrillError(f"reachable: {note}")
@@ -228,7 +232,7 @@ class Drill:
                 await press_button(pilot, app, TypedConfirmModal, "#confirm")
                 await until(pilot, lambda: not screen.busy
                             and step_state(app, "restore_pg") is not StepState.RUNNING, "the restore", timeout=600)
-                if not await self._verified(pilot, app, screen, "restore_pg"):
+                if not await verified(pilot, app, screen, "restore_pg"):
                     raise DrillError(f"restore_pg: {screen.walk.views()['restore_pg'].note}")
 
                 for step_id in ("gitea", "runners_argocd"):
@@ -239,23 +243,6 @@ class Drill:
                 await until(pilot, lambda: not screen.busy
                             and step_state(app, "final") is not StepState.RUNNING, "final health")
                 return screen.walk.session.id
-
-    @staticmethod
-    async def _verified(pilot: Any, app: Any, screen: Any, step_id: str) -> bool:
-        """Whether the step's verify passed; a reading a tick late on a loaded machine is verified again
-        with `d`."""
-        await until(pilot, lambda: not screen.busy and step_state(app, step_id) is not StepState.RUNNING,
-                    f"{step_id}'s verify")
-        for _ in range(5):
-            state, note = step_state(app, step_id), screen.walk.views()[step_id].note
-            if state is StepState.DONE:
-                return True
-            if note.startswith(("run ", "check run ", "action error")):
-                return False  # the action itself failed: verifying again would hide it
-            await pilot.pause(2)
-            await pilot.press("d")
-            await pilot.pause(1)
-        return step_state(app, step_id) is StepState.DONE
 
     # -- 6: the rows and the report -----------------------------------------------------------------------
 

@@ -87,12 +87,31 @@ async def unseal_step(pilot: Any, app: FactoryApp, shares: list[str]) -> None:
     await until(pilot, lambda: app.screen.unsealed, "Vault unsealed", timeout=60)  # type: ignore[attr-defined]
     assert app.screen.query_one(Input).value == ""
     await pilot.press("escape")
-    await until(pilot, lambda: not screen.busy and step_state(app, "vault_unseal") is not StepState.RUNNING,
-                "vault_unseal's verify")
-    for _ in range(5):  # as for `reachable`: verify again if a reading lagged
-        if step_state(app, "vault_unseal") is StepState.DONE:
-            break
+    assert await verified(pilot, app, screen, "vault_unseal"), screen.walk.views()["vault_unseal"].note
+
+
+async def open_checklist(pilot: Any, app: FactoryApp, name: str) -> None:
+    """Wait for every host's first health reading, then open checklist ``name`` from the runbooks screen."""
+    await until(pilot, lambda: app.health.latest is not None
+                and all(h.reading is not None for h in app.health.latest.hosts), "health readings")
+    await pilot.press("2")
+    await pilot.pause(0.5)
+    app.screen.open_book(name)  # type: ignore[attr-defined]
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen), f"the {name} checklist")
+
+
+async def verified(pilot: Any, app: FactoryApp, screen: StepScreen, step_id: str) -> bool:
+    """Whether the step ran and its verify passed. On a loaded machine a reading can be a tick late: the
+    operator verifies again with `d`, unless the action itself failed (verifying again would hide that)."""
+    await until(pilot, lambda: not screen.busy and step_state(app, step_id) is not StepState.RUNNING,
+                f"{step_id}'s verify")
+    for _ in range(5):
+        state, note = step_state(app, step_id), screen.walk.views()[step_id].note
+        if state is StepState.DONE:
+            return True
+        if note.startswith(("run ", "check run ", "action error")):
+            return False
         await pilot.pause(2)
         await pilot.press("d")
         await pilot.pause(1)
-    assert step_state(app, "vault_unseal") is StepState.DONE, screen.walk.views()["vault_unseal"].note
+    return step_state(app, step_id) is StepState.DONE

@@ -25,6 +25,7 @@ from actions.runbooks.store import RunbookStore
 from tests.conftest import make_settings
 from tests.pilot_steps import (
     confirm_gate,
+    open_checklist,
     open_step,
     press_button,
     run_step,
@@ -32,10 +33,10 @@ from tests.pilot_steps import (
     step_state,
     unseal_step,
     until,
+    verified,
 )
 from tui.app import FactoryApp
 from tui.modals.confirm import ConfirmModal
-from tui.screens.checklist import ChecklistScreen
 from tui.screens.step import StepScreen
 
 
@@ -58,26 +59,12 @@ async def test_recovery_rehearsal_end_to_end(lab_sandbox: tuple[Settings, list[s
     inventory = settings.resolve_inventory("sandbox")
     app = FactoryApp(settings=settings, lab=load_lab(inventory), inventory=inventory)
     async with app.run_test(size=(140, 45)) as pilot:
-        await until(pilot, lambda: app.health.latest is not None
-                    and all(h.reading is not None for h in app.health.latest.hosts), "health readings")
-        await pilot.press("2")
-        await pilot.pause(0.5)
-        app.screen.open_book("recovery")  # type: ignore[attr-defined]
-        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen), "the recovery checklist")
+        await open_checklist(pilot, app, "recovery")
 
         # 1. Every Pi reachable, clocks agree: a manual step proven by its live verify.
         screen = await open_step(pilot, app, "reachable")
         await run_step(pilot, screen)
-        await until(pilot, lambda: not screen.busy and step_state(app, "reachable") is not StepState.RUNNING,
-                    "the manual step's verify")
-        # On a loaded machine a reading can be a tick late; the operator verifies again with `d`.
-        for _ in range(5):
-            if step_state(app, "reachable") is StepState.DONE:
-                break
-            await pilot.pause(2)
-            await pilot.press("d")
-            await pilot.pause(1)
-        assert step_state(app, "reachable") is StepState.DONE, screen.walk.views()["reachable"].note
+        assert await verified(pilot, app, screen, "reachable"), screen.walk.views()["reachable"].note
 
         # 2. k3s: the gated SSH restart runs for real and fails (no sudo, no k3s); verify says why.
         screen = await open_step(pilot, app, "k3s")
