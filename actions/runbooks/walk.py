@@ -109,7 +109,8 @@ class Walk:
         if step.verify:
             state = StepState.DONE if verified(checks) else StepState.FAILED
             failing = [f"{c.name}: {c.reading}" for c in checks if c.ok is not True]
-            note = note or ("; ".join(failing) if failing else "verified")
+            # A failed verify says which checks failed (the report shows it), not how the action ended.
+            note = "; ".join(failing) if failing else (note or "verified")
         elif operator_says_done:
             state = StepState.DONE
         else:

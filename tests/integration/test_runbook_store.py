@@ -58,9 +58,10 @@ def test_walk_moves_are_journalled_and_gated_by_locks(settings: Settings, book_f
         state, _ = await walk.finish("one", operator_says_done=True)
         assert state is StepState.DONE
         await walk.start("two")
-        state, checks = await walk.finish("two")
-        # No Vault reading: verify cannot pass, so the step fails and says why.
+        state, checks = await walk.finish("two", note="instructions followed")
+        # No Vault reading: verify cannot pass, so the step fails and says why (not how the action ended).
         assert state is StepState.FAILED and checks[0].ok is None
+        assert walk.views()["two"].note.startswith(f"{checks[0].name}: "), walk.views()["two"].note
         walk.skip("two", "Vault is not part of this rehearsal")
 
     asyncio.run(go())
