@@ -94,6 +94,7 @@ class Drill:
     root_token: SecretStr | None = None
     bao: BaoServer | None = None
     disaster_at: float = 0.0
+    newest_dump: str = ""
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -280,8 +281,10 @@ async def run_drill(settings: Settings, status: Any, workdir: Path) -> tuple[Dri
         before = drill.database()
         drill.vault_up()
         drill.backup()
-        if not drill.dumps():
+        dumps = drill.dumps()
+        if not dumps:
             raise DrillError(f"05_backup left no dump of {DATABASE} on pi2")
+        drill.newest_dump = dumps[-1]  # UTC stamps in the names: the last is this backup's
         drill.disaster()
         session_id = await drill.walk()
         drill.verify(before)

@@ -30,6 +30,7 @@ async def test_a_dropped_database_comes_back_through_the_recovery_checklist(
     assert [r.check for r in restores] == [False, True], restores
     assert restores[0].status == "ok" and restores[0].operator
     assert f"postgres_restore_database={DATABASE}" in restores[0].command
+    assert f"postgres_restore_dump={drill.newest_dump}" in restores[0].command, restores[0].command
     backups = [r for r in runs if r.playbook_path.endswith("05_backup.yml")]
     assert backups and backups[0].status == "ok" and not backups[0].check
 
