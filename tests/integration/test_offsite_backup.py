@@ -8,16 +8,19 @@ give one readable error and leave the last good copy the newest one.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from actions.health.offsite import describe, parse_offsite_status
 from tests.integration.backup_lab import PG_BIN, Relay, ResticServer, render_scripts, restic_repository
 
 pytestmark = pytest.mark.integration
@@ -115,6 +118,11 @@ def test_round_trip_dump_copy_delete_restore_from_offsite(lab: Lab) -> None:
     snapshot = lab.dump_and_copy("offsite_a")
     listed = lab.restic("snapshots", "--json", "--host", HOST)
     assert listed.returncode == 0 and snapshot in listed.stdout
+    # The health screen's reading of the status file the script wrote.
+    status = parse_offsite_status(lab.status.read_text())
+    assert status is not None and status.ok and status.snapshot == snapshot
+    age = status.age(time.time())
+    assert age is not None and age < 600
 
     # pi2's disk is gone: no local dump at all, and the database is lost.
     shutil.rmtree(lab.root / "postgres")
@@ -135,8 +143,11 @@ def test_restore_takes_the_offsite_dump_when_asked_even_with_a_newer_local_one(l
     lab.make_db("offsite_b", 120)
     lab.dump_and_copy("offsite_b")
     lab.psql("INSERT INTO items SELECT g, 'later' FROM generate_series(121, 200) g", db="offsite_b")
-    # A newer local dump that was never copied off-site (its stamp is a second later at least).
-    subprocess.run(["sleep", "1"], check=True)
+    # A newer local dump that was never copied off-site. Dumps are named to the second: wait for the
+    # clock to name a later one than the copied dump's.
+    (copied,) = (lab.root / "postgres" / "offsite_b").glob("*.dump")
+    while time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) <= copied.stem.split("-", 1)[1]:
+        time.sleep(0.1)
     assert lab.run("factory-pg-backup", "offsite_b").returncode == 0
     assert len(list((lab.root / "postgres" / "offsite_b").glob("*.dump"))) == 2
 
@@ -178,6 +189,10 @@ def test_a_wrong_password_is_one_clear_error_and_keeps_the_last_success(lab: Lab
     state = lab.state()
     assert state["result"] == "failed" and state["error"].startswith("wrong repository password")
     assert state["last_success"] == before["last_success"] and state["last_snapshot"] == good
+    status = parse_offsite_status(lab.status.read_text())
+    assert status is not None and describe(status, time.time()).startswith(
+        "off-site FAILED: wrong repository password")
+    assert status.snapshot == good
     # Refused before anything is dropped.
     assert fetch.returncode == 2 and "wrong repository password" in fetch.stderr
     assert lab.rows("offsite_c") == 10
@@ -230,7 +245,7 @@ def test_a_copy_that_dies_half_way_leaves_the_last_good_snapshot_the_newest(lab:
 
     listed = lab.restic("snapshots", "--json", "--host", HOST)
     assert listed.returncode == 0, listed.stderr
-    newest = max(__import__("json").loads(listed.stdout), key=lambda s: s["time"])
+    newest = max(json.loads(listed.stdout), key=lambda s: s["time"])
     assert newest["short_id"] == good
     assert lab.state() == good_state
     repo_check = lab.restic("check", "--no-lock")
