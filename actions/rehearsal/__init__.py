@@ -38,7 +38,12 @@ from actions.sandbox.procs import port_open, stop_pid, tail, wait_port
 Log = Callable[[str], None]
 # What the rehearsal lab's inventory says beyond the sandbox's: a host cannot come back from a reboot
 # (its systemd ending ends it), so roles report a pending reboot instead.
-REHEARSAL_VARS: dict[str, object] = {"system_base_reboot_allowed": False}
+REHEARSAL_VARS: dict[str, object] = {
+    "system_base_reboot_allowed": False,
+    # The off-site copy goes to a restic repository in a folder of the backup host itself: the bucket
+    # is out of reach, and the copy, its timer and its status file converge all the same.
+    "backup_offsite_repository": "/var/lib/factory-rehearsal/offsite-restic",
+}
 
 __all__ = ["RehearsalError", "RehearsalHost", "RehearsalStatus", "down", "status", "up"]
 
