@@ -6,6 +6,7 @@ or a host that loses power does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -26,8 +27,9 @@ ANSIBLE = REPO_ROOT / "ansible"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
-def render_scripts(tmp: Path, variables: dict[str, object]) -> dict[str, Path]:
-    """The backup role's scripts (entry point `scripts`), rendered by ansible-playbook into tmp/bin."""
+def render_scripts(tmp: Path, pg_port: int, variables: dict[str, object]) -> dict[str, Path]:
+    """The backup role's scripts (entry point `scripts`), rendered by ansible-playbook into tmp/bin,
+    writing under tmp/backups and dumping the PostgreSQL server on ``pg_port`` as `postgres`."""
     play = tmp / "render.yml"
     play.write_text(yaml.safe_dump([{
         "name": "Render the backup scripts",
@@ -41,7 +43,17 @@ def render_scripts(tmp: Path, variables: dict[str, object]) -> dict[str, Path]:
            "ANSIBLE_NOCOLOR": "1"}
     done = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(play),
-         "-e", json.dumps({"backup_scripts_dir": str(tmp / "bin"), **variables})],
+         "-e", json.dumps({
+             "backup_scripts_dir": str(tmp / "bin"),
+             "backup_root": str(tmp / "backups"),
+             "backup_script_owner": os.environ.get("USER") or "root",
+             "backup_pg_host": "127.0.0.1",
+             "backup_pg_port": pg_port,
+             "backup_pg_user": "postgres",
+             "backup_pg_bin_dir": str(PG_BIN),
+             "backup_pg_passfile": str(tmp / "no-pgpass"),
+             **variables,
+         })],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -117,10 +129,8 @@ class Relay:
             self._budget = None
             sockets, self._sockets = self._sockets, []
         for s in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
     def close(self) -> None:

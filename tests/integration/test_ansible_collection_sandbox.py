@@ -13,7 +13,6 @@ each task (to see every role's argument validation) and a local connection to re
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -189,14 +188,7 @@ DAYS = 14
 def scripts(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The backup role's scripts, rendered by Ansible (entry point `scripts`) on this machine."""
     tmp = tmp_path_factory.mktemp("backup")
-    found = render_scripts(tmp, {
-        "backup_root": str(tmp / "backups"),
-        "backup_script_owner": os.environ.get("USER") or "root",
-        "backup_pg_host": "127.0.0.1",
-        "backup_pg_port": sandbox.postgres_port,
-        "backup_pg_user": "postgres",
-        "backup_pg_bin_dir": str(PG_BIN),
-        "backup_pg_passfile": str(tmp / "no-pgpass"),
+    found = render_scripts(tmp, sandbox.postgres_port, {
         "backup_retention_keep": KEEP,
         "backup_retention_days": DAYS,
     })

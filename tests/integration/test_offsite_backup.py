@@ -86,14 +86,7 @@ def lab(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]
     assert restic, "restic is missing: scripts/setup.sh installs it"
     with restic_repository(tmp) as (server, relay):
         repository = f"rest:http://127.0.0.1:{relay.port}/factory/"
-        scripts = render_scripts(tmp, {
-            "backup_root": str(tmp / "backups"),
-            "backup_script_owner": os.environ.get("USER") or "root",
-            "backup_pg_host": "127.0.0.1",
-            "backup_pg_port": sandbox.postgres_port,
-            "backup_pg_user": "postgres",
-            "backup_pg_bin_dir": str(PG_BIN),
-            "backup_pg_passfile": str(tmp / "no-pgpass"),
+        scripts = render_scripts(tmp, sandbox.postgres_port, {
             # The lab points this at gs:BUCKET:/restic; here it is the local server, through the relay.
             "backup_offsite_repository": repository,
             "backup_offsite_restic": restic,

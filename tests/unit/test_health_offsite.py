@@ -4,6 +4,7 @@ script in tests/integration/test_offsite_backup.py; these cover the reading's wo
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 from actions.config import load_settings
@@ -46,15 +47,14 @@ def test_age_text_units() -> None:
 
 def check_with(text: str, now_offset: float, **args: object) -> tuple[bool | None, str]:
     """offsite_fresh over a host that answers `cat` with ``text`` (written ``now_offset`` s before now)."""
-    import time
-
     shifted = text.replace("=1000", f"={int(time.time() - now_offset)}")
 
     async def ssh(host: str, command: str) -> tuple[int, str]:
         assert host == "pi2" and command.startswith("cat /var/lib/factory-backup/offsite.status")
         return 0, shifted
 
-    lab = Lab(name="t", inventory=Path("/x"), hosts=[Host(name="pi2", address="pi2")], groups={"backup_target": ["pi2"]})
+    lab = Lab(name="t", inventory=Path("/x"), hosts=[Host(name="pi2", address="pi2")],
+              groups={"backup_target": ["pi2"]})
     live = Live(settings=load_settings(None, state_dir=Path("/tmp/unused")), lab=lab, ssh=ssh)
     result = asyncio.run(PREDICATES["offsite_fresh"](live, dict(args)))
     return result.ok, result.reading
