@@ -106,7 +106,8 @@ class ResticServer:
 class Relay:
     """A TCP relay to ``port`` on loopback. Once ``hold_after(n)`` is armed it forwards n more bytes
     from client to server, then stops forwarding (the connection stays open, nothing moves) and sets
-    ``held``: a copy is then half-way, deterministically, whatever the machine's speed."""
+    ``held``: a copy is then half-way, deterministically, whatever the machine's speed. ``cut()``
+    then takes the link down for good, ``restore()`` brings it back."""
 
     def __init__(self, port: int) -> None:
         self.upstream = port
@@ -114,6 +115,7 @@ class Relay:
         self.port = int(self.listener.getsockname()[1])
         self.held = threading.Event()
         self._budget: int | None = None
+        self._down = False
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
@@ -122,6 +124,17 @@ class Relay:
         with self._lock:
             self._budget = count
             self.held.clear()
+
+    def cut(self) -> None:
+        """The link goes down for good: held connections are cut and new ones closed at once."""
+        with self._lock:
+            self._down = True
+        self.release()
+
+    def restore(self) -> None:
+        """The link is back: new connections are forwarded again."""
+        with self._lock:
+            self._down = False
 
     def release(self) -> None:
         """Forward everything again; connections held so far are cut (as a dead link's would be)."""
@@ -143,6 +156,11 @@ class Relay:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            with self._lock:
+                down = self._down
+            if down:
+                client.close()
+                continue
             server = socket.create_connection(("127.0.0.1", self.upstream))
             with self._lock:
                 self._sockets += [client, server]

@@ -2,7 +2,8 @@
 real PostgreSQL 15 (the sandbox's) and a real restic repository served over HTTP by rclone.
 
 The round trip: dump, copy off-site, delete every local dump, restore from off-site, count the rows.
-Bad input: a wrong repository password, a missing repository and a copy that dies half-way each
+Bad input: a wrong repository password, a missing repository, a link that goes down mid-copy (restic
+retries for a few minutes first) and a copy killed half-way each
 give one readable error and leave the last good copy the newest one.
 """
 
@@ -254,3 +255,35 @@ def test_a_copy_that_dies_half_way_leaves_the_last_good_snapshot_the_newest(lab:
     again = lab.run("factory-offsite-backup")
     assert again.returncode == 0, again.stderr
     assert lab.state()["last_snapshot"] != good
+
+
+def test_a_link_that_goes_down_mid_copy_fails_the_copy_with_one_clear_error(lab: Lab) -> None:
+    lab.make_db("offsite_e", 30)
+    good = lab.dump_and_copy("offsite_e")
+    good_state = lab.state()
+    lab.psql("CREATE TABLE bulk AS SELECT g, md5(random()::text) || md5(random()::text) AS v "
+             "FROM generate_series(1, 60000) g", db="offsite_e")
+    assert lab.run("factory-pg-backup", "offsite_e").returncode == 0
+
+    lab.relay.hold_after(200_000)
+    copy = subprocess.Popen([str(lab.scripts["factory-offsite-backup"])], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert lab.relay.held.wait(timeout=240), "the copy never got 200 kB into its upload"
+        lab.relay.cut()
+        # restic retries with backoff (about a minute), then gives up.
+        _out, err = copy.communicate(timeout=600)
+    finally:
+        if copy.poll() is None:
+            os.killpg(copy.pid, signal.SIGKILL)
+            copy.communicate(timeout=60)
+        lab.relay.restore()
+    assert copy.returncode == 1, err
+    assert PASSWORD not in err
+    assert f"off-site copy FAILED: repository unreachable at {lab.repository} (network)" in err
+    assert "Traceback" not in err
+    state = lab.state()
+    assert state["result"] == "failed" and state["error"].startswith("repository unreachable")
+    assert (state["last_success"], state["last_snapshot"]) == (good_state["last_success"], good)
+    listed = lab.restic("snapshots", "--json", "--host", HOST)
+    assert max(json.loads(listed.stdout), key=lambda s: s["time"])["short_id"] == good
