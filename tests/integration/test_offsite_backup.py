@@ -2,9 +2,9 @@
 real PostgreSQL 15 (the sandbox's) and a real restic repository served over HTTP by rclone.
 
 The round trip: dump, copy off-site, delete every local dump, restore from off-site, count the rows.
-Bad input: a wrong repository password, a missing repository, a link that goes down mid-copy (restic
-retries for a few minutes first) and a copy killed half-way each
-give one readable error and leave the last good copy the newest one.
+Bad input: a wrong repository password, a missing repository and a link that goes down mid-copy
+(restic retries for a few minutes first) each give one readable error; they, and a copy killed
+half-way, leave the last good copy the newest one.
 """
 
 from __future__ import annotations
