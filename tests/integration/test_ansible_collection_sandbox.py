@@ -192,7 +192,7 @@ def scripts(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
         "backup_retention_keep": KEEP,
         "backup_retention_days": DAYS,
     })
-    assert set(found) == {"factory-pg-backup", "factory-pg-restore", "factory-gitea-backup", "factory-pvc-backup",
+    assert set(found) == {"factory-pg-backup", "factory-pg-restore", "factory-gitea-backup",
                           "factory-offsite-env", "factory-offsite-backup", "factory-offsite-fetch"}
     return {"backup": found["factory-pg-backup"], "restore": found["factory-pg-restore"], "root": tmp / "backups"}
 

@@ -40,4 +40,4 @@ def test_the_copy_unit_follows_the_local_dumps_and_fails_with_its_script() -> No
     assert "Type=oneshot" in unit
     defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
     schedules = defaults["backup_schedules"]
-    assert max(schedules[j] for j in ("postgres", "gitea", "pvc")) < schedules["offsite"]
+    assert max(schedules[j] for j in ("postgres", "gitea")) < schedules["offsite"]
