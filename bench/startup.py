@@ -83,6 +83,7 @@ def timed_screen(tmux: Tmux, command: str, env: dict[str, str],
     full = f"env -u COLUMNS -u LINES -u PYTHONDONTWRITEBYTECODE {exports} {command}"
     t0 = time.perf_counter()
     tmux("new-session", "-d", "-s", session, "-x", SIZE[0], "-y", SIZE[1], full)
+    tmux("set-option", "-t", session, "remain-on-exit", "on")  # a crash stays on screen, for the message
     seen: dict[str, float] = {}
     shown = ""
     try:

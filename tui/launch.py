@@ -1,24 +1,40 @@
 """Open the TUI from the command line: load settings and the lab, then run the app.
 
 A broken config is an error before the screen opens; a broken inventory opens the app anyway, with the
-error shown, so the operator can still reach the help and the sandbox.
+error shown, so the operator can still reach the help and the sandbox. The lab comes from the cache when
+the inventory has not changed (Ansible's import alone takes longer than the first frame should); the app
+then checks it against Ansible's own reading in the background.
 """
 
 from __future__ import annotations
 
-from actions.lab import InventoryError, load_lab
+import importlib
+import threading
+
+from actions.lab import InventoryError
+from actions.lab_cache import load_lab_cached
 from tui.cli.context import CliContext
 
 
+def _import_poller() -> None:
+    try:
+        importlib.import_module("actions.health.poller")
+    except Exception:  # the poller's worker imports it again and reports what failed
+        return
+
+
 def run_app(ctx: CliContext) -> int:
+    # asyncssh takes half a second to import, a part of it waiting on subprocesses (it looks for liboqs):
+    # begun now, in a thread, it is ready by the time the first frame is up and the poller wants it.
+    threading.Thread(target=_import_poller, name="import-poller", daemon=True).start()
     settings = ctx.settings
     inventory = ctx.inventory_path
     try:
-        lab, lab_error = load_lab(inventory), None
+        (lab, cached), lab_error = load_lab_cached(settings.state_dir, inventory), None
     except InventoryError as exc:
-        lab, lab_error = None, str(exc)
+        lab, cached, lab_error = None, False, str(exc)
     from tui.app import FactoryApp
 
-    app = FactoryApp(settings=settings, lab=lab, lab_error=lab_error, inventory=inventory)
+    app = FactoryApp(settings=settings, lab=lab, lab_error=lab_error, inventory=inventory, lab_cached=cached)
     app.run()
     return int(app.return_code or 0)

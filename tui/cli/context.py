@@ -8,7 +8,8 @@ from pathlib import Path
 
 from actions.config import ConfigError, Settings, load_settings
 from actions.journal import Journal, JournalError, open_journal
-from actions.lab import InventoryError, Lab, load_lab
+from actions.lab import InventoryError, Lab
+from actions.lab_cache import load_lab_cached
 
 
 class CliError(Exception):
@@ -49,8 +50,9 @@ class CliContext:
 
     @cached_property
     def lab(self) -> Lab:
+        """The lab, from the cache while the inventory's files (and Ansible's config) are unchanged."""
         try:
-            return load_lab(self.inventory_path)
+            return load_lab_cached(self.settings.state_dir, self.inventory_path)[0]
         except InventoryError as exc:
             hint = ""
             if self.inventory_arg == "sandbox":

@@ -74,22 +74,39 @@ class HealthScreen(FactoryScreen):
     def compose_body(self) -> ComposeResult:
         yield VaultBadge()
         yield Static("", id="health-top")
-        with VerticalScroll():
-            lab = getattr(self.app, "lab", None)
-            if lab is None:
-                yield Static("No lab: the inventory could not be read.", classes="placeholder")
-                return
-            with Grid(id="cards"):
-                for host in lab.hosts:
-                    yield HostCard(host.name, f"{host.address}:{host.port}")
+        with VerticalScroll(id="health-body"):
+            yield from self._compose_cards()
+
+    def _compose_cards(self) -> ComposeResult:
+        lab = getattr(self.app, "lab", None)
+        if lab is None:
+            yield Static("No lab: the inventory could not be read.", classes="placeholder")
+            return
+        with Grid(id="cards"):
+            for host in lab.hosts:
+                yield HostCard(host.name, f"{host.address}:{host.port}")
 
     def on_mount(self) -> None:
         feed = feed_of(self.app)
         if feed is not None:
             feed.subscribe(self, self.show)  # every second while in front, and when it comes back
+        signal = getattr(self.app, "lab_changed", None)
+        if signal is not None:
+            signal.subscribe(self, lambda lab: self.run_worker(self._new_cards(), group="health-cards",
+                                                               exclusive=True))
+        self._focus_first()
+
+    def _focus_first(self) -> None:
         cards = list(self.query(HostCard))
         if cards:
             cards[0].focus()
+
+    async def _new_cards(self) -> None:
+        """One card per host of the lab that replaced the old one."""
+        body = self.query_one("#health-body", VerticalScroll)
+        await body.remove_children()
+        await body.mount_compose(self._compose_cards())
+        self._focus_first()
 
     def show(self, snap: Snapshot) -> None:
         feed = feed_of(self.app)

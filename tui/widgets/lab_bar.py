@@ -22,9 +22,16 @@ class LabBar(Static):
         self.section = section
 
     def on_mount(self) -> None:
+        signal = getattr(self.app, "lab_changed", None)
+        if signal is not None:
+            signal.subscribe(self, lambda lab: self.show_lab())
+        self.show_lab()
+
+    def show_lab(self) -> None:
         app = self.app
         lab: Lab | None = getattr(app, "lab", None)
         inventory = getattr(app, "inventory", "")
+        self.remove_class("-broken", "-sandbox", "-real")
         if lab is None:
             self.add_class("-broken")
             self.update(f"factory-tui · {self.section} · NO LAB: inventory {inventory} cannot be read")
