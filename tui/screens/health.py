@@ -103,12 +103,20 @@ class HealthScreen(FactoryScreen):
 
     async def _new_cards(self) -> None:
         """One card per host of the lab that replaced the old one."""
-        body = self.query_one("#health-body", VerticalScroll)
-        await body.remove_children()
-        await body.mount_compose(self._compose_cards())
+        self._swapping = True  # readings wait: a card half-mounted has no lines to show them in yet
+        try:
+            body = self.query_one("#health-body", VerticalScroll)
+            await body.remove_children()
+            await body.mount_compose(self._compose_cards())
+        finally:
+            self._swapping = False
         self._focus_first()
 
+    _swapping = False
+
     def show(self, snap: Snapshot) -> None:
+        if self._swapping:
+            return
         feed = feed_of(self.app)
         try:
             top_line = self.query_one("#health-top", Static)
