@@ -159,7 +159,8 @@ class FactoryApp(App[int]):
         self.inventory_watch.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
-        self.call_after_refresh(self._offer_resume)
+        # The checklists' files and journal (its migrations too) wait until the glance is up.
+        self.health.after_first_reading(self._offer_resume)
 
     def _offer_resume(self) -> None:
         """After a crash or a clean exit alike: name the checklist in progress and where it stopped."""

@@ -16,10 +16,6 @@ from actions.lab_cache import inventory_files, read_in_child
 if TYPE_CHECKING:
     from tui.app import FactoryApp
 
-# After the app opens, how long the check of a cached lab waits: Ansible's import takes a core for a
-# second, which the first readings need more.
-VERIFY_AFTER = 1.0
-
 
 def _stamp(inventory: Path) -> tuple[tuple[str, int, int], ...]:
     """What changes when an inventory file is edited, added or removed (stat only: cheap every tick)."""
@@ -44,9 +40,10 @@ class InventoryWatch:
         self.readings = 0  # re-reads finished (tests wait on this, not on time)
 
     def start(self) -> None:
-        """From the app's ``on_mount``: check a cached lab soon, then look at the files every refresh."""
+        """From the app's ``on_mount``: check a cached lab once the first readings are in (Ansible's import
+        takes a core for a second, which they need more), and look at the files every refresh."""
         if self.verify:
-            self.app.set_timer(VERIFY_AFTER, self.reread)
+            self.app.health.after_first_reading(self.reread)
         self.app.set_interval(self.app.settings.health.interval, self.check)
 
     def check(self) -> None:

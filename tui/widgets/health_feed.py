@@ -45,6 +45,7 @@ class HealthFeed:
         self._subscribers: dict[DOMNode, Callable[[Snapshot], object]] = {}
         self.latest: Snapshot | None = None
         self.poller: Poller | None = None
+        self._after_first: list[Callable[[], object]] = []
 
     @property
     def thresholds(self) -> Thresholds:
@@ -118,9 +119,21 @@ class HealthFeed:
             elif where is front:
                 node.call_next(callback, snap)
 
+    def after_first_reading(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once every host has answered or failed for the first time (at once without a
+        lab): work that can wait, such as the checklists' journal, keeps out of the glance's way."""
+        if self.lab is None:
+            self.app.call_later(callback)
+        else:
+            self._after_first.append(callback)
+
     def _publish(self, snap: Snapshot) -> None:
         self.latest = snap
         self._deliver(snap)
+        if self._after_first and all(state.connection != "connecting" for state in snap.hosts):
+            waiting, self._after_first = self._after_first, []
+            for callback in waiting:
+                self.app.call_later(callback)
 
     def _tick(self) -> None:
         if self.latest is not None:
