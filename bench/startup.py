@@ -69,6 +69,11 @@ class Tmux:
     def screen(self, session: str) -> str:
         return self("capture-pane", "-p", "-t", session)
 
+    def start(self) -> None:
+        """A session that lives as long as the bench: without it the server exits with each run's last
+        session, and the next run's ``new-session`` can meet a server on its way out."""
+        self("new-session", "-d", "-s", "keep", "sleep 100000")
+
     def stop(self) -> None:
         self("kill-server")
 
@@ -82,7 +87,10 @@ def timed_screen(tmux: Tmux, command: str, env: dict[str, str],
     exports = " ".join(f"{k}={v}" for k, v in env.items())
     full = f"env -u COLUMNS -u LINES -u PYTHONDONTWRITEBYTECODE {exports} {command}"
     t0 = time.perf_counter()
-    tmux("new-session", "-d", "-s", session, "-x", SIZE[0], "-y", SIZE[1], full)
+    started = subprocess.run(["tmux", "-L", tmux.server, "-f", "/dev/null", "new-session", "-d", "-s", session,
+                              "-x", SIZE[0], "-y", SIZE[1], full], capture_output=True, text=True)
+    if started.returncode != 0:
+        raise SystemExit(f"tmux could not start {command}: {started.stderr.strip()}")
     tmux("set-option", "-t", session, "remain-on-exit", "on")  # a crash stays on screen, for the message
     seen: dict[str, float] = {}
     shown = ""
@@ -163,6 +171,7 @@ def main() -> int:
     floor_script = work / "floor.py"
     floor_script.write_text(FLOOR_APP)
     tmux = Tmux()
+    tmux.start()
     print("starting a sandbox ...", file=sys.stderr)
     sandbox.up(settings)
     try:

@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from actions.config import Settings
-from actions.journal import Journal, JournalError, open_journal
 from actions.lab import Lab
 from tui import gc_pauses
 from tui.commands import FactoryCommands
@@ -22,6 +21,7 @@ from tui.screens.health import HealthScreen
 from tui.widgets.health_feed import HealthFeed
 
 if TYPE_CHECKING:
+    from actions.journal import Journal
     from actions.remote import RemoteRunner
     from tui.runbook_hub import RunbookHub
     from tui.widgets.run_pane import RunPane
@@ -110,6 +110,8 @@ class FactoryApp(App[int]):
         """The app's one journal (runs, changes, checklists), opened on first use. Raises JournalError,
         for callers that word it themselves (the checklists' read-only state)."""
         if self._journal is None:
+            from actions.journal import open_journal
+
             self._journal = open_journal(self.settings.state_dir)
             if self._journal.notice:
                 self.notify(self._journal.notice, title="Journal", severity="warning", timeout=20)
@@ -119,6 +121,8 @@ class FactoryApp(App[int]):
     def journal(self) -> Journal | None:
         """The journal for changes made from any screen (Vault, runs); ``None`` (and the operator told
         why) when it cannot be opened: a change is not refused for want of its record."""
+        from actions.journal import JournalError
+
         try:
             return self.open_journal()
         except JournalError as exc:
