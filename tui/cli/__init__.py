@@ -26,6 +26,7 @@ COMMANDS = [
     "tui.cli.vault",
     "tui.cli.runbook",
     "tui.cli.sandbox",
+    "tui.cli.rehearse",
 ]
 
 
