@@ -4,16 +4,13 @@ reads in a real child process; the hosts point at closed ports, so no sshd is ne
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from actions.config import Settings, load_settings
 from actions.lab import load_lab
 from actions.lab_cache import fingerprint, load_lab_cached, store
 from tests.conftest import free_port
+from tests.tui.test_health_screen import until
 from tui.app import FactoryApp
 from tui.widgets.host_card import HostCard
 from tui.widgets.lab_bar import LabBar
@@ -32,15 +29,6 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings(None, state_dir=tmp_path / "state", health={"interval": 0.3, "connect_timeout": 1.0})
 
 
-async def until(pilot: Any, check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-        await pilot.pause()
-
-
 def toasts(app: FactoryApp) -> str:
     """The notifications on screen, as their text."""
     return "\n".join(str(toast.render()) for toast in app.screen.query("Toast"))
@@ -55,11 +43,11 @@ async def test_an_inventory_edited_while_the_app_runs_is_read_again(tmp_path: Pa
         assert [c.host_name for c in app.screen.query(HostCard)] == ["pi1", "pi2"]
         write_inventory(path, ["pi1", "pi2", "pi4"])
         # No call from the test: the app's own check, on the health refresh, sees the edit.
-        await until(pilot, lambda: app.inventory_watch.readings >= 1, "the re-read")
-        await until(pilot, lambda: len(app.screen.query(HostCard)) == 3, "the new card")
+        await until(pilot, lambda: app.inventory_watch.readings >= 1, 60, "the re-read")
+        await until(pilot, lambda: len(app.screen.query(HostCard)) == 3, 60, "the new card")
         assert app.lab is not None and app.lab.host_names() == ["pi1", "pi2", "pi4"]
         assert app.health.lab == app.lab
-        await until(pilot, lambda: "added pi4" in toasts(app), "the note")
+        await until(pilot, lambda: "added pi4" in toasts(app), 60, "the note")
     # The next start finds the edited inventory in the cache, as Ansible read it.
     assert load_lab_cached(cfg.state_dir, path) == (load_lab(path), True)
 
@@ -75,10 +63,10 @@ async def test_a_cached_lab_that_ansible_reads_differently_is_replaced_with_a_no
     assert cached and lab == kept
     app = FactoryApp(settings=cfg, lab=lab, inventory=path, lab_cached=cached)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await until(pilot, lambda: app.inventory_watch.readings >= 1, "the check of the cached lab")
-        await until(pilot, lambda: len(app.screen.query(HostCard)) == 3, "Ansible's hosts")
+        await until(pilot, lambda: app.inventory_watch.readings >= 1, 60, "the check of the cached lab")
+        await until(pilot, lambda: len(app.screen.query(HostCard)) == 3, 60, "Ansible's hosts")
         assert app.lab == truth
-        await until(pilot, lambda: "added pi3" in toasts(app), "the note")
+        await until(pilot, lambda: "added pi3" in toasts(app), 60, "the note")
         assert "Ansible reads the inventory differently" in toasts(app)
         assert "'watched'" in str(app.screen.query_one(LabBar).render())
 
@@ -91,6 +79,6 @@ async def test_a_cached_lab_that_ansible_reads_alike_stays_without_a_note(tmp_pa
     assert cached
     app = FactoryApp(settings=cfg, lab=lab, inventory=path, lab_cached=cached)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await until(pilot, lambda: app.inventory_watch.readings >= 1, "the check of the cached lab")
+        await until(pilot, lambda: app.inventory_watch.readings >= 1, 60, "the check of the cached lab")
         assert app.lab is lab
         assert "differently" not in toasts(app)
