@@ -20,6 +20,8 @@ from textual import work
 from textual.message import Message
 from textual.widgets import Static
 
+from tui.widgets.health_feed import feed_of
+
 if TYPE_CHECKING:
     from actions.vault import VaultStatus, VaultTarget
 
@@ -102,7 +104,11 @@ class VaultBadge(Static):
             self.interval = settings.health.interval if settings is not None else 2.0
         self.paint()
         if self.target is not None or settings is not None:
-            self._poll()
+            feed = feed_of(self.app)
+            if feed is not None:  # hvac's import would take the CPU the hosts' first readings need
+                feed.after_first_reading(self._poll)
+            else:
+                self._poll()
             # The age keeps counting even when a poll hangs, so a stuck reading turns stale on time.
             self.set_interval(min(1.0, self.interval / 2), self.paint)
 
