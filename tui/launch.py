@@ -8,25 +8,12 @@ then checks it against Ansible's own reading in the background.
 
 from __future__ import annotations
 
-import importlib
-import threading
-
 from actions.lab import InventoryError
 from actions.lab_cache import load_lab_cached
 from tui.cli.context import CliContext
 
 
-def _import_poller() -> None:
-    try:
-        importlib.import_module("actions.health.poller")
-    except Exception:  # the poller's worker imports it again and reports what failed
-        return
-
-
 def run_app(ctx: CliContext) -> int:
-    # asyncssh takes half a second to import, a part of it waiting on subprocesses (it looks for liboqs):
-    # begun now, in a thread, it is ready by the time the first frame is up and the poller wants it.
-    threading.Thread(target=_import_poller, name="import-poller", daemon=True).start()
     settings = ctx.settings
     inventory = ctx.inventory_path
     try:

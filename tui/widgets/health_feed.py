@@ -77,8 +77,8 @@ class HealthFeed:
         self._start_poller()
 
     async def _run(self, lab: Lab) -> None:
-        # Imported in a thread: asyncssh takes half a second to import, which would hold the first frame
-        # back (when the app's start has already begun importing it, this waits for that).
+        # Imported in a thread, after the first frame: asyncssh takes half a second to import (a part of it
+        # waiting on subprocesses, as it looks for liboqs), which would hold that frame back.
         module = await asyncio.to_thread(importlib.import_module, "actions.health.poller")
         cfg = self.settings.health
         poller: Poller = module.Poller(
