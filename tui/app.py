@@ -18,7 +18,7 @@ from tui import gc_pauses
 from tui.commands import FactoryCommands
 from tui.inventory_watch import InventoryWatch
 from tui.screens.health import HealthScreen
-from tui.widgets.health_feed import HealthFeed
+from tui.services.health_feed import HealthFeed
 
 if TYPE_CHECKING:
     from actions.journal import Journal

@@ -92,7 +92,8 @@ class Tally:
         if ev.kind not in RESULT_KINDS or ev.host is None:
             return
         name = ev.role or f"playbook {playbook}"
-        if name == "artifact" and ev.task == ARTIFACT_TASK and ev.kind == "ok":
+        # Ansible names a role's task "role : task".
+        if name == "artifact" and (ev.task or "").split(" : ")[-1] == ARTIFACT_TASK and ev.kind == "ok":
             match = _ARTIFACT.match(ev.message.strip())
             owner = match.group("role") if match else "artifact"
             r = self._role(owner, playbook)

@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import TopParser, inventory_of
 
 # Command group modules, in the order `--help` lists them.
 COMMANDS = [
@@ -47,8 +48,8 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> TopParser:
+    parser = TopParser(
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = CliContext(config=args.config, inventory=args.inventory)
+    ctx = CliContext(config=args.config, inventory=inventory_of(args))
     try:
         if args.command is None:
             from tui.launch import run_app

@@ -20,7 +20,7 @@ from textual import work
 from textual.message import Message
 from textual.widgets import Static
 
-from tui.widgets.health_feed import feed_of
+from tui.services.health_feed import feed_of
 
 if TYPE_CHECKING:
     from actions.vault import VaultStatus, VaultTarget

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ScreenStackError
 from textual.dom import NoScreen
@@ -38,7 +38,7 @@ class HealthFeed:
 
     REPAINT = 1.0  # seconds between repaints of the subscribers in front, reading or not
 
-    def __init__(self, app: App[object], settings: Settings, lab: Lab | None) -> None:
+    def __init__(self, app: App[Any], settings: Settings, lab: Lab | None) -> None:
         self.app = app
         self.settings = settings
         self.lab = lab
