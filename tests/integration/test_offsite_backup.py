@@ -216,20 +216,29 @@ def test_nothing_in_the_repository_is_reported_and_drops_nothing(lab: Lab) -> No
     assert lab.rows("offsite_never_copied") == 5
 
 
-def test_a_copy_that_dies_half_way_leaves_the_last_good_snapshot_the_newest(lab: Lab) -> None:
-    lab.make_db("offsite_d", 40)
-    good = lab.dump_and_copy("offsite_d")
+def copy_held_half_way(lab: Lab, db: str, rows: int) -> tuple[str, dict[str, str], subprocess.Popen[str]]:
+    """A good copy of ``db``, then a large dump whose copy the relay holds 200 kB into its upload.
+    Returns the good snapshot, the status after it, and the held copy (in its own process group)."""
+    lab.make_db(db, rows)
+    good = lab.dump_and_copy(db)
     good_state = lab.state()
     # A dump large enough that restic is still uploading when the relay holds it.
     lab.psql("CREATE TABLE bulk AS SELECT g, md5(random()::text) || md5(random()::text) AS v "
-             "FROM generate_series(1, 60000) g", db="offsite_d")
-    assert lab.run("factory-pg-backup", "offsite_d").returncode == 0
-
+             "FROM generate_series(1, 60000) g", db=db)
+    assert lab.run("factory-pg-backup", db).returncode == 0
     lab.relay.hold_after(200_000)
     copy = subprocess.Popen([str(lab.scripts["factory-offsite-backup"])], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    if not lab.relay.held.wait(timeout=240):
+        os.killpg(copy.pid, signal.SIGKILL)
+        copy.communicate(timeout=60)
+        pytest.fail("the copy never got 200 kB into its upload")
+    return good, good_state, copy
+
+
+def test_a_copy_that_dies_half_way_leaves_the_last_good_snapshot_the_newest(lab: Lab) -> None:
+    good, good_state, copy = copy_held_half_way(lab, "offsite_d", 40)
     try:
-        assert lab.relay.held.wait(timeout=240), "the copy never got 200 kB into its upload"
         # The host loses power: the copy and its restic die at once, mid-upload.
         os.killpg(copy.pid, signal.SIGKILL)
     finally:
@@ -258,20 +267,10 @@ def test_a_copy_that_dies_half_way_leaves_the_last_good_snapshot_the_newest(lab:
 
 
 def test_a_link_that_goes_down_mid_copy_fails_the_copy_with_one_clear_error(lab: Lab) -> None:
-    lab.make_db("offsite_e", 30)
-    good = lab.dump_and_copy("offsite_e")
-    good_state = lab.state()
-    lab.psql("CREATE TABLE bulk AS SELECT g, md5(random()::text) || md5(random()::text) AS v "
-             "FROM generate_series(1, 60000) g", db="offsite_e")
-    assert lab.run("factory-pg-backup", "offsite_e").returncode == 0
-
-    lab.relay.hold_after(200_000)
-    copy = subprocess.Popen([str(lab.scripts["factory-offsite-backup"])], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    good, good_state, copy = copy_held_half_way(lab, "offsite_e", 30)
     try:
-        assert lab.relay.held.wait(timeout=240), "the copy never got 200 kB into its upload"
         lab.relay.cut()
-        # restic retries with backoff (about a minute), then gives up.
+        # restic retries with backoff (a few minutes), then gives up.
         _out, err = copy.communicate(timeout=600)
     finally:
         if copy.poll() is None:
