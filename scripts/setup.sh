@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_debian=(openssh-server openssh-client postgresql pgbouncer tmux python3-venv jq curl)
+need_debian=(openssh-server openssh-client postgresql pgbouncer tmux python3-venv jq curl debootstrap)
 
 if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null; then
   missing=()
