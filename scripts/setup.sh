@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_debian=(openssh-server openssh-client postgresql pgbouncer tmux python3-venv jq curl restic rclone)
+need_debian=(openssh-server openssh-client postgresql pgbouncer tmux python3-venv jq curl debootstrap restic rclone)
 
 if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null; then
   missing=()
