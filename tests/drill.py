@@ -69,12 +69,21 @@ FINGERPRINT = "SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id
 SKIPPED = {
     "k3s": "the rehearsal lab runs no k3s",
     "longhorn": "the rehearsal lab runs no Longhorn",
+    "pi2_rebuild": "pi2's disk is intact: only its database was dropped",
+    "pi2_offsite_restore": "pi2's disk is intact: the local dump serves",
     "gitea": "the rehearsal lab runs PostgreSQL from Debian's packages, no Gitea container",
     "runners_argocd": "the rehearsal lab runs no act-runner or Argo CD",
 }
 # The rehearsal hosts keep this machine's clock (one kernel) and run no NTP client, so `clock_synced` reads
 # them unsynchronised: `reachable` is run, and when that alone fails it, skipped with this reason.
 NO_NTP = "the rehearsal hosts keep this machine's clock and run no NTP client"
+
+
+async def skip_all(pilot: Any, app: Any, *step_ids: str) -> None:
+    """Skip each step the rehearsal lab has nothing for, with its reason from :data:`SKIPPED`."""
+    for step_id in step_ids:
+        await open_step(pilot, app, step_id)
+        await skip(pilot, app, step_id, SKIPPED[step_id])
 
 
 class DrillError(AssertionError):
@@ -214,10 +223,9 @@ class Drill:
                     if not note.startswith("clock_synced:") or "all_hosts_reachable" in note:
                         raise DrillError(f"reachable: {note}")
                     await skip(pilot, app, "reachable", f"{NO_NTP} ({note})")
-                for step_id in ("k3s", "longhorn"):
-                    await open_step(pilot, app, step_id)
-                    await skip(pilot, app, step_id, SKIPPED[step_id])
+                await skip_all(pilot, app, *("k3s", "longhorn"))
                 await unseal_step(pilot, app, [s.get_secret_value() for s in self.shares])
+                await skip_all(pilot, app, *("pi2_rebuild", "pi2_offsite_restore"))
 
                 screen = await open_step(pilot, app, "restore_pg")
                 await run_step(pilot, screen)
@@ -236,9 +244,7 @@ class Drill:
                 if not await verified(pilot, app, screen, "restore_pg"):
                     raise DrillError(f"restore_pg: {screen.walk.views()['restore_pg'].note}")
 
-                for step_id in ("gitea", "runners_argocd"):
-                    await open_step(pilot, app, step_id)
-                    await skip(pilot, app, step_id, SKIPPED[step_id])
+                await skip_all(pilot, app, *("gitea", "runners_argocd"))
                 screen = await open_step(pilot, app, "final")
                 await run_step(pilot, screen)
                 await until(pilot, lambda: not screen.busy
