@@ -99,6 +99,7 @@ class Drill:
     workdir: Path
     phases: list[tuple[str, float]] = field(default_factory=list)
     password: SecretStr = field(default_factory=lambda: SecretStr(secrets.token_urlsafe(24)))
+    offsite_password: SecretStr = field(default_factory=lambda: SecretStr(secrets.token_urlsafe(24)))
     shares: list[SecretStr] = field(default_factory=list)
     root_token: SecretStr | None = None
     bao: BaoServer | None = None
@@ -164,7 +165,11 @@ class Drill:
         with self.phase("05_backup, one backup now"):
             spec = RunSpec(playbook="playbooks/05_backup.yml", inventory=self.inventory, limit="docker_hosts",
                            tags=("backup", "run_now"), extra_vars=(("backup_run_now", "postgres"),),
-                           secret_env=((SECRET_ENV_PREFIX + "POSTGRES_PASSWORD", self.password),))
+                           secret_env=(
+                               (SECRET_ENV_PREFIX + "POSTGRES_PASSWORD", self.password),
+                               # The off-site copy's repository on the rehearsal lab is a folder of pi2.
+                               (SECRET_ENV_PREFIX + "BACKUP_OFFSITE_PASSWORD", self.offsite_password),
+                           ))
             journal = open_journal(self.settings.state_dir)
             try:
                 prepared = prepare(spec, self.settings, journal)
