@@ -17,8 +17,8 @@ from actions.runbooks.engine import StepState, StepView, progress
 from actions.runbooks.walk import Walk
 from tui.app_handle import app_of
 from tui.render.step_format import STATE_STYLE, elapsed_text
+from tui.screens.base import lab_bar
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.lab_bar import LabBar
 
 
 class ChecklistScreen(Screen[None]):
@@ -43,8 +43,7 @@ class ChecklistScreen(Screen[None]):
         self.views: dict[str, StepView] = {}
 
     def compose(self) -> ComposeResult:
-        app = app_of(self)
-        yield LabBar(f"runbooks › {self.walk.book.name}", app.lab, app.inventory)
+        yield lab_bar(self, f"runbooks › {self.walk.book.name}")
         yield Static("", id="checklist-head")
         yield DataTable(id="steps", cursor_type="row", zebra_stripes=True)
         yield Static("", id="checklist-lock")

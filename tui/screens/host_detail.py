@@ -17,6 +17,7 @@ from actions.health.evaluate import assess, clock
 from actions.health.models import HostState, Snapshot, Status
 from tui.app_handle import app_of
 from tui.render.health_format import ICON, STYLE, age, uptime, verdict
+from tui.screens.base import lab_bar
 from tui.services.health_feed import feed_of
 from tui.ssh_shell import run_ssh
 
@@ -67,6 +68,7 @@ class HostDetailScreen(Screen[None]):
         self.host_name = host_name
 
     def compose(self) -> ComposeResult:
+        yield lab_bar(self, f"health › {self.host_name}")
         yield Static(self.host_name, id="detail-title")
         with VerticalScroll():
             yield Static("", id="detail-error")

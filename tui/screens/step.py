@@ -23,10 +23,10 @@ from actions.runbooks.walk import StepRefused, Walk
 from tui.app_handle import app_of
 from tui.modals.reason import ReasonModal
 from tui.render.step_format import STATE_STYLE
+from tui.screens.base import lab_bar
 from tui.step_actions import Outcome, describe_action, run_action
 from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.lab_bar import LabBar
 
 
 def checks_text(checks: list[Check]) -> Text:
@@ -71,8 +71,7 @@ class StepScreen(Screen[None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        app = app_of(self)
-        yield LabBar(f"runbooks › {self.walk.book.name} › {self.step.id}", app.lab, app.inventory)
+        yield lab_bar(self, f"runbooks › {self.walk.book.name} › {self.step.id}")
         with Horizontal(id="step-body"):
             with VerticalScroll(id="step-doc"):
                 yield Markdown(self._doc(), id="step-markdown")
