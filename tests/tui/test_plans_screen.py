@@ -234,6 +234,10 @@ async def test_x_cancels_a_running_apply_and_its_provisioner(
         modal = await wait_for_screen(pilot, ConfirmModal)
         assert modal.request.level.label == "change"
         await pilot.pause()
+        for _ in range(100):  # pushed is not yet composed on a busy machine
+            if modal.query("#confirm"):
+                break
+            await pilot.pause(0.1)
         await pilot.click("#confirm")
         for _ in range(300):
             await pilot.pause(0.1)
@@ -315,6 +319,10 @@ async def test_a_move_only_plan_is_a_change_the_pane_counts_and_the_gate_applies
         await pilot.press("a")
         modal = await wait_for_screen(pilot, ConfirmModal)
         assert "plan:    Plan: 0 to add, 0 to change, 0 to destroy. (1 to move)" in modal.request.details
+        for _ in range(100):  # pushed is not yet composed on a busy machine
+            if modal.query("#confirm"):
+                break
+            await pilot.pause(0.1)
         await pilot.click("#confirm")
         for _ in range(300):  # the apply runs the binary: wait for its record, not for a fixed time
             await app.workers.wait_for_complete()
