@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from textual.widgets import DataTable, Input, RichLog, Static
+from textual.widgets import Button, DataTable, Input, RichLog, Static
 
 from actions import change_log
 from actions.config import Settings
@@ -323,13 +323,13 @@ async def test_a_move_only_plan_is_a_change_the_pane_counts_and_the_gate_applies
             if modal.query("#confirm"):
                 break
             await pilot.pause(0.1)
-        await pilot.click("#confirm")
-        for _ in range(300):  # the apply runs the binary: wait for its record, not for a fixed time
-            await app.workers.wait_for_complete()
+        modal.query_one("#confirm", Button).press()
+        for _ in range(600):  # the apply runs the binary: wait for its record, not for a fixed time
             await pilot.pause(0.1)
             record = store.load_record(settings, "moving")
             if record is not None and record.status != "changes":
                 break
+        await app.workers.wait_for_complete()
     assert record is not None and record.status == "applied", record
     state = json.loads((root / "terraform.tfstate").read_text())
     assert [r["name"] for r in state["resources"]] == ["b"]
