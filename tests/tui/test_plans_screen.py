@@ -19,10 +19,10 @@ from actions.tofu import store
 from tests.conftest import make_settings, pids_mentioning
 from tui.app import FactoryApp
 from tui.modals.confirm import TypedConfirmModal
+from tui.modals.plan import GuideModal, PlanDetailModal
 from tui.screens.plans import PlansScreen
 from tui.widgets.health_strip import HealthStrip
 from tui.widgets.plan_list import PlanLineList
-from tui.widgets.plan_modals import GuideModal, PlanDetailModal
 from tui.widgets.plan_summary import PlanSummaryView
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"

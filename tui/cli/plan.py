@@ -53,7 +53,7 @@ def _progress(args: argparse.Namespace) -> Any:
         return None
     from rich.console import Console
 
-    from tui.widgets.plan_render import event_text
+    from tui.render.plan_render import event_text
 
     err = Console(stderr=True, highlight=False)
 
@@ -77,7 +77,7 @@ async def _plan(adapter: Any, root: Any, args: argparse.Namespace) -> int:
     else:
         from rich.console import Console
 
-        from tui.widgets.plan_render import summary_text
+        from tui.render.plan_render import summary_text
 
         # Not on a terminal (a pipe, a log): wide enough that the Plan: line is not wrapped mid-way.
         console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)

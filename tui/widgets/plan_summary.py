@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from actions.tofu.summary import PlanSummary, ResourceChange
+from tui.render.plan_render import STYLE, TITLE, change_line, counts_text
 from tui.widgets.plan_list import PlanLineList
-from tui.widgets.plan_render import STYLE, TITLE, change_line, counts_text
 
 
 def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int], Text]]:
