@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def target_of(app: FactoryApp) -> VaultTarget:
-    """The app's Vault (settings, then the lab's inventory, then $VAULT_ADDR), or :class:`VaultError`."""
+    """The app's Vault ($VAULT_ADDR, then settings, then the lab's inventory), or :class:`VaultError`."""
     return vault.resolve_target(app.settings, app.lab)
 
 

@@ -24,6 +24,7 @@ IAC_PROVIDERS = {
     "google": "hashicorp/google",
     "gitea": "go-gitea/gitea",
     "vault": "hashicorp/vault",
+    "random": "hashicorp/random",
 }
 # A pin bounds the version from above: "~> x.y", an exact version, or an explicit "< z".
 PINNED = re.compile(r"^(~>\s*\d+\.\d+(\.\d+)?|=?\s*\d+\.\d+\.\d+|.*<\s*\d+.*)$")
@@ -85,6 +86,8 @@ def test_ci_jwt_roles_bind_the_repository_and_apply_only_from_the_default_branch
     backend = iac.resources[("vault_jwt_auth_backend", "gitea")]
     assert unquote(backend["type"]) == "jwt"
     assert backend["oidc_discovery_url"] == backend["bound_issuer"] == "${var.gitea_oidc_issuer}"
+    # Gitea serves its discovery document with a step-ca certificate: Vault must trust that root.
+    assert backend["oidc_discovery_ca_pem"] == "${var.vault_ca_cert_pem}"
     roles = iac.locals["ci_roles"]
     # Plan roles: bound to the repository; apply roles: also to refs/heads/<default branch>.
     assert re.search(r'"\$\{root\}-plan" => \{.*?bound = \{repository = local\.factory_repo\}', roles, re.S)
@@ -101,6 +104,45 @@ def test_state_bucket_cannot_be_destroyed_by_a_plan(iac):
     assert bucket["lifecycle"][0]["prevent_destroy"] is True
     assert bucket["name"] == "${var.state_bucket}"
     assert iac.variables["state_bucket"]["default"] == '"arcodange-tf"'
+
+
+def test_backup_bucket_is_separate_versioned_retained_and_uniform(iac):
+    bucket = iac.resources[("google_storage_bucket", "backup")]
+    assert bucket["name"] == "${var.backup_bucket}"
+    assert iac.variables["backup_bucket"]["default"] != iac.variables["state_bucket"]["default"]
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["versioning"][0]["enabled"] is True
+    assert bucket["lifecycle"][0]["prevent_destroy"] is True
+    # Retention acts on noncurrent versions only: a live object of the repository is never aged out.
+    (rule,) = bucket["lifecycle_rule"]
+    assert unquote(rule["action"][0]["type"]) == "Delete"
+    assert set(rule["condition"][0]) - {"__is_block__"} == {"days_since_noncurrent_time"}
+
+
+def test_backup_writer_can_create_and_read_but_delete_only_restic_locks(iac):
+    member = "serviceAccount:${google_service_account.backup_writer.email}"
+    grants = iac.resources[("google_storage_bucket_iam_member", "backup_writer")]
+    roles = set(re.findall(r'"(roles/[^"]+)"', grants["for_each"]))
+    assert roles == {"roles/storage.objectCreator", "roles/storage.objectViewer", "roles/storage.legacyBucketReader"}
+    assert unquote(grants["member"]) == member and grants["bucket"] == "${google_storage_bucket.backup.name}"
+    locks = iac.resources[("google_storage_bucket_iam_member", "backup_writer_locks")]
+    assert unquote(locks["member"]) == member
+    (condition,) = locks["condition"]
+    assert "local.backup_lock_objects" in condition["expression"]
+    assert iac.locals["backup_lock_objects"].endswith('/objects/${local.backup_repository_prefix}/locks/"')
+    # No other grant names the writer: nothing else could give it delete.
+    others = [k for k, b in iac.resources.items() if "backup_writer.email" in str(b) and k[0].endswith("iam_member")]
+    assert sorted(others) == [("google_storage_bucket_iam_member", "backup_writer"),
+                              ("google_storage_bucket_iam_member", "backup_writer_locks")]
+
+
+def test_backup_credentials_and_password_land_in_vault_for_ansible(iac):
+    stored = iac.resources[("vault_kv_secret_v2", "backup")]
+    assert stored["mount"] == "${vault_mount.kv.path}"
+    assert unquote(stored["name"]) == "infra/backup"
+    for field in ("credentials", "repository", "password", "project"):
+        assert re.search(rf"\b{field}\s*=", stored["data_json"]), field
+    assert "random_password.backup_repository.result" in stored["data_json"]
 
 
 def test_secret_inputs_are_sensitive(iac):
@@ -137,3 +179,18 @@ def test_dynamic_credentials_expire_so_user_lookup_drops_them(pg):
     assert "VALID UNTIL '{{expiration}}'" in create
     assert "IN ROLE" in create and "LOGIN" in create
     assert role["for_each"] == "${local.dynamic_apps}"
+
+
+def test_ci_approle_roles_mirror_the_jwt_roles_and_stay_on_the_runners(iac):
+    role = iac.resources[("vault_approle_auth_backend_role", "ci")]
+    jwt = iac.resources[("vault_jwt_auth_backend_role", "ci")]
+    assert role["for_each"] == jwt["for_each"] == "${local.ci_roles}"
+    assert role["role_name"] == role["role_id"] == '"factory-${each.key}"'
+    assert role["token_policies"] == jwt["token_policies"]
+    assert role["token_bound_cidrs"] == role["secret_id_bound_cidrs"] == "${var.ci_runner_cidrs}"
+    assert role["secret_id_num_uses"] == "${local.ci_secret_id[each.value.stage].num_uses}"
+
+
+def test_no_ci_policy_covers_all_of_kv(iac):
+    paths = [p for root in iac.locals["ci_managed_paths"].values() for p in root]
+    assert paths and not [p for p in paths if p.strip('"') in {"kv/*", "kv/data/*", "kv/metadata/*", "*"}]

@@ -11,9 +11,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import TopParser, inventory_of
 
 # Command group modules, in the order `--help` lists them.
 COMMANDS = [
@@ -26,22 +27,33 @@ COMMANDS = [
     "tui.cli.vault",
     "tui.cli.runbook",
     "tui.cli.sandbox",
+    "tui.cli.rehearse",
 ]
 
 
-def _version() -> str:
-    try:
-        return version("factory-tui")
-    except PackageNotFoundError:
-        return "0+unknown"
+class _Version(argparse.Action):
+    """``--version``: the package's metadata is read only when asked for (it costs a tenth of a second)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("factory-tui")
+        except PackageNotFoundError:
+            found = "0+unknown"
+        print(f"factory-tui {found}")
+        parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> TopParser:
+    parser = TopParser(
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
-    parser.add_argument("--version", action="version", version=f"factory-tui {_version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     parser.add_argument("--config", metavar="PATH", help="settings file (default: the platform config dir)")
     parser.add_argument(
         "-i", "--inventory", metavar="INVENTORY", help="Ansible inventory, or `sandbox` for the sandbox lab"
@@ -55,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = CliContext(config=args.config, inventory=args.inventory)
+    ctx = CliContext(config=args.config, inventory=inventory_of(args))
     try:
         if args.command is None:
             from tui.launch import run_app

@@ -14,14 +14,17 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.cli.cancellable import run_cancellable
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import example
 
 if TYPE_CHECKING:
     from actions.ansible import RunResult
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("run", help="run a playbook headless, behind the same gates")
+    p = sub.add_parser("run", help="run a playbook headless, behind the same gates",
+                       epilog=example("factory-tui run 01_system -i sandbox --check --diff --limit pi1"))
     p.add_argument("playbook", help="catalog name, path under the playbook dir, or any playbook path")
     p.add_argument("--check", action="store_true", help="check mode (dry run): needs no confirmation")
     p.add_argument("--diff", action="store_true", help="show diffs of changed files")
@@ -118,15 +121,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             box["refused"] = str(exc)
 
     # The run goes on a thread so Ctrl-C reaches this one and becomes a clean cancel.
-    worker = threading.Thread(target=work, name="factory-run", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        print("\nfactory-tui: cancelling...", file=sys.stderr)
-        cancel.set()
-        worker.join()
+    run_cancellable(work, cancel, "factory-run", "the run")
     sys.stdout.flush()
     if "refused" in box:
         raise CliError(box["refused"])
