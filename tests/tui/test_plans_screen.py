@@ -31,13 +31,7 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def tofu_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
-    for var in [k for k in os.environ if k.startswith("TF_VAR_")]:
-        monkeypatch.delenv(var)
+def tofu_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tofu_env: str) -> Settings:
     root = tmp_path / "changes"
     shutil.copytree(DATA / "changes", root)
     for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
