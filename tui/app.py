@@ -6,9 +6,12 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
 
+from actions.applog import logger
 from actions.config import Settings
 from actions.journal import Journal, JournalError, open_journal
 from actions.lab import Lab
@@ -27,6 +30,8 @@ from tui.widgets.health_feed import HealthFeed
 
 if TYPE_CHECKING:
     from tui.widgets.run_pane import RunPane
+
+_log = logger("app")
 
 # How long quitting waits for cancelled runs to stop (a cancel takes a few seconds) before it leaves anyway.
 QUIT_WAIT = 15.0
@@ -174,6 +179,14 @@ class FactoryApp(App[int]):
         while self.live_runs and loop.time() < deadline:
             await asyncio.sleep(0.1)
         self.exit()
+
+    @on(Worker.StateChanged)
+    def _log_worker_error(self, event: Worker.StateChanged) -> None:
+        """Every worker that ends in an error, with its traceback, in the log (the screens word it for
+        the operator; the traceback is for whoever troubleshoots)."""
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and error is not None:
+            _log.error("%s failed: %s", event.worker.name or event.worker.group, error, exc_info=error)
 
     def action_help(self) -> None:
         self.push_screen(HelpModal(bindings_table(self.screen)))

@@ -17,12 +17,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from actions.applog import logger
 from actions.health.models import Connection, HostState, Reading, Sample, Snapshot
 from actions.health.parse import carry_over
 from actions.health.session import AuthRefused, HostKeyRefused, ProbeFlags, ProbeShell
 from actions.lab import Host, Lab
 
 Listener = Callable[[Snapshot], None]
+
+_log = logger("health")
 
 #: Inventory groups whose hosts run the extra probes.
 K3S_SERVER_GROUP = "k3s_server"
@@ -167,6 +170,7 @@ class Poller:
             if link.shell is not None:
                 link.shell.close()
                 link.shell = None
+                _log.info("disconnected: %s (closed)", link.host.name)
 
     # -- one host -----------------------------------------------------------------------------------
 
@@ -229,9 +233,10 @@ class Poller:
         if link.shell is not None:
             link.shell.close()
             link.shell = None
+        link.last_error = _describe(link.host, exc)
         if link.connection != "unreachable":
             link.connection, link.since = "unreachable", when
-        link.last_error = _describe(link.host, exc)
+            _log.warning("disconnected: %s", link.last_error)
         link.cpu_first = None
         # Try again at once: a dropped connection to a live host comes back on the first attempt.
         link.next_attempt = 0.0
@@ -249,9 +254,10 @@ class Poller:
                 state = "host key mismatch"
             elif isinstance(exc, AuthRefused):
                 state = "auth failed"
+            link.last_error = _describe(link.host, exc)
             if link.connection != state:
                 link.connection, link.since = state, attempt_at
-            link.last_error = _describe(link.host, exc)
+                _log.warning("cannot connect (%s): %s", state, link.last_error)
             link.next_attempt = time.monotonic() + link.backoff
             link.backoff = min(link.backoff * 2, self.backoff_max)
             self._publish()
@@ -260,6 +266,7 @@ class Poller:
             link.connecting = None
         link.backoff = self.backoff_min
         link.ticks = 0
+        _log.info("connected: %s (%s:%s as %s)", link.host.name, link.host.address, link.host.port, link.host.user)
         if probe:
             await self._probe(link, patient)
         self._publish()

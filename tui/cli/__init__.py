@@ -12,8 +12,12 @@ import sys
 from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
+from actions import applog
 from tui.cli.context import CliContext, CliError
+
+_log = applog.logger("cli")
 
 # Command group modules, in the order `--help` lists them.
 COMMANDS = [
@@ -36,13 +40,30 @@ def _version() -> str:
         return "0+unknown"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version, then where the log is (the first place to look when something went wrong)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, *_: object) -> None:
+        ctx = CliContext(config=getattr(namespace, "config", None))
+        try:
+            where = str(applog.log_path(ctx.settings.state_dir))
+        except CliError as exc:
+            where = f"unknown: {exc}"
+        print(f"factory-tui {_version()}\nlog: {where}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
-    parser.add_argument("--version", action="version", version=f"factory-tui {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and the log's path")
     parser.add_argument("--config", metavar="PATH", help="settings file (default: the platform config dir)")
+    parser.add_argument(
+        "--log-level", metavar="LEVEL", type=str.upper, choices=applog.LEVELS,
+        help=f"how much the log file records (default: ${applog.ENV_LEVEL} or INFO)",
+    )
     parser.add_argument(
         "-i", "--inventory", metavar="INVENTORY", help="Ansible inventory, or `sandbox` for the sandbox lab"
     )
@@ -56,6 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = CliContext(config=args.config, inventory=args.inventory)
+    try:
+        log = _start_log(ctx, args.log_level)
+    except CliError as exc:
+        print(f"factory-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    # The command's name only: its arguments may carry anything the operator typed.
+    _log.info("factory-tui %s started: %s", _version(), args.command or "the app")
     try:
         if args.command is None:
             from tui.launch import run_app
@@ -72,6 +100,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("factory-tui: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # The traceback goes to the log only: the terminal gets one line saying where to find it.
+        _log.exception("factory-tui %s failed", args.command or "app")
+        print(f"factory-tui: unexpected error: {exc or type(exc).__name__} (details in {log})", file=sys.stderr)
+        return 1
+
+
+def _start_log(ctx: CliContext, level: str | None) -> Path:
+    """The rotating log in the state dir, at ``--log-level`` or ``FACTORY_LOG_LEVEL`` (INFO by default)."""
+    try:
+        return applog.setup(ctx.settings.state_dir, applog.resolve_level(level))
+    except applog.LogLevelError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    except OSError as exc:
+        raise CliError(f"cannot write the log in {ctx.settings.state_dir}: {exc.strerror or exc}") from None
 
 
 if __name__ == "__main__":
