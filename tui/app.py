@@ -27,6 +27,7 @@ from tui.screens.runbooks import RunbooksScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.vault import VaultScreen
 from tui.widgets.health_feed import HealthFeed
+from tui.widgets.vault_feed import VaultFeed
 
 if TYPE_CHECKING:
     from tui.widgets.run_pane import RunPane
@@ -75,6 +76,8 @@ class FactoryApp(App[int]):
         self.inventory = inventory or (lab.inventory if lab else settings.inventory)
         # The one health poller of the app; the health screen and every HealthStrip subscribe to it.
         self.health = HealthFeed(self, settings, lab)
+        # The one Vault poller: the Vault badges and the checklists' Vault checks read it.
+        self.vault_feed = VaultFeed(self)
         # Commands on hosts for checklist checks and steps; health has its own long-lived shells.
         self.remote = RemoteRunner(lab, settings.health.connect_timeout) if lab else None
         self._runbooks: RunbookHub | None = None
@@ -111,6 +114,7 @@ class FactoryApp(App[int]):
     def on_mount(self) -> None:
         self.call_after_refresh(gc_pauses.settle)  # no long collector pauses while runs stream
         self.health.start()
+        self.vault_feed.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
         self.call_after_refresh(self._offer_resume)

@@ -14,6 +14,7 @@ from actions.runbooks.model import Runbook, RunbookError, load_all
 from actions.runbooks.predicates import Live
 from actions.runbooks.store import RunbookStore, SessionRecord
 from actions.runbooks.walk import Walk
+from tui.widgets.vault_feed import vault_feed_of
 
 
 class RunbookHub:
@@ -24,6 +25,8 @@ class RunbookHub:
         self._store: RunbookStore | None = None
         self.vault_status: Any = None
         self.vault_error: str | None = None
+        # Vault checks want a reading taken after this time (set after an unseal or an init).
+        self._vault_after = 0.0
         self.reload()
 
     def reload(self) -> None:
@@ -65,23 +68,24 @@ class RunbookHub:
             extra={"lab_error": self.app.lab_error or ""},
         )
 
-    async def refresh_vault(self) -> None:
-        """Read Vault's seal status (at most once per health interval) for the Vault predicates."""
-        import asyncio
+    def forget_vault(self) -> None:
+        """The next Vault checks must read Vault anew, not a reading taken before an unseal or an init."""
         import time
 
-        from actions import vault
+        self._vault_after = time.time()
+        feed = vault_feed_of(self.app)
+        if feed is not None:
+            feed.refresh_now()
 
-        status = self.vault_status
-        if status is not None and time.time() - status.read_at < self.app.settings.health.interval:
+    async def refresh_vault(self) -> None:
+        """The app's Vault reading (at most one health interval old) for the Vault predicates: the checks
+        read the same feed as the badges, they do not poll Vault themselves."""
+        feed = vault_feed_of(self.app)
+        if feed is None:
+            self.vault_status, self.vault_error = None, "no Vault feed"
             return
-        try:
-            target = vault.resolve_target(self.app.settings, self.app.lab)
-        except vault.VaultError as exc:
-            self.vault_status, self.vault_error = None, str(exc)
-            return
-        self.vault_status = await asyncio.to_thread(vault.read_status, target)
-        self.vault_error = None
+        self.vault_status = await feed.fresh(self.app.settings.health.interval, after=self._vault_after)
+        self.vault_error = feed.problem
 
     def walk(self, book: Runbook) -> Walk:
         store = self.store

@@ -236,17 +236,17 @@ async def _vault(screen: StepScreen, action: VaultUnsealAction | VaultInitAction
 
     app: Any = screen.app
     # The checks after this step must read Vault anew, not a reading taken before the unseal.
-    app.runbooks.vault_status = None
+    app.runbooks.forget_vault()
     try:
         target = target_of(app)
     except VaultError as exc:
         return Outcome(note=str(exc), failed=True)
     if isinstance(action, VaultInitAction):
         answer = await init_flow(app, target, operator=app.settings.operator)
-        app.runbooks.vault_status = None
+        app.runbooks.forget_vault()
         if answer == "cancel":
             return Outcome(cancelled=True, note="Vault not initialised")
         return Outcome(note="Vault initialised; shares confirmed stored")
     unsealed = await unseal_flow(app, target, operator=app.settings.operator)
-    app.runbooks.vault_status = None
+    app.runbooks.forget_vault()
     return Outcome(note="Vault unsealed" if unsealed else "Vault still sealed", cancelled=not unsealed)

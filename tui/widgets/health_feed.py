@@ -4,10 +4,8 @@ The app owns a single :class:`~actions.health.poller.Poller` (one SSH connection
 app), run as an async worker in group ``health``. Each snapshot is kept as :attr:`HealthFeed.latest` and
 handed to the subscribers, so the health screen and every :class:`HealthStrip` show the same readings.
 
-Only subscribers on the screen in front are painted: every second (ages and staleness move on even
-without a new reading) and on each reading. A screen that comes back to the front is painted at once
-from the latest snapshot. Painting screens out of sight would take frames from the one in front, which
-may be streaming a run.
+Only subscribers on the screen in front are painted (see :mod:`tui.widgets.feed`): every second (ages
+and staleness move on even without a new reading) and on each reading.
 """
 
 from __future__ import annotations
@@ -15,17 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from textual.app import ScreenStackError
-from textual.dom import NoScreen
-
 from actions.config import Thresholds
 from actions.health.models import Snapshot
 from actions.health.poller import Poller
+from tui.widgets.feed import Subscribers
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
-    from textual.screen import Screen
 
     from actions.config import Settings
     from actions.lab import Lab
@@ -40,9 +35,13 @@ class HealthFeed:
         self.app = app
         self.settings = settings
         self.lab = lab
-        self._subscribers: dict[DOMNode, Callable[[Snapshot], object]] = {}
-        self.latest: Snapshot | None = None
+        self._subscribers: Subscribers[Snapshot] = Subscribers(app)
         self.poller: Poller | None = None
+
+    @property
+    def latest(self) -> Snapshot | None:
+        """The last snapshot (``None`` before the poller has started)."""
+        return self._subscribers.latest
 
     @property
     def thresholds(self) -> Thresholds:
@@ -64,11 +63,10 @@ class HealthFeed:
             history_minutes=cfg.history_minutes,
             listener=self._publish,
         )
-        self.latest = self.poller.snapshot()
+        self._subscribers.latest = self.poller.snapshot()
         self.app.run_worker(
             self._run(self.poller), name="health poller", group="health", exclusive=True, exit_on_error=False
         )
-        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
         self.app.set_interval(self.REPAINT, self._tick)
 
     async def _run(self, poller: Poller) -> None:
@@ -81,37 +79,14 @@ class HealthFeed:
 
     def subscribe(self, node: DOMNode, callback: Callable[[Snapshot], object]) -> None:
         """Subscribe ``node``; it gets the latest snapshot at once when there is one."""
-        self._subscribers[node] = callback
-        if self.latest is not None:
-            node.call_next(callback, self.latest)
-
-    def _deliver(self, snap: Snapshot, screen: Screen[object] | None = None) -> None:
-        """Hand ``snap`` to the subscribers on ``screen`` (default: the screen in front)."""
-        try:
-            front = screen if screen is not None else self.app.screen
-        except ScreenStackError:  # no screen yet, or the app is closing
-            return
-        for node, callback in list(self._subscribers.items()):
-            try:
-                where = node.screen if node.is_attached else None
-            except NoScreen:  # detached in the meantime
-                where = None
-            if where is None:
-                del self._subscribers[node]
-            elif where is front:
-                node.call_next(callback, snap)
+        self._subscribers.add(node, callback)
 
     def _publish(self, snap: Snapshot) -> None:
-        self.latest = snap
-        self._deliver(snap)
+        self._subscribers.publish(snap)
 
     def _tick(self) -> None:
         if self.latest is not None:
-            self._deliver(self.latest)
-
-    def _screen_changed(self, screen: Screen[object]) -> None:
-        if self.latest is not None:
-            self._deliver(self.latest, screen)
+            self._subscribers.deliver(self.latest)
 
     def refresh_now(self) -> None:
         if self.poller is not None:

@@ -1,24 +1,21 @@
 """Vault's state in one line: unsealed / sealed n of t / not initialised / unreachable, with the
 reading's age; a reading older than two health ticks (``settings.health.interval``) is shown as stale.
 
-The badge polls Vault itself, at the health interval, in an async worker (the hvac call runs in a
-thread). The health screen composes it as is; the Vault screen listens to :class:`VaultBadge.Updated`.
+The readings come from the app's one Vault poller (:mod:`tui.widgets.vault_feed`); a badge in an app
+without one (a widget tested alone) starts a feed of its own. The health screen composes it as is; the
+Vault screen listens to :class:`VaultBadge.Updated`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import threading
-import time
 from dataclasses import dataclass
 
-from textual import work
 from textual.message import Message
 from textual.widgets import Static
 
 from actions import vault
 from actions.vault import VaultState, VaultStatus, VaultTarget
+from tui.widgets.vault_feed import VaultFeed, vault_feed_of
 
 _CLASS = {
     VaultState.UNSEALED: "-unsealed",
@@ -28,27 +25,8 @@ _CLASS = {
 }
 
 
-async def _read_in_daemon(target: VaultTarget) -> VaultStatus:
-    """``read_status`` in a daemon thread: a Vault that hangs must not hold the app's exit for the whole
-    timeout, as a thread of the default executor would (the loop waits for those when it closes)."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[VaultStatus] = loop.create_future()
-
-    def deliver(status: VaultStatus) -> None:
-        if not future.done():
-            future.set_result(status)
-
-    def read() -> None:
-        status = vault.read_status(target)
-        with contextlib.suppress(RuntimeError):  # the loop is gone: the app has quit meanwhile
-            loop.call_soon_threadsafe(deliver, status)
-
-    threading.Thread(target=read, name="vault-badge-read", daemon=True).start()
-    return await future
-
-
 class VaultBadge(Static):
-    """One line of Vault state, polled every ``interval`` seconds (default: the health interval)."""
+    """One line of Vault state, from the app's Vault feed."""
 
     DEFAULT_CSS = """
     VaultBadge { height: 1; padding: 0 1; }
@@ -60,46 +38,50 @@ class VaultBadge(Static):
 
     @dataclass
     class Updated(Message):
-        """A new reading (posted after every poll)."""
+        """A new reading (posted for every reading handed to the badge)."""
 
         badge: VaultBadge
         status: VaultStatus
 
-    def __init__(
-        self,
-        *,
-        target: VaultTarget | None = None,
-        interval: float | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(markup=False, id=id, classes=classes)
-        self.target = target
-        self.interval = interval
+        self.feed: VaultFeed | None = None
         self.status: VaultStatus | None = None
-        self.readings = 0  # polls completed: "within two ticks" counts these
-        self.problem: str | None = None
-        self._wake = asyncio.Event()
         self._shown = ""
 
     def on_mount(self) -> None:
-        settings = getattr(self.app, "settings", None)
-        if self.interval is None:
-            self.interval = settings.health.interval if settings is not None else 2.0
-        if self.target is None and settings is not None:
-            try:
-                self.target = vault.resolve_target(settings, getattr(self.app, "lab", None))
-            except vault.VaultError as exc:
-                self.problem = str(exc)
+        self.feed = vault_feed_of(self.app) or VaultFeed(self.app)
         self.paint()
         if self.target is not None:
-            self._poll()
+            self.feed.subscribe(self, self._reading)
             # The age keeps counting even when a poll hangs, so a stuck reading turns stale on time.
             self.set_interval(min(1.0, self.interval / 2), self.paint)
 
     @property
+    def target(self) -> VaultTarget | None:
+        return self.feed.target if self.feed is not None else None
+
+    @property
+    def problem(self) -> str | None:
+        return self.feed.problem if self.feed is not None else None
+
+    @property
+    def interval(self) -> float:
+        return self.feed.interval if self.feed is not None else 2.0
+
+    @property
+    def readings(self) -> int:
+        """Readings the feed has taken: "within two ticks" counts these."""
+        return self.feed.readings if self.feed is not None else 0
+
+    def _reading(self, status: VaultStatus) -> None:
+        self.status = status
+        self.paint()
+        self.post_message(self.Updated(self, status))
+
+    @property
     def stale(self) -> bool:
-        return self.target is not None and vault.is_stale(self.status, self.interval or 2.0)
+        return self.target is not None and vault.is_stale(self.status, self.interval)
 
     def line(self, now: float | None = None) -> str:
         """The badge's text for the current reading (``now`` for tests of the age)."""
@@ -109,7 +91,7 @@ class VaultBadge(Static):
             return "Vault: reading…"
         age = self.status.age(now)
         text = f"Vault {self.status.summary()} · {age:.0f}s ago · {self.status.addr}"
-        if vault.is_stale(self.status, self.interval or 2.0, now):
+        if vault.is_stale(self.status, self.interval, now):
             text = f"Vault {self.status.summary()}? · STALE: no reading for {age:.0f}s · {self.status.addr}"
         return text
 
@@ -125,20 +107,6 @@ class VaultBadge(Static):
             self.update(text, layout=False)  # always one line: nothing around it moves
 
     def refresh_now(self) -> None:
-        """Poll now instead of at the next tick (after an unseal, a seal, an init)."""
-        self._wake.set()
-
-    @work(group="vault-badge", exclusive=True, exit_on_error=False)
-    async def _poll(self) -> None:
-        assert self.target is not None
-        while True:
-            started = time.monotonic()
-            self._wake.clear()
-            status = await _read_in_daemon(self.target)
-            self.status = status
-            self.readings += 1
-            self.paint()
-            self.post_message(self.Updated(self, status))
-            wait = max(0.0, (self.interval or 2.0) - (time.monotonic() - started))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+        """Read now instead of at the next tick (after an unseal, a seal, an init)."""
+        if self.feed is not None:
+            self.feed.refresh_now()
