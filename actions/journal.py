@@ -126,6 +126,11 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX changes_started ON changes (started_at)
         """,
     ),
+    Migration(
+        4,
+        "runbook sessions: why each one was started (one optional line)",
+        "ALTER TABLE runbook_sessions ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
+    ),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -87,15 +87,26 @@ class RunbookHub:
         self.vault_status = await feed.fresh(self.app.settings.health.interval, after=self._vault_after)
         self.vault_error = feed.problem
 
-    def walk(self, book: Runbook) -> Walk:
+    def resume(self, book: Runbook) -> Walk | None:
+        """The session of ``book`` in progress, if there is one: resuming it asks nothing."""
         store = self.store
-        lab = self.app.lab.name if self.app.lab else ""
+        session = store.open_session_for(book.name)
+        if session is None:
+            return None
+        return Walk(store, book, session, self.live, self.app.settings.operator, self.refresh_vault)
+
+    def start(self, book: Runbook, reason: str, operator: str) -> Walk:
+        """A new session of ``book``, started by ``operator`` for ``reason``."""
+        store = self.store
         if store.read_only:
-            session = store.open_session_for(book.name)
-            if session is None:
-                raise JournalError(f"{store.read_only_reason}; no session of {book.name} to show")
-            return Walk(store, book, session, self.live, self.app.settings.operator, self.refresh_vault)
-        return Walk.resume_or_start(store, book, self.live, self.app.settings.operator, lab, self.refresh_vault)
+            raise JournalError(f"{store.read_only_reason}; no session of {book.name} can be started here")
+        lab = self.app.lab.name if self.app.lab else ""
+        return Walk.resume_or_start(store, book, self.live, operator, lab, self.refresh_vault, reason)
+
+    def preview(self, book: Runbook) -> Walk:
+        """The steps of ``book`` with no session: nothing is journalled."""
+        lab = self.app.lab.name if self.app.lab else ""
+        return Walk.preview(self.store, book, self.live, self.app.settings.operator, lab, self.refresh_vault)
 
     def close(self) -> None:
         if self._store is not None:

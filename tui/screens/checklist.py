@@ -96,11 +96,14 @@ class ChecklistScreen(Screen[None]):
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         done, total = progress(self.views)
         s = self.walk.session
-        opened = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.started_at))
-        ro = "  [read-only]" if self.walk.store.read_only else ""
-        self.query_one("#checklist-head", Static).update(
-            f"{self.walk.book.title} — session {s.id} by {s.operator}, opened {opened} — {done}/{total} settled{ro}"
-        )
+        if self.walk.is_preview:
+            head = f"{self.walk.book.title} — read-only view, no session: nothing you do here is recorded"
+        else:
+            opened = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.started_at))
+            ro = "  [read-only]" if self.walk.store.read_only else ""
+            head = (f"{self.walk.book.title} — session {s.id} by {s.operator}, opened {opened} — "
+                    f"{done}/{total} settled{ro}")
+        self.query_one("#checklist-head", Static).update(head)
         self._show_lock()
 
     @on(DataTable.RowHighlighted)
@@ -143,12 +146,18 @@ class ChecklistScreen(Screen[None]):
     def action_export(self) -> None:
         from actions.runbooks.report import render_report
 
+        if self.walk.is_preview:
+            self.notify("read-only view: there is no session to report on", severity="warning")
+            return
         path = self.app.settings.state_dir / "reports" / f"{self.walk.session.id}.md"  # type: ignore[attr-defined]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_report(self.walk.book, self.walk.session, self.walk.store.events(self.walk.session.id)))
         self.notify(str(path), title="Report written")
 
     def action_close_session(self) -> None:
+        if self.walk.is_preview:
+            self.notify("read-only view: there is no session to close", severity="warning")
+            return
         if self.walk.store.read_only:
             self.notify("read-only: another factory-tui writes the checklists", severity="warning")
             return

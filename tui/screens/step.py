@@ -115,7 +115,7 @@ class StepScreen(Screen[None]):
         title = Text("verify (live)\n", style="bold")
         body = checks_text(self.checks) if self.step.verify else Text("nothing to verify: mark it done yourself")
         self.query_one("#step-checks", Static).update(title + body)
-        read_only = self.walk.store.read_only
+        read_only = self.walk.read_only
         self.query_one("#run", Button).disabled = bool(view.locked) or self.busy or read_only
         for bid in ("#done", "#skip"):
             self.query_one(bid, Button).disabled = self.busy or read_only
@@ -201,5 +201,9 @@ class StepScreen(Screen[None]):
         self.refresh_state()
 
     def action_reopen(self) -> None:
-        self.walk.reopen(self.step.id)
+        try:
+            self.walk.reopen(self.step.id)
+        except StepRefused as exc:
+            self.notify(str(exc), severity="warning")
+            return
         self.refresh_state()
