@@ -34,7 +34,7 @@ from actions.config import load_settings  # noqa: E402
 from actions.tofu import TofuAdapter, find_binary, summarize  # noqa: E402
 from actions.tofu.runner import FLAG, TofuEvent, build_argv, process_env, run_streaming  # noqa: E402
 from bench.stopping import stops_on_signals  # noqa: E402
-from tui.widgets.plan_render import summary_text  # noqa: E402
+from tui.render.plan_render import summary_text  # noqa: E402
 
 ROOT_DATA = REPO / "tests" / "data" / "tofu" / "many"
 

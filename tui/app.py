@@ -26,8 +26,8 @@ from tui.screens.plans import PlansScreen
 from tui.screens.runbooks import RunbooksScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.vault import VaultScreen
-from tui.widgets.health_feed import HealthFeed
-from tui.widgets.vault_feed import VaultFeed
+from tui.services.health_feed import HealthFeed
+from tui.services.vault_feed import VaultFeed
 
 if TYPE_CHECKING:
     from tui.widgets.run_pane import RunPane

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from actions import applog
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import TopParser, inventory_of
 
 _log = applog.logger("cli")
 
@@ -30,6 +31,7 @@ COMMANDS = [
     "tui.cli.vault",
     "tui.cli.runbook",
     "tui.cli.sandbox",
+    "tui.cli.rehearse",
 ]
 
 
@@ -53,8 +55,8 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> TopParser:
+    parser = TopParser(
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
@@ -76,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = CliContext(config=args.config, inventory=args.inventory)
+    ctx = CliContext(config=args.config, inventory=inventory_of(args))
     try:
         log = _start_log(ctx, args.log_level)
     except CliError as exc:

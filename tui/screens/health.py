@@ -1,17 +1,16 @@
 """The health screen (the app's home): one card per Pi, coloured by its worst signal, live.
 
-Readings come from the app's one poller (:mod:`tui.widgets.health_feed`). Keys: refresh now, pause,
+Readings come from the app's one poller (:mod:`tui.services.health_feed`). Keys: refresh now, pause,
 open a host's detail, and ``s`` to suspend the app for an interactive ssh session to the focused host.
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.css.query import NoMatches
@@ -19,10 +18,11 @@ from textual.widgets import Static
 
 from actions.health.evaluate import clock
 from actions.health.models import Snapshot, Status, worst
-from actions.health.ssh import ssh_argv
+from tui.app_handle import app_of
+from tui.render.health_format import ICON, STYLE, verdict
 from tui.screens.base import FactoryScreen
-from tui.widgets.health_feed import feed_of
-from tui.widgets.health_format import ICON, STYLE, verdict
+from tui.services.health_feed import feed_of
+from tui.ssh_shell import run_ssh
 from tui.widgets.host_card import HostCard
 from tui.widgets.vault_badge import VaultBadge
 
@@ -32,28 +32,6 @@ HEALTH_BINDINGS: list[BindingType] = [
     Binding("enter", "detail", "Detail", id="health.detail", tooltip="All signals, raw probe output, last error"),
     Binding("s", "ssh", "ssh", id="health.ssh", tooltip="Suspend and open an ssh session to the host"),
 ]
-
-
-def run_ssh(screen: FactoryScreen | object, host_name: str) -> None:
-    """Suspend the app and run an interactive ssh to ``host_name``; back to the app when it ends."""
-    app = screen.app  # type: ignore[attr-defined]
-    lab = getattr(app, "lab", None)
-    if lab is None:
-        app.notify("No lab: the inventory could not be read", severity="error")
-        return
-    argv = ssh_argv(lab.host(host_name))
-    try:
-        with app.suspend():
-            print(f"$ {' '.join(argv)}   (exit the shell to return to factory-tui)", flush=True)
-            code = subprocess.call(argv)
-    except SuspendNotSupported:
-        app.notify(f"cannot suspend here; run: {' '.join(argv)}", title="ssh", severity="warning", timeout=15)
-        return
-    except OSError as exc:
-        app.notify(f"cannot run ssh: {exc.strerror}", title="ssh", severity="error")
-        return
-    if code not in (0, 130):
-        app.notify(f"ssh to {host_name} ended with exit code {code}", title="ssh", severity="warning")
 
 
 class HealthScreen(FactoryScreen):
@@ -75,7 +53,7 @@ class HealthScreen(FactoryScreen):
         yield VaultBadge()
         yield Static("", id="health-top")
         with VerticalScroll():
-            lab = getattr(self.app, "lab", None)
+            lab = app_of(self).lab
             if lab is None:
                 yield Static("No lab: the inventory could not be read.", classes="placeholder")
                 return
@@ -148,4 +126,4 @@ class HealthScreen(FactoryScreen):
     def action_ssh(self) -> None:
         name = self._selected()
         if name is not None:
-            run_ssh(self, name)
+            run_ssh(app_of(self), name)

@@ -15,8 +15,10 @@ from textual.widgets import DataTable, Footer, Static
 
 from actions.health.evaluate import assess, clock
 from actions.health.models import HostState, Snapshot, Status
-from tui.widgets.health_feed import feed_of
-from tui.widgets.health_format import ICON, STYLE, age, uptime, verdict
+from tui.app_handle import app_of
+from tui.render.health_format import ICON, STYLE, age, uptime, verdict
+from tui.services.health_feed import feed_of
+from tui.ssh_shell import run_ssh
 
 
 def _facts(state: HostState) -> list[tuple[str, str]]:
@@ -116,6 +118,4 @@ class HostDetailScreen(Screen[None]):
             feed.refresh_now()
 
     def action_ssh(self) -> None:
-        from tui.screens.health import run_ssh
-
-        run_ssh(self, self.host_name)
+        run_ssh(app_of(self), self.host_name)

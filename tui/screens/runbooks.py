@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from actions.runbooks.engine import current_states, progress
 from actions.runbooks.model import Runbook
+from tui.app_handle import app_of
 from tui.modals.start_session import SessionAnswer
 from tui.screens.base import FactoryScreen
 from tui.widgets.health_strip import HealthStrip
@@ -45,13 +46,13 @@ class RunbooksScreen(FactoryScreen):
         self.reload()
 
     def action_reload(self) -> None:
-        self.app.runbooks.reload()  # type: ignore[attr-defined]
+        app_of(self).runbooks.reload()
         self.reload()
 
     def reload(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        hub = self.app.runbooks  # type: ignore[attr-defined]
+        hub = app_of(self).runbooks
         note = self.query_one("#runbooks-note", Static)
         if hub.error:
             note.update(f"[b red]{hub.error}[/]")
@@ -88,7 +89,7 @@ class RunbooksScreen(FactoryScreen):
         from tui.modals.start_session import StartSessionModal
         from tui.screens.checklist import ChecklistScreen
 
-        hub = self.app.runbooks  # type: ignore[attr-defined]
+        hub = app_of(self).runbooks
         book: Runbook | None = hub.books.get(name)
         if book is None:
             return
@@ -103,7 +104,7 @@ class RunbooksScreen(FactoryScreen):
         if walk is not None:
             self.app.push_screen(ChecklistScreen(walk))
             return
-        settings = self.app.settings  # type: ignore[attr-defined]
+        settings = app_of(self).settings
         ask_name = known_operator(settings.operator) is None
         self.app.push_screen(StartSessionModal(book.title, book.kind, ask_name=ask_name),
                              partial(self._answered, book))
@@ -113,8 +114,8 @@ class RunbooksScreen(FactoryScreen):
 
         if answer is None:
             return
-        hub = self.app.runbooks  # type: ignore[attr-defined]
-        settings = self.app.settings  # type: ignore[attr-defined]
+        hub = app_of(self).runbooks
+        settings = app_of(self).settings
         if answer.name:
             # Who this is, for the session and for everything else this app records from now on.
             settings.operator = answer.name

@@ -1,7 +1,7 @@
 """Vault's state in one line: unsealed / sealed n of t / not initialised / unreachable, with the
 reading's age; a reading older than two health ticks (``settings.health.interval``) is shown as stale.
 
-The readings come from the app's one Vault poller (:mod:`tui.widgets.vault_feed`); a badge in an app
+The readings come from the app's one Vault poller (:mod:`tui.services.vault_feed`); a badge in an app
 without one (a widget tested alone) starts a feed of its own. The health screen composes it as is; the
 Vault screen listens to :class:`VaultBadge.Updated`.
 """
@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from actions import vault
 from actions.vault import VaultState, VaultStatus, VaultTarget
-from tui.widgets.vault_feed import VaultFeed, vault_feed_of
+from tui.services.vault_feed import VaultFeed, vault_feed_of
 
 _CLASS = {
     VaultState.UNSEALED: "-unsealed",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from actions import vault
 from actions.applog import logger
 from actions.vault import VaultStatus, VaultTarget
-from tui.widgets.feed import Subscribers
+from tui.services.feed import Subscribers
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -4,19 +4,19 @@ The app owns a single :class:`~actions.health.poller.Poller` (one SSH connection
 app), run as an async worker in group ``health``. Each snapshot is kept as :attr:`HealthFeed.latest` and
 handed to the subscribers, so the health screen and every :class:`HealthStrip` show the same readings.
 
-Only subscribers on the screen in front are painted (see :mod:`tui.widgets.feed`): every second (ages
+Only subscribers on the screen in front are painted (see :mod:`tui.services.feed`): every second (ages
 and staleness move on even without a new reading) and on each reading.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from actions.config import Thresholds
 from actions.health.models import Snapshot
 from actions.health.poller import Poller
-from tui.widgets.feed import Subscribers
+from tui.services.feed import Subscribers
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -31,7 +31,7 @@ class HealthFeed:
 
     REPAINT = 1.0  # seconds between repaints of the subscribers in front, reading or not
 
-    def __init__(self, app: App[object], settings: Settings, lab: Lab | None) -> None:
+    def __init__(self, app: App[Any], settings: Settings, lab: Lab | None) -> None:
         self.app = app
         self.settings = settings
         self.lab = lab
