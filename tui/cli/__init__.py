@@ -11,8 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from actions import applog
 from tui.cli.context import CliContext, CliError
@@ -35,23 +35,27 @@ COMMANDS = [
 ]
 
 
-def _version() -> str:
-    try:
-        return version("factory-tui")
-    except PackageNotFoundError:
-        return "0+unknown"
+class _Version(argparse.Action):
+    """``--version``: the version and the log's path; the package's metadata is read only when asked for (it
+    costs a tenth of a second)."""
 
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
-class _VersionAction(argparse.Action):
-    """``--version``: the version, then where the log is (the first place to look when something went wrong)."""
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, *_: object) -> None:
-        ctx = CliContext(config=getattr(namespace, "config", None))
+        try:
+            found = version("factory-tui")
+        except PackageNotFoundError:
+            found = "0+unknown"
+        # Where the log is: the first place to look when something went wrong.
+        ctx = CliContext(config=getattr(args[0], "config", None) if args else None)
         try:
             where = str(applog.log_path(ctx.settings.state_dir))
         except CliError as exc:
             where = f"unknown: {exc}"
-        print(f"factory-tui {_version()}\nlog: {where}")
+        print(f"factory-tui {found}\nlog: {where}")
         parser.exit()
 
 
@@ -60,7 +64,7 @@ def build_parser() -> TopParser:
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
-    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version and the log's path")
+    parser.add_argument("--version", action=_Version, help="show the version and the log's path, and exit")
     parser.add_argument("--config", metavar="PATH", help="settings file (default: the platform config dir)")
     parser.add_argument(
         "--log-level", metavar="LEVEL", type=str.upper, choices=applog.LEVELS,
@@ -85,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"factory-tui: {exc}", file=sys.stderr)
         return exc.exit_code
     # The command's name only: its arguments may carry anything the operator typed.
-    _log.info("factory-tui %s started: %s", _version(), args.command or "the app")
+    _log.info("factory-tui started: %s", args.command or "the app")
     try:
         if args.command is None:
             from tui.launch import run_app

@@ -10,12 +10,13 @@ and staleness move on even without a new reading) and on each reading.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from actions.config import Thresholds
 from actions.health.models import Snapshot
-from actions.health.poller import Poller
 from tui.services.feed import Subscribers
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from actions.config import Settings
+    from actions.health.poller import Poller
     from actions.lab import Lab
 
 
@@ -37,11 +39,16 @@ class HealthFeed:
         self.lab = lab
         self._subscribers: Subscribers[Snapshot] = Subscribers(app)
         self.poller: Poller | None = None
+        self._after_first: list[Callable[[], object]] = []
 
     @property
     def latest(self) -> Snapshot | None:
         """The last snapshot (``None`` before the poller has started)."""
         return self._subscribers.latest
+
+    @latest.setter
+    def latest(self, snap: Snapshot | None) -> None:
+        self._subscribers.latest = snap
 
     @property
     def thresholds(self) -> Thresholds:
@@ -53,23 +60,38 @@ class HealthFeed:
 
     def start(self) -> None:
         """Start polling (from the app's ``on_mount``); without a lab there is nothing to poll."""
-        if self.lab is None:
-            return
+        self.app.set_interval(self.REPAINT, self._tick)
+        self._start_poller()
+
+    def _start_poller(self) -> None:
+        if self.lab is not None:
+            self.app.run_worker(
+                self._run(self.lab), name="health poller", group="health", exclusive=True, exit_on_error=False
+            )
+
+    def set_lab(self, lab: Lab | None) -> None:
+        """Poll ``lab`` from now on (the inventory reads differently): the old poller's worker is cancelled
+        (it closes its connections) and its readings are dropped with it."""
+        self.lab = lab
+        self.latest = None
+        self.poller = None
+        self.app.workers.cancel_group(self.app, "health")
+        self._start_poller()
+
+    async def _run(self, lab: Lab) -> None:
+        # Imported in a thread, after the first frame: asyncssh takes half a second to import (a part of it
+        # waiting on subprocesses, as it looks for liboqs), which would hold that frame back.
+        module = await asyncio.to_thread(importlib.import_module, "actions.health.poller")
         cfg = self.settings.health
-        self.poller = Poller(
-            list(self.lab.hosts),
+        poller: Poller = module.Poller(
+            list(lab.hosts),
             interval=cfg.interval,
             connect_timeout=cfg.connect_timeout,
             history_minutes=cfg.history_minutes,
             listener=self._publish,
         )
-        self._subscribers.latest = self.poller.snapshot()
-        self.app.run_worker(
-            self._run(self.poller), name="health poller", group="health", exclusive=True, exit_on_error=False
-        )
-        self.app.set_interval(self.REPAINT, self._tick)
-
-    async def _run(self, poller: Poller) -> None:
+        self.poller = poller
+        self.latest = poller.snapshot()
         try:
             await poller.run()
         except Exception as exc:
@@ -81,8 +103,20 @@ class HealthFeed:
         """Subscribe ``node``; it gets the latest snapshot at once when there is one."""
         self._subscribers.add(node, callback)
 
+    def after_first_reading(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once every host has answered or failed for the first time (at once without a
+        lab): work that can wait, such as the checklists' journal, keeps out of the glance's way."""
+        if self.lab is None:
+            self.app.call_later(callback)
+        else:
+            self._after_first.append(callback)
+
     def _publish(self, snap: Snapshot) -> None:
         self._subscribers.publish(snap)
+        if self._after_first and all(state.connection != "connecting" for state in snap.hosts):
+            waiting, self._after_first = self._after_first, []
+            for callback in waiting:
+                self.app.call_later(callback)
 
     def _tick(self) -> None:
         if self.latest is not None:

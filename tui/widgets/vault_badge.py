@@ -9,19 +9,23 @@ Vault screen listens to :class:`VaultBadge.Updated`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.widgets import Static
 
-from actions import vault
-from actions.vault import VaultState, VaultStatus, VaultTarget
 from tui.services.vault_feed import VaultFeed, vault_feed_of
 
+if TYPE_CHECKING:
+    from actions.vault import VaultStatus, VaultTarget
+
+# By the value of actions.vault.VaultState: that module brings hvac and requests (half a second to
+# import), which the feed imports off the UI thread when it first polls, not before the first frame.
 _CLASS = {
-    VaultState.UNSEALED: "-unsealed",
-    VaultState.SEALED: "-sealed",
-    VaultState.UNINITIALISED: "-uninitialised",
-    VaultState.UNREACHABLE: "-unreachable",
+    "unsealed": "-unsealed",
+    "sealed": "-sealed",
+    "uninitialised": "-uninitialised",
+    "unreachable": "-unreachable",
 }
 
 
@@ -52,10 +56,9 @@ class VaultBadge(Static):
     def on_mount(self) -> None:
         self.feed = vault_feed_of(self.app) or VaultFeed(self.app)
         self.paint()
-        if self.target is not None:
-            self.feed.subscribe(self, self._reading)
-            # The age keeps counting even when a poll hangs, so a stuck reading turns stale on time.
-            self.set_interval(min(1.0, self.interval / 2), self.paint)
+        self.feed.subscribe(self, self._reading, problem=self.paint)
+        # The age keeps counting even when a poll hangs, so a stuck reading turns stale on time.
+        self.set_interval(min(1.0, self.interval / 2), self.paint)
 
     @property
     def target(self) -> VaultTarget | None:
@@ -81,7 +84,7 @@ class VaultBadge(Static):
 
     @property
     def stale(self) -> bool:
-        return self.target is not None and vault.is_stale(self.status, self.interval)
+        return self.target is not None and self.feed is not None and self.feed.stale(self.status)
 
     def line(self, now: float | None = None) -> str:
         """The badge's text for the current reading (``now`` for tests of the age)."""
@@ -91,14 +94,14 @@ class VaultBadge(Static):
             return "Vault: reading…"
         age = self.status.age(now)
         text = f"Vault {self.status.summary()} · {age:.0f}s ago · {self.status.addr}"
-        if vault.is_stale(self.status, self.interval, now):
+        if self.feed is not None and self.feed.stale(self.status, now):
             text = f"Vault {self.status.summary()}? · STALE: no reading for {age:.0f}s · {self.status.addr}"
         return text
 
     def paint(self) -> None:
-        state = self.status.state if self.status else None
+        state = self.status.state.value if self.status else None
         for state_, cls in _CLASS.items():
-            self.set_class(state_ is state, cls)
+            self.set_class(state_ == state, cls)
         self.set_class(self.problem is not None, "-unreachable")
         self.set_class(self.status is not None and self.stale, "-stale")
         text = self.line()
