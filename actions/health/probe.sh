@@ -1,5 +1,6 @@
 # The health probe, defined once per connection as the shell function `__fp` inside one long-lived
-# remote shell; each tick the poller writes `__fp SEQ MODE` and reads up to `@@end SEQ`.
+# remote shell; each tick the poller writes `__fp SEQ MODE [PRINT]` and reads up to `@@end SEQ`.
+# PRINT=1 (on a slow tick, every few minutes) adds the host's fingerprint: what a known-good state holds.
 # Every read of /proc and /sys uses the shell's own `read`, so the fast path forks nothing under bash
 # (its EPOCHREALTIME keeps the clock readings fork-free too); only MODE `slow` (df, timedatectl, systemctl, docker) and `kube` (k3s kubectl) fork.
 # Pi-only signals (thermal zone, vcgencmd) are optional: an absent one leaves its section empty.
@@ -40,10 +41,30 @@ __fp() {
         __o=$(curl -sS --max-time 5 --unix-socket /var/run/docker.sock \
           'http://localhost/containers/json?all=1' 2>&1); echo "rc $?"; echo "$__o"
       elif command -v docker >/dev/null; then
-        __o=$(docker ps -a --format '{{.Names}}|{{.State}}|{{.Status}}' 2>&1); echo "rc $?"; echo "$__o"
+        __o=$(docker ps -a --format '{{.Names}}|{{.State}}|{{.Image}}|{{.Status}}' 2>&1); echo "rc $?"; echo "$__o"
       else
         echo "rc 127"; echo "docker: command not found"
       fi
+    fi
+  fi
+  if [ -n "${__backups:-}" ] && { [ "$2" = slow ] || [ "$2" = kube ]; }; then
+    # The dumps 05_backup's scripts write; Longhorn's block store is pruned (thousands of files).
+    echo "@@backups"; echo "root $__backups"
+    find "$__backups/postgres" "$__backups/gitea" "$__backups/longhorn" -name blocks -prune -o -type f \
+      \( -name '*.dump' -o -name 'gitea-*.tar.gz' -o -name 'backup_*.cfg' \) -printf '%T@ %s %p\n'
+  fi
+  if [ "$3" = 1 ]; then
+    echo "@@kernel"; uname -r
+    echo "@@osrel"; [ -r /etc/os-release ] && (. /etc/os-release && echo "${PRETTY_NAME:-$NAME $VERSION_ID}")
+    echo "@@k3sver"; command -v k3s >/dev/null && k3s --version | { read -r __l; echo "$__l"; }
+    echo "@@failed"; [ -d /run/systemd/system ] && echo systemd && systemctl list-units --failed --plain --no-legend --no-pager
+    echo "@@mounts"; cat /proc/mounts
+    echo "@@dfall"; df -P -k -x tmpfs -x devtmpfs -x overlay -x squashfs
+    echo "@@listen"; awk '$4 == "0A"' /proc/net/tcp /proc/net/tcp6  # listening sockets only
+    echo "@@pkgs"
+    if command -v dpkg-query >/dev/null; then
+      __o=$(dpkg-query -W -f '${Package}=${Version}\n' | sort)
+      printf '%s\n' "$__o" | wc -l; printf '%s\n' "$__o" | cksum
     fi
   fi
   if [ "$2" = kube ] && [ "${__kube:-0}" = 1 ]; then

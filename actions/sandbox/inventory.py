@@ -79,6 +79,8 @@ def write_inventory(
                     f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
                 ),
                 "ansible_python_interpreter": "auto_silent",
+                # The sandbox keeps no backups: its health glance does not look for them.
+                "factory_backups_watched": False,
             },
             "hosts": {h.name: {"ansible_host": h.address, "ansible_port": h.port} for h in hosts},
             "children": groups,
