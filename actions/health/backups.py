@@ -106,6 +106,8 @@ def findings(reading: Reading, th: Thresholds) -> list[Finding]:
         return []
     kinds = newest_by_kind(reading, th)
     out = [Finding(signal=f"backup {k.kind}", status=k.status, text=k.text) for k in kinds]
+    if reading.backups_note:
+        out.append(Finding(signal="backups readable", status=Status.WARN, text=reading.backups_note))
     for expected in EXPECTED:
         if not any(k.kind == expected or k.kind.startswith(expected + "/") for k in kinds):
             text = f"no {expected} backup in {reading.backup_root}/{expected}"

@@ -142,6 +142,7 @@ class Reading(BaseModel):
     docker_note: str | None = None
     backup_root: str | None = Field(None, description="Where the backups were looked for (backup hosts).")
     backups: list[BackupFile] | None = None
+    backups_note: str | None = None
     # Read on a slow tick every few minutes: the host's fingerprint, when this reading carries one.
     fingerprint: Fingerprint | None = None
     # Sampled less often still (``kube``): kubectl is heavy on a Pi.

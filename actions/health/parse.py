@@ -196,13 +196,20 @@ def parse_nodes(text: str) -> tuple[list[Node] | None, str | None]:
     return nodes, None
 
 
-def parse_backups(text: str) -> tuple[str | None, list[BackupFile]]:
-    """``root DIR`` then ``find -printf '%T@ %s %p'`` lines -> (the root looked in, the files found)."""
+def parse_backups(text: str) -> tuple[str | None, list[BackupFile], str | None]:
+    """``root DIR``, ``find -printf '%T@ %s %p'`` lines, then ``rc N`` -> (the root looked in, the files
+    found, a note when find could not read everything)."""
     root: str | None = None
     files: list[BackupFile] = []
+    note: str | None = None
     for line in text.splitlines():
         if line.startswith("root "):
             root = line[5:].strip()
+            continue
+        rc = re.fullmatch(r"rc (\d+)", line.strip())
+        if rc:
+            if rc.group(1) != "0":
+                note = f"some backup directories under {root} cannot be read (find exited {rc.group(1)})"
             continue
         parts = line.strip().split(" ", 2)
         if len(parts) != 3:
@@ -211,7 +218,7 @@ def parse_backups(text: str) -> tuple[str | None, list[BackupFile]]:
             files.append(BackupFile(mtime=float(parts[0]), size=int(parts[1]), path=parts[2]))
         except ValueError:
             continue
-    return root, files
+    return root, files, note
 
 
 def parse_times(text: str) -> float | None:
@@ -275,7 +282,7 @@ def parse_probe(raw: str, sent_at: float, received_at: float) -> Reading:
         if "docker" in s:
             reading.containers, reading.docker_note = parse_docker(s["docker"])
         if "backups" in s:
-            reading.backup_root, reading.backups = parse_backups(s["backups"])
+            reading.backup_root, reading.backups, reading.backups_note = parse_backups(s["backups"])
     if "nodes" in s:
         reading.kube_at = received_at
         reading.nodes, reading.kube_note = parse_nodes(s["nodes"])
@@ -296,6 +303,7 @@ def carry_over(new: Reading, previous: Reading | None) -> Reading:
         new.docker_note = previous.docker_note
         new.backup_root = previous.backup_root
         new.backups = previous.backups
+        new.backups_note = previous.backups_note
     if new.fingerprint is None:
         new.fingerprint = previous.fingerprint
     if new.kube_at is None and previous.kube_at is not None:

@@ -7,6 +7,8 @@
 exec 2>/dev/null
 __np=$(getconf _NPROCESSORS_ONLN || nproc)
 __vc=$(command -v vcgencmd)
+__sudo=""
+[ -n "${__backups:-}" ] && [ "$(id -u)" != 0 ] && sudo -n true && __sudo="sudo -n"
 __fp() {
   echo "@@t0 ${EPOCHREALTIME:-$(date +%s.%N)}"
   echo "@@uptime"; read -r __u __x < /proc/uptime && echo "$__u"
@@ -48,10 +50,16 @@ __fp() {
     fi
   fi
   if [ -n "${__backups:-}" ] && { [ "$2" = slow ] || [ "$2" = kube ]; }; then
-    # The dumps 05_backup's scripts write; Longhorn's block store is pruned (thousands of files).
+    # The dumps 05_backup's scripts write (as root, umask 077: sudo where it needs no password).
+    # Longhorn's block store is pruned: thousands of files, none of them a backup's record.
     echo "@@backups"; echo "root $__backups"
-    find "$__backups/postgres" "$__backups/gitea" "$__backups/longhorn" -name blocks -prune -o -type f \
-      \( -name '*.dump' -o -name 'gitea-*.tar.gz' -o -name 'backup_*.cfg' \) -printf '%T@ %s %p\n'
+    __d=""
+    for __p in postgres gitea longhorn; do [ -d "$__backups/$__p" ] && __d="$__d $__backups/$__p"; done
+    if [ -n "$__d" ]; then
+      $__sudo find $__d -name blocks -prune -o -type f \
+        \( -name '*.dump' -o -name 'gitea-*.tar.gz' -o -name 'backup_*.cfg' \) -printf '%T@ %s %p\n'
+      echo "rc $?"
+    fi
   fi
   if [ "$3" = 1 ]; then
     echo "@@kernel"; uname -r

@@ -2,7 +2,8 @@
 
 ``--once`` reads every host once and exits 0 (all ok), 1 (a warning) or 2 (critical or unreachable), so
 cron and scripts can use it; ``--json`` prints one document. Without ``--once`` a plain table refreshes
-every interval until Ctrl-C.
+every interval until Ctrl-C. ``--diff``, ``--record`` and ``--accept`` (:mod:`tui.cli.health_diff`) read
+once and compare with the last known-good snapshot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import time
 from typing import Any
 
+from tui.cli import health_diff
 from tui.cli.context import CliContext
 
 
@@ -22,6 +24,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (one document per refresh)")
     p.add_argument("-i", "--inventory", dest="health_inventory", metavar="INVENTORY",
                    help="Ansible inventory, or `sandbox` (same as the global -i)")
+    health_diff.register(p)
     p.set_defaults(func=run)
 
 
@@ -33,6 +36,7 @@ def _table(doc: dict[str, Any]) -> Any:
     table = Table(title=f"health at {doc['taken_at']} — overall {doc['status']}", title_justify="left")
     for col in ("host", "status", "rtt ms", "load", "temp C", "mem avail", "disk /", "age s", "what"):
         table.add_column(col)
+    backups = [(h["name"], b) for h in doc["hosts"] for b in h.get("backups") or []]
     for h in doc["hosts"]:
         s = h["signals"] or {}
         bad = [f["text"] for f in h["findings"] if f["status"] != "ok"]
@@ -49,6 +53,9 @@ def _table(doc: dict[str, Any]) -> Any:
             f"{h['age_s']:.1f}" if h["age_s"] is not None else "",
             "; ".join(bad) or "ok",
         )
+    if backups:
+        table.caption = "\n".join(f"{name}: {b['text']}" for name, b in backups)
+        table.caption_justify = "left"
     return table
 
 
@@ -63,7 +70,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     th = cfg.thresholds
     poller = Poller(list(lab.hosts), interval=cfg.interval, connect_timeout=cfg.connect_timeout,
                     history_minutes=cfg.history_minutes)
-    if args.once:
+    if args.once or health_diff.wanted(args):
         async def once() -> Any:
             try:
                 return await poller.once()
@@ -71,6 +78,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 await poller.close()
 
         snap = asyncio.run(once())
+        if health_diff.wanted(args):
+            return health_diff.run(args, ctx, snap, th)
         doc = to_json(snap, th)
         if args.json:
             print(json.dumps(doc, indent=2))
