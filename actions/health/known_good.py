@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -177,15 +178,16 @@ class Recorder:
     """A poller listener that takes the daily known-good snapshot; the journal is asked once, then the time of
     the latest snapshot is kept here, so a tick costs no query."""
 
-    def __init__(self, store: KnownGoodStore, th: Thresholds, *, lab: str, operator: str) -> None:
-        self.store, self.th, self.lab, self.operator = store, th, lab, operator
+    def __init__(self, store: KnownGoodStore, th: Thresholds, *, lab: str, operator: str,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store, self.th, self.lab, self.operator, self.clock = store, th, lab, operator, clock
         self._latest: float | None = None
         self._loaded = False
         #: The last snapshot this recorder took, for the app to announce.
         self.taken: KnownGood | None = None
 
     def __call__(self, snap: Snapshot) -> None:
-        now = time.time()
+        now = self.clock()
         if not self._loaded:
             latest = self.store.latest(self.lab)
             self._latest, self._loaded = (latest.taken_at if latest else None), True
