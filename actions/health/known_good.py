@@ -86,16 +86,20 @@ def snapshot_name(t: float) -> str:
 
 
 def not_green(snap: Snapshot, th: Thresholds, now: float | None = None) -> list[str]:
-    """Why ``snap`` cannot be known-good: each host that is not ok, or has no fingerprint; empty if it can."""
+    """Each host that is not ok, with its worst finding; empty when every host is green."""
     why: list[str] = []
     for h in snap.hosts:
         status, found = host_findings(h, th, snap.interval, now)
         if status is not Status.OK:
             bad = failing(found)
             why.append(f"{h.name}: {status.value}" + (f" ({bad[0].text})" if bad else ""))
-        elif h.reading is None or h.reading.fingerprint is None:
-            why.append(f"{h.name}: no fingerprint read yet")
     return why
+
+
+def unprinted(snap: Snapshot, since: float = 0.0) -> list[str]:
+    """Hosts whose latest fingerprint is missing, or older than ``since``."""
+    return [h.name for h in snap.hosts
+            if h.reading is None or h.reading.fingerprint is None or h.reading.fingerprint.taken_at < since]
 
 
 class KnownGoodStore:
@@ -113,7 +117,7 @@ class KnownGoodStore:
     def record(self, snap: Snapshot, th: Thresholds, *, lab: str, operator: str, reason: str,
                now: float | None = None) -> KnownGood:
         """Journal every host's fingerprint as known-good, or raise :class:`NotGreen` saying why not."""
-        why = not_green(snap, th, now)
+        why = not_green(snap, th, now) + [f"{name}: no fingerprint read yet" for name in unprinted(snap)]
         if why:
             raise NotGreen("not every host is green: " + "; ".join(why))
         taken = time.time() if now is None else now
@@ -175,26 +179,49 @@ class KnownGoodStore:
 
 
 class Recorder:
-    """A poller listener that takes the daily known-good snapshot; the journal is asked once, then the time of
-    the latest snapshot is kept here, so a tick costs no query."""
+    """A poller listener that takes the known-good snapshots: the daily one on its own, and one when asked.
+
+    The journal is asked once for the latest snapshot's time, then it is kept here, so a tick costs no
+    query. Each call returns a line for the operator when it took a snapshot or refused one it was asked for.
+    """
 
     def __init__(self, store: KnownGoodStore, th: Thresholds, *, lab: str, operator: str,
                  clock: Callable[[], float] = time.time) -> None:
         self.store, self.th, self.lab, self.operator, self.clock = store, th, lab, operator, clock
         self._latest: float | None = None
         self._loaded = False
-        #: The last snapshot this recorder took, for the app to announce.
+        self._asked: float | None = None
+        #: The last snapshot this recorder took.
         self.taken: KnownGood | None = None
 
-    def __call__(self, snap: Snapshot) -> None:
+    def ask(self) -> None:
+        """Take one as soon as every host has a fingerprint read after now (request one from the poller)."""
+        self._asked = self.clock()
+
+    def __call__(self, snap: Snapshot) -> str | None:
         now = self.clock()
         if not self._loaded:
             latest = self.store.latest(self.lab)
             self._latest, self._loaded = (latest.taken_at if latest else None), True
+        if self._asked is not None:
+            return self._on_demand(snap, now, self._asked)
         if self._latest is not None and now - self._latest < DAILY:
-            return
-        if not_green(snap, self.th, now):
-            return
-        self.taken = self.store.record(snap, self.th, lab=self.lab, operator=self.operator,
-                                       reason="daily, every host green", now=now)
+            return None
+        if not_green(snap, self.th, now) or unprinted(snap):
+            return None
+        return self._take(snap, now, "daily, every host green")
+
+    def _on_demand(self, snap: Snapshot, now: float, asked: float) -> str | None:
+        why = not_green(snap, self.th, now)
+        if why:
+            self._asked = None
+            return "no known-good snapshot taken: not every host is green: " + "; ".join(why)
+        if unprinted(snap, asked):
+            return None  # the fingerprints asked for are on their way
+        self._asked = None
+        return self._take(snap, now, "asked for")
+
+    def _take(self, snap: Snapshot, now: float, reason: str) -> str:
+        self.taken = self.store.record(snap, self.th, lab=self.lab, operator=self.operator, reason=reason, now=now)
         self._latest = self.taken.taken_at
+        return f"known-good snapshot {self.taken.id} of {len(self.taken.hosts)} hosts ({reason})"

@@ -108,7 +108,7 @@ def test_hosts_that_came_or_went() -> None:
 def snap(status_ok: bool = True, fingerprint: bool = True, at: float = 1000.0) -> Snapshot:
     def reading() -> Reading:
         return Reading(taken_at=at, rtt_ms=1.0, probe_ms=2.0, load=(0.1, 0.1, 0.1), cores=4,
-                       fingerprint=fp() if fingerprint else None)
+                       fingerprint=fp(taken_at=at) if fingerprint else None)
 
     hosts = [HostState(name="pi1", address="a", port=22, connection="up", reading=reading()),
              HostState(name="pi2", address="b", port=22,
@@ -157,5 +157,26 @@ def test_the_recorder_takes_one_a_day_and_only_when_green(tmp_path: Path) -> Non
         clock[0] = 1000.0 + 24 * 3600
         recorder(snap(at=clock[0]))
         assert recorder.taken is not first and store.latest("lab") == recorder.taken
+    finally:
+        journal.close()
+
+
+def test_asked_for_it_waits_for_fresh_fingerprints_and_refuses_a_lab_not_green(tmp_path: Path) -> None:
+    journal = open_journal(tmp_path)
+    try:
+        store = KnownGoodStore(journal)
+        clock = [1000.0]
+        recorder = Recorder(store, Thresholds(), lab="lab", operator="dan", clock=lambda: clock[0])
+        recorder(snap())  # the daily one
+        clock[0] = 1010.0
+        recorder.ask()
+        assert recorder(snap(at=1009.0)) is None  # fingerprints read before the question: wait
+        said = recorder(snap(at=1010.0))
+        assert said is not None and said.endswith("(asked for)")
+        assert store.latest("lab") is not None and store.latest("lab").reason == "asked for"  # type: ignore[union-attr]
+        recorder.ask()
+        said = recorder(snap(status_ok=False, at=1010.0))
+        assert said is not None and said.startswith("no known-good snapshot taken: not every host is green: pi2")
+        assert store.latest("lab").reason == "asked for"  # type: ignore[union-attr]
     finally:
         journal.close()
