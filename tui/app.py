@@ -15,6 +15,7 @@ from actions.lab import Lab
 from actions.remote import RemoteRunner
 from tui import gc_pauses
 from tui.commands import FactoryCommands
+from tui.known_good_flow import KnownGoodFlow
 from tui.modals.help import HelpModal, bindings_table
 from tui.modals.quit import QuitModal
 from tui.runbook_hub import RunbookHub
@@ -70,6 +71,7 @@ class FactoryApp(App[int]):
         self.inventory = inventory or (lab.inventory if lab else settings.inventory)
         # The one health poller of the app; the health screen and every HealthStrip subscribe to it.
         self.health = HealthFeed(self, settings, lab)
+        self.known_good = KnownGoodFlow(self)
         # Commands on hosts for checklist checks and steps; health has its own long-lived shells.
         self.remote = RemoteRunner(lab, settings.health.connect_timeout) if lab else None
         self._runbooks: RunbookHub | None = None
@@ -106,6 +108,7 @@ class FactoryApp(App[int]):
     def on_mount(self) -> None:
         self.call_after_refresh(gc_pauses.settle)  # no long collector pauses while runs stream
         self.health.start()
+        self.known_good.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
         self.call_after_refresh(self._offer_resume)

@@ -62,7 +62,8 @@ class RunbookHub:
             vault=self.vault_status,
             vault_error=self.vault_error,
             ssh=getattr(self.app, "remote", None) and self.app.remote.run,
-            extra={"lab_error": self.app.lab_error or ""},
+            extra={"lab_error": self.app.lab_error or "",
+                   "known_good": getattr(getattr(self.app, "known_good", None), "report", None)},
         )
 
     async def refresh_vault(self) -> None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.containers import Vertical
 
+from actions.health.backups import pick_line
+from actions.health.models import Snapshot
 from actions.runbooks.model import (
     ManualAction,
     PlaybookAction,
@@ -40,7 +42,8 @@ class Outcome:
     check_only: bool = False
 
 
-def describe_action(action: Any) -> Text:
+def describe_action(action: Any, snapshot: Snapshot | None = None) -> Text:
+    """The step's action in words; a restore names the dump it would use, from the latest health reading."""
     text = Text("action: ", style="bold")
     if isinstance(action, PlaybookAction):
         text.append(f"playbook {action.playbook}")
@@ -54,6 +57,7 @@ def describe_action(action: Any) -> Text:
             text.append("\n(check mode first, then the real run)", style="dim")
         if action.pick_backup:
             text.append(f"\npick a backup from {action.pick_backup}", style="dim")
+            text.append(f"\n{pick_line(snapshot, action.pick_backup)}")
         if action.ask_vars:
             text.append(f"\nasks for: {', '.join(action.ask_vars)}", style="dim")
     elif isinstance(action, TofuPlanAction):

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel
 
 from actions.config import Thresholds
-from actions.health.models import BackupFile, Finding, Reading, Status
+from actions.health.models import BackupFile, Finding, Reading, Snapshot, Status
 
 #: Kinds every backup host must have at least one dump of; Longhorn's depends on the optional NFS export.
 EXPECTED = ("postgres", "gitea")
@@ -133,3 +133,13 @@ def describe_pick(reading: Reading | None, directory: str, now: float | None = N
     offset = (reading.clock_offset_s if reading is not None else None) or 0.0
     age_h = max(0.0, now + offset - chosen.mtime) / 3600
     return f"would use {chosen.path}, {age_text(age_h)} old ({size_text(chosen.size)})"
+
+
+def pick_line(snap: Snapshot | None, directory: str, now: float | None = None) -> str:
+    """What a restore step from ``directory`` would use, from the backup host's latest reading."""
+    if snap is not None:
+        for state in snap.hosts:
+            r = state.reading
+            if r is not None and r.backup_root and directory.startswith(r.backup_root.rstrip("/") + "/"):
+                return f"{state.name}: {describe_pick(r, directory, now)}"
+    return f"no health reading of the backups in {directory} yet"

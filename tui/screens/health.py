@@ -17,7 +17,10 @@ from textual.containers import Grid, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
+from actions.config import Thresholds
+from actions.health.backups import age_text, newest_by_kind
 from actions.health.evaluate import clock
+from actions.health.known_good import DiffReport
 from actions.health.models import Snapshot, Status, worst
 from actions.health.ssh import ssh_argv
 from tui.screens.base import FactoryScreen
@@ -31,7 +34,41 @@ HEALTH_BINDINGS: list[BindingType] = [
     Binding("p", "pause", "Pause", id="health.pause", tooltip="Pause or resume polling"),
     Binding("enter", "detail", "Detail", id="health.detail", tooltip="All signals, raw probe output, last error"),
     Binding("s", "ssh", "ssh", id="health.ssh", tooltip="Suspend and open an ssh session to the host"),
+    Binding("k", "known_good", "Known-good", id="health.known_good",
+            tooltip="Take a known-good snapshot now (refused unless every host is green)"),
 ]
+
+
+def backups_line(snap: Snapshot, th: Thresholds) -> Text:
+    """``backups on pi2: gitea 3.1 h · postgres/gitea 2.0 h``, each coloured by its verdict."""
+    line = Text()
+    for state in snap.hosts:
+        if state.reading is None or state.reading.backup_root is None:
+            continue
+        kinds = newest_by_kind(state.reading, th)
+        line.append(f"backups on {state.name}: ", style="bold")
+        if not kinds:
+            line.append(f"none in {state.reading.backup_root}", style=STYLE[Status.WARN])
+        for i, k in enumerate(kinds):
+            line.append(" · " if i else "")
+            line.append(f"{k.kind} {age_text(k.age_h)}", style=STYLE[k.status] if k.status is not Status.OK else "")
+        line.append("  ")
+    return line
+
+
+def diff_line(report: DiffReport | None) -> Text:
+    """How many differences from the last known-good snapshot nobody has explained yet."""
+    if report is None:
+        return Text()
+    if report.known_good is None:
+        return Text("no known-good snapshot yet (k takes one when every host is green)", style="dim")
+    n = len(report.unexplained)
+    text = Text(f"since known-good {report.known_good.id}: ")
+    text.append(f"{n} unexplained difference{'s' if n != 1 else ''}", style=STYLE[Status.WARN] if n else "")
+    if n:
+        hosts = sorted({c.host for c in report.unexplained})
+        text.append(f" on {', '.join(hosts)} (enter on a host lists them)", style="dim")
+    return text
 
 
 def run_ssh(screen: FactoryScreen | object, host_name: str) -> None:
@@ -67,6 +104,7 @@ class HealthScreen(FactoryScreen):
     ]
     DEFAULT_CSS = """
     HealthScreen #health-top { height: 1; padding: 0 1; }
+    HealthScreen #health-known { height: auto; padding: 0 1; }
     HealthScreen VaultBadge { padding: 0 1; height: 1; }
     HealthScreen #cards { grid-size: 2; grid-gutter: 0 1; height: auto; padding: 0 1; }
     """
@@ -74,6 +112,7 @@ class HealthScreen(FactoryScreen):
     def compose_body(self) -> ComposeResult:
         yield VaultBadge()
         yield Static("", id="health-top")
+        yield Static("", id="health-known")
         with VerticalScroll():
             lab = getattr(self.app, "lab", None)
             if lab is None:
@@ -118,6 +157,11 @@ class HealthScreen(FactoryScreen):
         if snap.paused:
             top.append("  · PAUSED (p to resume)", style="bold yellow")
         top_line.update(top)
+        flow = getattr(self.app, "known_good", None)
+        known = backups_line(snap, feed.thresholds)
+        if flow is not None:
+            known.append_text(diff_line(flow.report(snap)))
+        self.query_one("#health-known", Static).update(known)
 
     def _selected(self) -> str | None:
         focused = self.focused
@@ -149,3 +193,8 @@ class HealthScreen(FactoryScreen):
         name = self._selected()
         if name is not None:
             run_ssh(self, name)
+
+    def action_known_good(self) -> None:
+        flow = getattr(self.app, "known_good", None)
+        if flow is not None:
+            flow.ask()
