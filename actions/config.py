@@ -101,6 +101,21 @@ class SandboxSettings(BaseModel):
     )
 
 
+class RehearsalSettings(BaseModel):
+    """The rehearsal hosts (`factory-tui sandbox up --rehearsal`): root Debian 12 systems for real runs."""
+
+    image_dir: Path = Field(
+        Path(platformdirs.user_cache_dir(APP_NAME)) / "rehearsal",
+        description="Where the base image and the package cache are kept, shared by every rehearsal lab.",
+    )
+    mirror: str | None = Field(None, description="Debian mirror for the base image; unset: debootstrap's default.")
+    artifact_dir: Path | None = Field(
+        None,
+        description="What the roles would download (k3s, images, charts); unset: <state dir>/artifacts.",
+    )
+    boot_timeout: float = Field(90.0, gt=0, description="Seconds a host may take from start to a running systemd.")
+
+
 class Settings(BaseSettings):
     """Everything the app can be told. Each field reads as ``FACTORY_<FIELD>`` from the environment."""
 
@@ -113,7 +128,7 @@ class Settings(BaseSettings):
 
     inventory: Path = Field(
         REPO_ROOT / "ansible" / "inventory" / "hosts.yml",
-        description="Ansible inventory of the lab; the word `sandbox` means the sandbox's inventory.",
+        description="Ansible inventory of the lab; `sandbox` and `rehearsal` mean those labs' inventories.",
     )
     state_dir: Path = Field(
         Path(platformdirs.user_state_dir(APP_NAME)),
@@ -128,6 +143,7 @@ class Settings(BaseSettings):
     tofu: TofuSettings = Field(default_factory=TofuSettings, description="OpenTofu.")
     ansible: AnsibleSettings = Field(default_factory=AnsibleSettings, description="Playbook runs.")
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="Sandbox lab.")
+    rehearsal: RehearsalSettings = Field(default_factory=RehearsalSettings, description="Rehearsal hosts.")
 
     # Set by load_settings(); not a setting of its own.
     _config_file: Path | None = None
@@ -155,11 +171,21 @@ class Settings(BaseSettings):
     def sandbox_dir(self) -> Path:
         return self.state_dir / "sandbox"
 
+    @property
+    def rehearsal_dir(self) -> Path:
+        return self.sandbox_dir / "rehearsal"
+
+    @property
+    def artifact_dir(self) -> Path:
+        return self.rehearsal.artifact_dir or self.state_dir / "artifacts"
+
     def resolve_inventory(self, value: str | Path | None = None) -> Path:
         """The inventory path for ``-i VALUE`` (or the configured one); ``sandbox`` is an alias."""
         raw = self.inventory if value is None else value
         if str(raw) == "sandbox":
             return self.sandbox_dir / "inventory.yml"
+        if str(raw) == "rehearsal":
+            return self.rehearsal_dir / "inventory.yml"
         return Path(raw).expanduser()
 
 

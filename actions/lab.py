@@ -43,7 +43,7 @@ class Lab(BaseModel):
     """The hosts of one inventory and what the inventory says of the lab."""
 
     name: str
-    kind: Literal["real", "sandbox"] = "real"
+    kind: Literal["real", "sandbox", "rehearsal"] = "real"
     inventory: Path
     hosts: list[Host]
     groups: dict[str, list[str]] = Field(default_factory=dict, description="group -> host names")
@@ -202,7 +202,7 @@ def load_lab(inventory: Path | str) -> Lab:
     pg_port = lab_vars.get("factory_postgres_port")
     return Lab(
         name=str(lab_vars.get("factory_lab_name") or path.stem),
-        kind="sandbox" if lab_vars.get("factory_lab_kind") == "sandbox" else "real",
+        kind=_kind(lab_vars.get("factory_lab_kind")),
         inventory=path,
         hosts=hosts,
         groups=groups,
@@ -210,3 +210,12 @@ def load_lab(inventory: Path | str) -> Lab:
         postgres_host=lab_vars.get("factory_postgres_host"),
         postgres_port=int(pg_port) if pg_port else None,
     )
+
+
+def _kind(value: object) -> Literal["real", "sandbox", "rehearsal"]:
+    """The lab's kind from ``factory_lab_kind``; anything unknown is treated as the real lab (the safe side)."""
+    if value == "sandbox":
+        return "sandbox"
+    if value == "rehearsal":
+        return "rehearsal"
+    return "real"

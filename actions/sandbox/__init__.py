@@ -27,6 +27,7 @@ from actions.procs import alive as pid_alive
 from actions.sandbox import account as acct
 from actions.sandbox import openbao, postgres, sshd
 from actions.sandbox.inventory import SandboxHost, plan_hosts, write_inventory
+from actions.sandbox.known_hosts import merge_known_hosts
 from actions.sandbox.procs import port_free, port_open, stop_pid, stop_tree, tail, wait_port
 
 Log = Callable[[str], None]
@@ -196,10 +197,11 @@ def _up_locked(settings: Settings, say: Log, started: list[subprocess.Popen[byte
     account.chown(authorized)
 
     waiting: list[tuple[Part, subprocess.Popen[bytes], Path]] = []
-    known: list[str] = []
+    known: dict[str, str] = {}
     for host in hosts:
         host_pub = sshd.ensure_key(d / f"ssh_host_{host.name}_ed25519")
-        known.append(sshd.known_hosts_line(host.address, host.port, host_pub))
+        line = sshd.known_hosts_line(host.address, host.port, host_pub)
+        known[line.split(" ", 1)[0]] = line
         if host.name in pids:
             continue
         conf = d / f"sshd_{host.name}.conf"
@@ -211,7 +213,7 @@ def _up_locked(settings: Settings, say: Log, started: list[subprocess.Popen[byte
         proc = sshd.start(sshd_bin, conf, d / f"sshd_{host.name}.log")
         started.append(proc)
         waiting.append((current.part(host.name), proc, d / f"sshd_{host.name}.log"))
-    (d / "known_hosts").write_text("\n".join(known) + "\n")
+    merge_known_hosts(d / "known_hosts", known)
 
     vault = current.part("openbao")
     if "openbao" not in pids:
@@ -257,6 +259,14 @@ def down(settings: Settings, purge: bool = False, log: Log | None = None) -> San
     """Stop every recorded part by pid; with ``purge`` also delete the sandbox's data and keys."""
     say = log or (lambda _msg: None)
     d = _dir(settings)
+    if purge and settings.rehearsal_dir.exists():
+        # The rehearsal hosts' disks live under the sandbox's directory: they go down before it is deleted.
+        from actions import rehearsal
+
+        try:
+            rehearsal.down(settings, purge=True, log=say)
+        except rehearsal.RehearsalError as exc:
+            raise SandboxError(str(exc)) from None
     recorded = _read_state(settings)
     for name, pid in recorded.get("pids", {}).items():
         # PostgreSQL shuts down cleanly and fast on SIGINT; the others on SIGTERM.

@@ -55,4 +55,6 @@ class CliContext:
             hint = ""
             if self.inventory_arg == "sandbox":
                 hint = " (is the sandbox up? `factory-tui sandbox up`)"
+            elif self.inventory_arg == "rehearsal":
+                hint = " (are the rehearsal hosts up? `factory-tui sandbox up --rehearsal`)"
             raise CliError(f"{exc}{hint}") from None

@@ -1,4 +1,9 @@
-"""`factory-tui sandbox up|down|status [--json]`: the local rehearsal lab."""
+"""`factory-tui sandbox up [--rehearsal]|down [--purge]|status [--json]`: the local labs.
+
+The sandbox is three unprivileged sshd "Pis", OpenBao and PostgreSQL. ``--rehearsal`` also boots the
+rehearsal hosts: pi1..pi3 as root Debian 12 systems with systemd (``-i rehearsal``), where playbooks run
+for real. ``down`` and ``status`` cover both.
+"""
 
 from __future__ import annotations
 
@@ -8,50 +13,75 @@ from typing import Any
 
 from tui.cli.context import CliContext, CliError
 
+EXAMPLE = "example: factory-tui sandbox up --rehearsal && factory-tui -i rehearsal hosts"
+
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("sandbox", help="the local rehearsal lab: real sshd x3, OpenBao, PostgreSQL")
+    """Add the `sandbox` command group."""
+    p = sub.add_parser("sandbox", help="the local labs: sshd x3, OpenBao, PostgreSQL; --rehearsal: root hosts",
+                       epilog=EXAMPLE)
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
-    up = verbs.add_parser("up", help="start the sandbox (harmless when it is up)")
+    up = verbs.add_parser("up", help="start the sandbox (harmless when it is up)", epilog=EXAMPLE)
+    up.add_argument("--rehearsal", action="store_true",
+                    help="also boot pi1..pi3 as root Debian 12 hosts with systemd (Linux, as root; -i rehearsal)")
     up.set_defaults(func=run_up)
-    down = verbs.add_parser("down", help="stop what the sandbox started")
-    down.add_argument("--purge", action="store_true", help="also delete its data (Vault, PostgreSQL, keys)")
+    down = verbs.add_parser("down", help="stop what the sandbox and the rehearsal hosts started",
+                            epilog="example: factory-tui sandbox down --purge")
+    down.add_argument("--purge", action="store_true",
+                      help="also delete their data (Vault, PostgreSQL, keys, the rehearsal hosts' disks)")
     down.set_defaults(func=run_down)
-    status = verbs.add_parser("status", help="what is up, where, and its pid")
+    status = verbs.add_parser("status", help="what is up, where, and its pid",
+                              epilog="example: factory-tui sandbox status --json")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=run_status)
 
 
 def run_up(args: argparse.Namespace, ctx: CliContext) -> int:
-    from actions import sandbox
+    """Start the sandbox, and the rehearsal hosts with ``--rehearsal``."""
+    from actions import rehearsal, sandbox
 
     try:
         st = sandbox.up(ctx.settings, log=print)
     except sandbox.SandboxError as exc:
         raise CliError(str(exc)) from None
     _print_status(st)
+    if args.rehearsal:
+        try:
+            rst = rehearsal.up(ctx.settings, log=print)
+        except rehearsal.RehearsalError as exc:
+            raise CliError(str(exc)) from None
+        _print_rehearsal(rst)
     return 0
 
 
 def run_down(args: argparse.Namespace, ctx: CliContext) -> int:
-    from actions import sandbox
+    """Stop both labs (the rehearsal hosts first: a purge of the sandbox removes their directory)."""
+    from actions import rehearsal, sandbox
 
     try:
+        rehearsal.down(ctx.settings, purge=args.purge, log=print)
         sandbox.down(ctx.settings, purge=args.purge, log=print)
-    except sandbox.SandboxError as exc:
+    except (sandbox.SandboxError, rehearsal.RehearsalError) as exc:
         raise CliError(str(exc)) from None
     return 0
 
 
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
-    from actions import sandbox
+    """Print what is up; exit 0 when the sandbox (and any rehearsal lab that was started) is all up, else 3."""
+    from actions import rehearsal, sandbox
 
     st = sandbox.status(ctx.settings)
+    rst = rehearsal.status(ctx.settings)
     if args.json:
-        print(json.dumps(st.to_json(), indent=2))
+        doc = st.to_json()
+        doc["rehearsal"] = rst.to_json() if rst.hosts else None
+        print(json.dumps(doc, indent=2))
     else:
         _print_status(st)
-    return 0 if st.all_up else 3
+        if rst.hosts:
+            _print_rehearsal(rst)
+    ok = st.all_up and (not rst.hosts or rst.all_up)
+    return 0 if ok else 3
 
 
 def _print_status(st: Any) -> None:
@@ -63,3 +93,16 @@ def _print_status(st: Any) -> None:
     if st.parts and st.all_up:
         print(f"try: ssh -i {st.key_file} -o UserKnownHostsFile={st.known_hosts} "
               f"-p {st.hosts[0].port} {st.user}@{st.hosts[0].address} true")
+
+
+def _print_rehearsal(st: Any) -> None:
+    print("rehearsal hosts (root, systemd; -i rehearsal):")
+    for h in st.hosts:
+        state = "up" if h.up else "down"
+        pid = f"pid {h.pid}" if h.pid else "no pid"
+        print(f"{h.name:10} {state:5} {h.address}:22  {pid}  {','.join(h.groups)}")
+    print(f"apt proxy  {'up' if st.proxy_up else 'down'}  bridge {st.bridge}  devices {' '.join(st.devices) or '-'}")
+    print(f"inventory  {st.inventory}")
+    print(f"artifacts  {st.artifact_dir}")
+    if st.hosts and st.all_up:
+        print(f"try: ssh -i {st.key_file} -o UserKnownHostsFile={st.known_hosts} root@{st.hosts[0].address} true")

@@ -28,9 +28,10 @@ class LabBar(Static):
         if lab is None:
             self.add_class("-broken")
             self.update(f"factory-tui · {self.section} · NO LAB: inventory {inventory} cannot be read")
-        elif lab.kind == "sandbox":
+        elif lab.kind in ("sandbox", "rehearsal"):
+            # Both are labs on this machine: the same safe colour, named for what they are.
             self.add_class("-sandbox")
-            self.update(f"factory-tui · {self.section} · SANDBOX lab '{lab.name}' · {lab.inventory}")
+            self.update(f"factory-tui · {self.section} · {lab.kind.upper()} lab '{lab.name}' · {lab.inventory}")
         else:
             self.add_class("-real")
             self.update(f"factory-tui · {self.section} · REAL LAB '{lab.name}' · {lab.inventory}")
