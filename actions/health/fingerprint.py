@@ -2,8 +2,8 @@
 
 The fingerprint is what the diff compares: kernel and OS release, k3s version and node readiness,
 failed units, containers and their images, real mounts, disk use, listening TCP sockets, throttle bits
-seen since boot and the installed packages. Pseudo filesystems and the per-pod mounts of k3s and docker
-come and go on a healthy host, so they are left out.
+seen since boot and the installed packages. Pseudo filesystems, the per-pod mounts of k3s and docker and
+listeners on random ports come and go on a healthy host, so they are left out.
 """
 
 from __future__ import annotations
@@ -82,8 +82,20 @@ def _address(hex_addr: str) -> str | None:
     return str(addr) if addr.version == 4 else f"[{addr}]"
 
 
-def parse_listening(text: str) -> list[str]:
-    """``/proc/net/tcp`` and ``tcp6`` -> sorted ``address:port`` of every listening socket."""
+def parse_port_range(text: str) -> tuple[int, int] | None:
+    """``/proc/sys/net/ipv4/ip_local_port_range``: the ports the kernel hands out at random."""
+    parts = text.split()
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return int(parts[0]), int(parts[1])
+    return None
+
+
+def parse_listening(text: str, ephemeral: tuple[int, int] | None = None) -> list[str]:
+    """``/proc/net/tcp`` and ``tcp6`` -> sorted ``address:port`` of every listening socket.
+
+    A socket on a port of the ``ephemeral`` range was given its port at random (containerd's stream
+    server, a test's listener): it is not part of the host's shape, and would differ after every restart.
+    """
     found: set[str] = set()
     for line in text.splitlines():
         parts = line.split()
@@ -94,6 +106,8 @@ def parse_listening(text: str) -> list[str]:
         try:
             port = int(hex_port, 16)
         except ValueError:
+            continue
+        if ephemeral is not None and ephemeral[0] <= port <= ephemeral[1]:
             continue
         if addr is not None:
             found.add(f"{addr}:{port}")
@@ -139,7 +153,7 @@ def build(sections: dict[str, str], reading: Reading) -> Fingerprint | None:
         containers={c.name: c.image for c in reading.containers} if reading.containers is not None else None,
         mounts=parse_mounts(sections.get("mounts", "")),
         disk_used_pct=parse_df_all(sections.get("dfall", "")),
-        listening=parse_listening(sections.get("listen", "")),
+        listening=parse_listening(sections.get("listen", ""), parse_port_range(sections.get("portrange", ""))),
         throttled_since_boot=reading.throttle.since_boot if reading.throttle is not None else None,
         packages=count,
         packages_hash=digest,

@@ -68,6 +68,7 @@ __fp() {
     echo "@@failed"; [ -d /run/systemd/system ] && echo systemd && systemctl list-units --failed --plain --no-legend --no-pager
     echo "@@mounts"; cat /proc/mounts
     echo "@@dfall"; df -P -k -x tmpfs -x devtmpfs -x overlay -x squashfs
+    echo "@@portrange"; read -r __a __b __x < /proc/sys/net/ipv4/ip_local_port_range && echo "$__a $__b"
     echo "@@listen"; awk '$4 == "0A"' /proc/net/tcp /proc/net/tcp6  # listening sockets only
     echo "@@pkgs"
     if command -v dpkg-query >/dev/null; then

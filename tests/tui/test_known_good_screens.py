@@ -15,8 +15,7 @@ from actions import sandbox as sb
 from actions.config import load_settings
 from actions.health.known_good import KnownGoodStore
 from actions.lab import load_lab
-from tests.conftest import free_port
-from tests.integration.test_health_diff import LISTENER
+from tests.integration.test_health_diff import LISTENER, fixed_port
 from tests.tui.test_health_screen import CALM, card_text, text, until
 from tui.app import FactoryApp
 from tui.screens.host_detail import HostDetailScreen
@@ -34,7 +33,7 @@ async def test_k_records_then_the_detail_screen_names_a_stopped_process_and_a_ac
 ) -> None:
     settings = load_settings(None, state_dir=tmp_path / "state", operator="erin",
                              health={"interval": 0.5, "thresholds": CALM})
-    port = free_port()
+    port = fixed_port("127.0.1.2")
     listener = subprocess.Popen([sys.executable, "-c", LISTENER, "127.0.1.2", str(port)],
                                 stdout=subprocess.PIPE, text=True)
     try:

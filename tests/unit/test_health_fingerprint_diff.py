@@ -8,7 +8,13 @@ import pytest
 
 from actions.config import Thresholds
 from actions.health.diff import diff, host_changes
-from actions.health.fingerprint import parse_failed, parse_listening, parse_mounts, parse_packages
+from actions.health.fingerprint import (
+    parse_failed,
+    parse_listening,
+    parse_mounts,
+    parse_packages,
+    parse_port_range,
+)
 from actions.health.known_good import KnownGoodStore, NotGreen, Recorder
 from actions.health.models import Fingerprint, HostState, Reading, Snapshot
 from actions.journal import open_journal
@@ -36,6 +42,8 @@ shm /var/lib/kubelet/pods/x/volumes/kubernetes.io~empty-dir/shm tmpfs rw 0 0
 
 def test_listening_sockets_are_decoded_from_the_kernel_tables() -> None:
     assert parse_listening(TCP) == ["0.0.0.0:22", "127.0.0.1:8080", "[::1]:3306", "[::]:22"]
+    # Ports the kernel hands out at random are left out.
+    assert parse_listening(TCP, parse_port_range("3300\t8080\n")) == ["0.0.0.0:22", "[::]:22"]
 
 
 def test_mounts_keep_storage_and_leave_out_pseudo_and_pod_mounts() -> None:

@@ -55,9 +55,11 @@ def print_report(report: DiffReport, as_json: bool) -> None:
     accepted = {a.key: a for a in report.accepted}
     for c in report.changes:
         by = accepted.get(c.key)
-        tail = f"  [dim](accepted by {by.operator})[/dim]" if by else f"  [dim]{c.key}[/dim]"
-        mark = "[green]ok[/green]" if by else "[yellow]!![/yellow]"
-        console.print(f"  {mark} {c.text}{tail}", markup=True)
+        if by:
+            console.print(f"  [green]ok[/green] {c.text}  [dim](accepted by {by.operator})[/dim]")
+        else:
+            console.print(f"  [yellow]!![/yellow] {c.text}")
+            console.print(f"     [dim]--accept '{c.key}'[/dim]", soft_wrap=True)
     if not report.changes:
         console.print("  no difference")
     console.print(f"{len(report.unexplained)} unexplained difference(s)")
