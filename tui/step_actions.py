@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.containers import Vertical
 
-from actions.health.backups import pick_line
+from actions.health.backups import pick_line, under_root
 from actions.health.models import Snapshot
 from actions.runbooks.model import (
     ManualAction,
@@ -129,11 +129,12 @@ async def _pick_backup(screen: StepScreen, action: PlaybookAction) -> str | None
     app: Any = screen.app
     assert action.pick_backup is not None
     host = (app.lab.groups.get(action.backup_host) or [action.backup_host])[0]
-    backups = await list_backups(app.remote, host, action.pick_backup)
+    directory = under_root(action.pick_backup, app.lab.host(host).backup_root)
+    backups = await list_backups(app.remote, host, directory)
     if not backups:
-        screen.notify(f"no backup found under {action.pick_backup} on {host}", severity="error")
+        screen.notify(f"no backup found under {directory} on {host}", severity="error")
         return None
-    return await app.push_screen_wait(PickBackupModal(host, action.pick_backup, backups))
+    return await app.push_screen_wait(PickBackupModal(host, directory, backups))
 
 
 async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> Outcome:

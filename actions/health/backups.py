@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from actions.config import Thresholds
 from actions.health.models import BackupFile, Finding, Reading, Snapshot, Status
+from actions.lab import DEFAULT_BACKUP_ROOT
 
 #: Kinds every backup host must have at least one dump of; Longhorn's depends on the optional NFS export.
 EXPECTED = ("postgres", "gitea")
@@ -135,11 +136,20 @@ def describe_pick(reading: Reading | None, directory: str, now: float | None = N
     return f"would use {chosen.path}, {age_text(age_h)} old ({size_text(chosen.size)})"
 
 
+def under_root(directory: str, backup_root: str | None) -> str:
+    """A checklist's backup directory, written under the role's default root, moved under the host's own
+    ``backup_root`` when the inventory sets another."""
+    default = DEFAULT_BACKUP_ROOT.rstrip("/")
+    if backup_root and directory.startswith(default + "/"):
+        return backup_root.rstrip("/") + directory[len(default):]
+    return directory
+
+
 def pick_line(snap: Snapshot | None, directory: str, now: float | None = None) -> str:
     """What a restore step from ``directory`` would use, from the backup host's latest reading."""
     if snap is not None:
         for state in snap.hosts:
             r = state.reading
-            if r is not None and r.backup_root and directory.startswith(r.backup_root.rstrip("/") + "/"):
-                return f"{state.name}: {describe_pick(r, directory, now)}"
+            if r is not None and r.backup_root:
+                return f"{state.name}: {describe_pick(r, under_root(directory, r.backup_root), now)}"
     return f"no health reading of the backups in {directory} yet"

@@ -21,9 +21,9 @@ import yaml
 
 from actions import sandbox as sb
 from actions.config import Thresholds
-from actions.health.backups import describe_pick, newest_by_kind
+from actions.health.backups import describe_pick, newest_by_kind, pick_line
 from actions.health.evaluate import assess
-from actions.health.models import Reading, Status
+from actions.health.models import Reading, Snapshot, Status
 from actions.health.poller import Poller
 from actions.lab import load_lab
 from tests.conftest import cli_env
@@ -67,13 +67,16 @@ def inventory(sandbox: sb.SandboxStatus, tmp_path: Path, root: Path) -> Path:
     return path
 
 
-async def read_pi2(inv: Path) -> Reading:
+async def read(inv: Path) -> Snapshot:
     poller = Poller(list(load_lab(inv).hosts), interval=0.5)
     try:
-        snap = await poller.once()
+        return await poller.once()
     finally:
         await poller.close()
-    state = snap.host("pi2")
+
+
+async def read_pi2(inv: Path) -> Reading:
+    state = (await read(inv)).host("pi2")
     assert state.reading is not None, state.last_error
     return state.reading
 
@@ -137,6 +140,9 @@ async def test_a_removed_dump_leaves_the_older_one_to_judge(
     assert describe_pick(reading, f"{backup_root}/postgres/gitea").startswith(
         f"would use {backup_root}/postgres/gitea/gitea-20261129T023000Z.dump, 2.0 d old (3.9 KiB)"
     )
+    # The recovery checklist's restore step names the role's default directory; the inventory moved it.
+    line = pick_line(await read(inv), "/mnt/backups/postgres/gitea")
+    assert line.startswith(f"pi2: would use {backup_root}/postgres/gitea/gitea-20261129T023000Z.dump, 2.0 d old")
     for f in (backup_root / "gitea").iterdir():
         f.unlink()
     found = {f.signal: f for f in assess(await read_pi2(inv), CALM)}

@@ -53,6 +53,7 @@ def backups_line(snap: Snapshot, th: Thresholds) -> Text:
             line.append(" · " if i else "")
             line.append(f"{k.kind} {age_text(k.age_h)}", style=STYLE[k.status] if k.status is not Status.OK else "")
         line.append("  ")
+    line.rstrip()
     return line
 
 
@@ -62,12 +63,16 @@ def diff_line(report: DiffReport | None) -> Text:
         return Text()
     if report.known_good is None:
         return Text("no known-good snapshot yet (k takes one when every host is green)", style="dim")
-    n = len(report.unexplained)
+    # A host not read yet is a difference too, but it is named as such rather than counted.
+    found = [c for c in report.unexplained if c.host not in report.missing]
+    n = len(found)
     text = Text(f"since known-good {report.known_good.id}: ")
     text.append(f"{n} unexplained difference{'s' if n != 1 else ''}", style=STYLE[Status.WARN] if n else "")
     if n:
-        hosts = sorted({c.host for c in report.unexplained})
+        hosts = sorted({c.host for c in found})
         text.append(f" on {', '.join(hosts)} (enter on a host lists them)", style="dim")
+    if report.missing:
+        text.append(f"; no fingerprint of {', '.join(report.missing)} yet", style="dim")
     return text
 
 
@@ -160,6 +165,7 @@ class HealthScreen(FactoryScreen):
         flow = getattr(self.app, "known_good", None)
         known = backups_line(snap, feed.thresholds)
         if flow is not None:
+            known.append_text(Text("\n") if known else Text())
             known.append_text(diff_line(flow.report(snap)))
         self.query_one("#health-known", Static).update(known)
 
