@@ -188,3 +188,37 @@ def test_asked_for_it_waits_for_fresh_fingerprints_and_refuses_a_lab_not_green(t
         assert store.latest("lab").reason == "asked for"  # type: ignore[union-attr]
     finally:
         journal.close()
+
+
+def test_the_recovery_final_step_is_not_verified_while_a_difference_is_unexplained(tmp_path: Path) -> None:
+    import asyncio
+
+    from actions.config import load_settings
+    from actions.runbooks.model import RUNBOOK_DIR, load_runbook
+    from actions.runbooks.predicates import PREDICATES, Live
+
+    final = load_runbook(RUNBOOK_DIR / "recovery.yml").step("final")
+    assert "no_unexplained_changes" in str(final.verify)
+    journal = open_journal(tmp_path)
+    try:
+        store = KnownGoodStore(journal)
+        settings = load_settings(None, state_dir=tmp_path)
+        check = PREDICATES["no_unexplained_changes"]
+        now = snap()
+
+        def live() -> Live:
+            return Live(settings=settings, snapshot=now, extra={"known_good": lambda s: store.report(s, "lab")})
+
+        assert asyncio.run(check(live(), {})).reading == "no known-good snapshot to compare with"
+        kg = store.record(snap(), Thresholds(), lab="lab", operator="bob", reason="asked", now=1000.0)
+        assert asyncio.run(check(live(), {})).ok is True
+        assert now.hosts[0].reading is not None
+        now.hosts[0].reading.fingerprint = fp(k3s_version="v1.34.2+k3s1")
+        c = asyncio.run(check(live(), {}))
+        assert c.ok is False and c.reading.endswith(": pi1: k3s v1.34.3+k3s1 -> v1.34.2+k3s1")
+        store.accept(kg.id, store.report(now, "lab").unexplained[0], "bob")
+        c = asyncio.run(check(live(), {}))
+        assert c.ok is True and c.reading.endswith("(1 accepted)")
+        assert asyncio.run(check(Live(settings=settings, snapshot=now), {})).ok is None
+    finally:
+        journal.close()
