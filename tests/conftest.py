@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +22,6 @@ os.environ.pop("FACTORY_STATE_DIR", None)
 
 def pids_mentioning(text: str) -> list[int]:
     """Processes (other than this test run) whose command line contains ``text``; `ps` works on any OS."""
-    import subprocess
-
     out = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "args="], capture_output=True, text=True).stdout
     found = []
     for line in out.splitlines():
@@ -108,3 +107,30 @@ def cli_env(settings: Settings) -> dict[str, str]:
     env["FACTORY_SANDBOX__VAULT_PORT"] = str(settings.sandbox.vault_port)
     env["FACTORY_SANDBOX__POSTGRES_PORT"] = str(settings.sandbox.postgres_port)
     return env
+
+
+@pytest.fixture(scope="session")
+def rehearsal_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, object]]:
+    """Real rehearsal hosts (root Debian 12 with systemd), up for the whole test session.
+
+    The base image is built once into the shared cache (``[rehearsal] image_dir``) and reused by every
+    later session; the hosts' own disks live in a temporary state dir and are purged at the end.
+    """
+    from actions import rehearsal
+
+    settings = make_settings(tmp_path_factory.mktemp("rehearsal-state"))
+    status = rehearsal.up(settings)
+    try:
+        yield settings, status
+    finally:
+        rehearsal.down(settings, purge=True)
+
+
+def root_ssh(settings: Settings, address: str, command: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` as root on a rehearsal host over real ssh, with the sandbox's key and known_hosts."""
+    return subprocess.run(
+        ["ssh", "-i", str(settings.sandbox_dir / "id_ed25519"),
+         "-o", f"UserKnownHostsFile={settings.sandbox_dir / 'known_hosts'}", "-o", "StrictHostKeyChecking=yes",
+         "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", f"root@{address}", command],
+        capture_output=True, text=True, timeout=timeout,
+    )

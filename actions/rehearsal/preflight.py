@@ -48,7 +48,8 @@ def check(image_dir: Path, lab_dir: Path, *, need_image: bool) -> None:
 
 
 def _which(tool: str) -> bool:
-    return bool(shutil.which(tool) or any(Path(d, tool).exists() for d in ("/usr/sbin", "/sbin")))
+    # PATH only: the lab runs these tools by name, so one found elsewhere would fail later, half-started.
+    return shutil.which(tool) is not None
 
 
 def _filesystems() -> str:
