@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,18 +21,20 @@ import pytest
 import yaml
 
 from actions import sandbox as sb
-from actions.config import Thresholds
+from actions.config import REPO_ROOT, Thresholds
 from actions.health.backups import describe_pick, newest_by_kind, pick_line
 from actions.health.evaluate import assess
 from actions.health.models import Reading, Snapshot, Status
 from actions.health.poller import Poller
 from actions.lab import load_lab
 from tests.conftest import cli_env
+from tests.integration.pgbouncer_lab import PG_BIN
 
 pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "tui.cli"]
 HOUR = 3600.0
 CALM = Thresholds(load_per_core_warn=1000, load_per_core_crit=2000)
+ROLE = REPO_ROOT / "ansible" / "roles" / "backup"
 
 
 @pytest.fixture
@@ -171,3 +174,55 @@ def test_health_json_carries_the_backups_and_exits_critical(
     assert by_kind["postgres/woodpecker"]["status"] == "ok"
     assert [h["backups"] for h in doc["hosts"] if h["name"] != "pi2"] == [[], []]
     assert any(f["signal"] == "backup gitea" and "past 50 h" in f["text"] for f in pi2["findings"])
+
+
+def render(template: str, dest: Path, variables: dict[str, object], work: Path) -> None:
+    """The backup role's template, rendered by Ansible's own template module (its filters, its header)."""
+    extra = work / f"{dest.name}.vars.json"
+    extra.write_text(json.dumps({**variables, "ansible_python_interpreter": sys.executable}))
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("ansible")), "localhost", "-c", "local", "-i", "localhost,",
+         "-m", "ansible.builtin.template", "-a", f"src={ROLE / 'templates' / template} dest={dest} mode=0755",
+         "-e", f"@{extra}"],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "ANSIBLE_HOME": str(work / ".ansible")},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+async def test_the_dumps_pg_backup_writes_are_the_ones_the_probe_judges(
+    sandbox: sb.SandboxStatus, tmp_path: Path, backup_root: Path
+) -> None:
+    """05_backup's own pg_backup.sh dumps two databases of the sandbox's PostgreSQL, as the account the
+    probe logs in with (its umask 077 leaves the files to their owner); the probe finds each one fresh."""
+    suffix = str(int(time.time() * 1000) % 10**8)
+    dbs = [f"gitea{suffix}", f"woodpecker{suffix}"]
+    psql = [str(PG_BIN / "psql"), "-X", "-q", "-h", sandbox.postgres_host, "-p", str(sandbox.postgres_port),
+            "-U", "postgres", "-d", "postgres"]
+    for db in dbs:
+        subprocess.run([*psql, "-c", f"CREATE DATABASE {db}"], check=True, capture_output=True)
+    try:
+        script = backup_root / "pg_backup.sh"
+        render("pg_backup.sh.j2", script, {
+            "backup_root": str(backup_root), "backup_pg_host": sandbox.postgres_host,
+            "backup_pg_port": sandbox.postgres_port, "backup_pg_user": "postgres",
+            "backup_pg_bin_dir": str(PG_BIN), "backup_pg_databases": [], "backup_pg_passfile": "/nonexistent",
+            "backup_retention_keep": 7, "backup_retention_days": 14,
+        }, tmp_path)
+        as_login = ["runuser", "-u", sandbox.user, "--"] if os.geteuid() == 0 else []
+        if as_login:
+            shutil.chown(backup_root, user=sandbox.user)
+        proc = subprocess.run([*as_login, "bash", str(script), *dbs], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        reading = await read_pi2(inventory(sandbox, tmp_path, backup_root))
+    finally:
+        for db in dbs:
+            subprocess.run([*psql, "-c", f"DROP DATABASE IF EXISTS {db}"], capture_output=True)
+    kinds = {k.kind: k for k in newest_by_kind(reading, CALM)}
+    assert sorted(kinds) == [f"postgres/{db}" for db in dbs]
+    for db in dbs:
+        k = kinds[f"postgres/{db}"]
+        assert k.status is Status.OK and k.age_h < 0.1 and k.size > 0
+        assert k.newest.startswith(f"{backup_root}/postgres/{db}/{db}-") and k.newest.endswith(".dump")
+    found = {f.signal: f for f in assess(reading, CALM)}
+    # The script wrote no Gitea archive: that is named, as on a lab whose Gitea backup never ran.
+    assert found["backup gitea"].status is Status.WARN and "backups readable" not in found
