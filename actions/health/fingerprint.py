@@ -150,7 +150,9 @@ def build(sections: dict[str, str], reading: Reading) -> Fingerprint | None:
         k3s_version=parse_k3s_version(sections.get("k3sver", "")),
         nodes_ready={n.name: n.ready for n in reading.nodes} if reading.nodes is not None else None,
         failed_units=parse_failed(sections.get("failed", "")),
-        containers={c.name: c.image for c in reading.containers} if reading.containers is not None else None,
+        # Running ones only: a container that stopped is gone from the working state, though docker keeps it.
+        containers={c.name: c.image for c in reading.containers if c.state == "running"}
+        if reading.containers is not None else None,
         mounts=parse_mounts(sections.get("mounts", "")),
         disk_used_pct=parse_df_all(sections.get("dfall", "")),
         listening=parse_listening(sections.get("listen", ""), parse_port_range(sections.get("portrange", ""))),

@@ -109,7 +109,7 @@ class Fingerprint(BaseModel):
     k3s_version: str | None = None
     nodes_ready: dict[str, bool] | None = Field(None, description="k3s node name -> Ready.")
     failed_units: list[str] | None = None
-    containers: dict[str, str] | None = Field(None, description="Container name -> image.")
+    containers: dict[str, str] | None = Field(None, description="Running container name -> image.")
     mounts: dict[str, str] = Field(default_factory=dict, description="Mount point -> filesystem type.")
     disk_used_pct: dict[str, float] = Field(default_factory=dict, description="Mount point -> % used.")
     listening: list[str] = Field(default_factory=list, description="Listening TCP sockets, address:port.")

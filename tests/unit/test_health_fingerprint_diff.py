@@ -222,3 +222,20 @@ def test_the_recovery_final_step_is_not_verified_while_a_difference_is_unexplain
         assert asyncio.run(check(Live(settings=settings, snapshot=now), {})).ok is None
     finally:
         journal.close()
+
+
+def test_a_stopped_container_is_gone_from_the_fingerprint() -> None:
+    from actions.health.parse import parse_probe
+
+    raw = "\n".join([
+        "@@t0 100.0", "@@df", "path /", "@@docker", "rc 0",
+        "gitea|exited|gitea/gitea:1.25|Exited (0) 2 minutes ago",
+        "factory-postgres-1|running|postgres:16|Up 3 hours",
+        "@@kernel", "6.6.51+rpt-rpi-v8", "@@t1 100.1", "@@end 1",
+    ])
+    reading = parse_probe(raw, 100.0, 100.2)
+    assert reading.containers is not None
+    assert [c.image for c in reading.containers] == ["gitea/gitea:1.25", "postgres:16"]
+    assert reading.fingerprint is not None and reading.fingerprint.containers == {"factory-postgres-1": "postgres:16"}
+    before = fp(containers={"gitea": "gitea/gitea:1.25", "factory-postgres-1": "postgres:16"})
+    assert texts(before, fp(containers=reading.fingerprint.containers)) == ["pi2: container gitea gone"]
