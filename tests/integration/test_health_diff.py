@@ -94,6 +94,9 @@ def test_a_stopped_process_is_named_by_the_diff_and_can_be_accepted(
     assert all(c["kind"] == "gone" and c["accepted_by"] is None for c in gone)
     assert proc.returncode == 1 and after["unexplained"] >= 3
 
+    unknown = health(sandbox, tmp_path, "--accept", "pi9|no such thing|")
+    assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+    assert "not an unexplained difference now: pi9|no such thing|" in unknown.stderr
     key = next(c["key"] for c in gone if c["host"] == "pi2")
     accepted = health(sandbox, tmp_path, "--accept", key, "--note", "test listener stopped", "--json")
     doc = diff_doc(accepted)
@@ -120,6 +123,9 @@ def test_a_lab_with_a_warning_is_never_known_good(sandbox: sb.SandboxStatus, tmp
         journal.close()
     diff = health(sandbox, tmp_path, "--diff")
     assert diff.returncode == 1 and "no known-good snapshot yet" in diff.stdout
+    accept = health(sandbox, tmp_path, "--accept", "pi2|listening 0.0.0.0:22|")
+    assert accept.returncode == 1 and "Traceback" not in accept.stderr
+    assert accept.stderr.strip().endswith("no known-good snapshot yet: nothing to accept")
 
 
 def test_an_unreachable_host_keeps_the_lab_from_being_known_good(
