@@ -67,9 +67,11 @@ class VaultSettings(BaseModel):
 
     addr: str | None = Field(
         None,
-        description="Vault address; unset means the inventory's `vault_addr`, then $VAULT_ADDR.",
+        description="Vault address; $VAULT_ADDR wins over it, the inventory's `vault_addr` comes after it.",
     )
-    ca_cert: Path | None = Field(None, description="CA bundle (step-ca root) to verify Vault's TLS.")
+    ca_cert: Path | None = Field(
+        None, description="CA bundle (step-ca root) to verify Vault's TLS; $VAULT_CACERT wins over it."
+    )
     timeout: float = Field(5.0, gt=0, description="Seconds for one Vault API call.")
 
 

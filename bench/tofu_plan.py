@@ -33,7 +33,7 @@ from rich.console import Console  # noqa: E402
 from actions.config import load_settings  # noqa: E402
 from actions.tofu import TofuAdapter, find_binary, summarize  # noqa: E402
 from actions.tofu.runner import FLAG, TofuEvent, build_argv, process_env, run_streaming  # noqa: E402
-from tui.widgets.plan_render import summary_text  # noqa: E402
+from tui.render.plan_render import summary_text  # noqa: E402
 
 ROOT_DATA = REPO / "tests" / "data" / "tofu" / "many"
 

@@ -18,6 +18,9 @@ from actions.config import Settings, load_settings
 
 # Tests never read the operator's own settings file or write to their state dir.
 os.environ.pop("FACTORY_STATE_DIR", None)
+# Nor meet the operator's own Vault: like the vault CLI, $VAULT_ADDR and friends win over every setting.
+for _name in ("VAULT_ADDR", "VAULT_CACERT", "VAULT_TOKEN"):
+    os.environ.pop(_name, None)
 
 
 def pids_mentioning(text: str) -> list[int]:

@@ -1,4 +1,4 @@
-"""House rules the tools check: ruff on the Python tree, mypy --strict on the UI-free core."""
+"""House rules the tools check: ruff on the Python tree, mypy --strict on the core and the front end."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def test_ruff_is_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_mypy_strict_on_actions() -> None:
-    proc = subprocess.run([sys.executable, "-m", "mypy", "actions"], cwd=ROOT, capture_output=True, text=True)
+def test_mypy_strict_on_actions_and_tui() -> None:
+    # The front end too: an un-awaited coroutine (buttons that did nothing) is a type error there.
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "actions", "tui"], cwd=ROOT,
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -24,7 +24,7 @@ from tui.screens.plans import PlansScreen
 from tui.screens.runbooks import RunbooksScreen
 from tui.screens.runs import RunsScreen
 from tui.screens.vault import VaultScreen
-from tui.widgets.health_feed import HealthFeed
+from tui.services.health_feed import HealthFeed
 
 if TYPE_CHECKING:
     from tui.widgets.run_pane import RunPane

@@ -6,7 +6,7 @@ dry run instead, or ``None`` when they cancelled (a notification says so).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from textual.app import App
 
@@ -15,8 +15,9 @@ from tui.modals.confirm import ConfirmModal, TypedConfirmModal
 
 
 async def ask_permit(
-    app: App[object], request: GateRequest, *, allow_check: bool = False, operator: str = "operator"
+    app: App[Any], request: GateRequest, *, allow_check: bool = False, operator: str = "operator"
 ) -> Permit | Literal["check"] | None:
+    """A permit for ``request`` through its modal; ``"check"`` for a dry run instead, ``None`` if cancelled."""
     if request.level is Level.READ_ONLY:
         return issue(request, confirmed=True, operator=operator)
     try:

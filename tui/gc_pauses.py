@@ -5,7 +5,7 @@ app, yet each full collection walks all of it again: 0.3-0.9 s pauses on a small
 of a streaming run. :func:`settle` collects once, then freezes those objects (later collections skip
 them; reference counting still frees them) and makes full collections ten times rarer: what a run
 allocates is nearly all freed by reference counting (the output view releases the self-referring strips
-Textual would otherwise leave to the collector, see :mod:`tui.widgets.strip_store`).
+Textual would otherwise leave to the collector, see :mod:`tui.render.strip_store`).
 
 Even so, a full collection over what the app built since (the screens' widgets, the drawing caches: some
 60,000 objects) took 0.1 s of CPU, and up to 0.3 s on a busy machine, once per long run. While a run

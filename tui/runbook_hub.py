@@ -7,7 +7,7 @@ another factory-tui already writes the checklists, this one is read-only and say
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from actions.journal import JournalError
 from actions.runbooks.model import Runbook, RunbookError, load_all
@@ -15,14 +15,20 @@ from actions.runbooks.predicates import Live
 from actions.runbooks.store import RunbookStore, SessionRecord
 from actions.runbooks.walk import Walk
 
+if TYPE_CHECKING:
+    from actions.vault import VaultStatus
+    from tui.app import FactoryApp
+
 
 class RunbookHub:
-    def __init__(self, app: Any) -> None:
+    """The runbooks, their sessions' store and the live readings their predicates see, for one app."""
+
+    def __init__(self, app: FactoryApp) -> None:
         self.app = app
         self.books: dict[str, Runbook] = {}
         self.error: str | None = None
         self._store: RunbookStore | None = None
-        self.vault_status: Any = None
+        self.vault_status: VaultStatus | None = None
         self.vault_error: str | None = None
         self.reload()
 
@@ -54,16 +60,15 @@ class RunbookHub:
             return []
 
     def live(self) -> Live:
-        feed = getattr(self.app, "health", None)
+        remote = self.app.remote
         return Live(
             settings=self.app.settings,
             lab=self.app.lab,
-            snapshot=getattr(feed, "latest", None),
+            snapshot=self.app.health.latest,
             vault=self.vault_status,
             vault_error=self.vault_error,
-            ssh=getattr(self.app, "remote", None) and self.app.remote.run,
-            extra={"lab_error": self.app.lab_error or "",
-                   "known_good": getattr(getattr(self.app, "known_good", None), "report", None)},
+            ssh=remote.run if remote is not None else None,
+            extra={"lab_error": self.app.lab_error or "", "known_good": self.app.known_good.report},
         )
 
     async def refresh_vault(self) -> None:

@@ -26,6 +26,7 @@ from actions.runbooks.model import (
     VaultInitAction,
     VaultUnsealAction,
 )
+from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
 
 if TYPE_CHECKING:
@@ -96,8 +97,8 @@ async def run_action(screen: StepScreen, step: Step) -> Outcome | None:
 async def _ssh(screen: StepScreen, step: Step, action: SshCommandAction) -> Outcome:
     from actions.runbooks.ssh_step import run_ssh_step, ssh_request
 
-    app: Any = screen.app
-    if app.lab is None or getattr(app, "remote", None) is None:
+    app = app_of(screen)
+    if app.lab is None or app.remote is None:
         raise RuntimeError("no lab inventory: nothing to run on")
     request = ssh_request(action, app.lab, step.title)
     permit = await ask_permit(app, request, operator=app.settings.operator)
@@ -126,8 +127,10 @@ async def _pick_backup(screen: StepScreen, action: PlaybookAction) -> str | None
     from actions.runbooks.backups import list_backups
     from tui.modals.pick_backup import PickBackupModal
 
-    app: Any = screen.app
+    app = app_of(screen)
     assert action.pick_backup is not None
+    if app.lab is None or app.remote is None:
+        raise RuntimeError("no lab inventory: no host to list backups on")
     host = (app.lab.groups.get(action.backup_host) or [action.backup_host])[0]
     directory = under_root(action.pick_backup, app.lab.host(host).backup_root)
     backups = await list_backups(app.remote, host, directory)
@@ -140,7 +143,7 @@ async def _pick_backup(screen: StepScreen, action: PlaybookAction) -> str | None
 async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> Outcome:
     from actions.ansible import RunSpec, prepare
 
-    app: Any = screen.app
+    app = app_of(screen)
     extra: dict[str, str] = {k: str(v) for k, v in action.extra_vars.items()}
     asked = await _ask_vars(screen, action)
     if asked is None:
@@ -183,10 +186,10 @@ async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> O
 async def _run(screen: StepScreen, prepared: Any, permit: Any) -> RunResult:
     """Show the run in a run pane on the step screen and wait for it (the run itself on a thread)."""
     from actions.ansible import run_prepared
-    from tui.widgets.run_batcher import Batcher
+    from tui.services.run_batcher import Batcher
     from tui.widgets.run_pane import RunPane
 
-    app: Any = screen.app
+    app = app_of(screen)
     cancel = threading.Event()
     mode = "check" if prepared.spec.check else "REAL"
     pane = RunPane(prepared.playbook.name, prepared.hosts, mode=mode, cancel=cancel)
@@ -217,7 +220,7 @@ async def _tofu_plan(screen: StepScreen, action: TofuPlanAction) -> Outcome:
     from actions.tofu import TofuAdapter
     from actions.tofu.errors import TofuError
 
-    app: Any = screen.app
+    app = app_of(screen)
     adapter = TofuAdapter(app.settings)
     try:
         root = adapter.root(action.root)
@@ -239,7 +242,7 @@ async def _vault(screen: StepScreen, action: VaultUnsealAction | VaultInitAction
     from actions.vault import VaultError
     from tui.vault_flow import init_flow, target_of, unseal_flow
 
-    app: Any = screen.app
+    app = app_of(screen)
     # The checks after this step must read Vault anew, not a reading taken before the unseal.
     app.runbooks.vault_status = None
     try:

@@ -4,20 +4,23 @@ checklist step): ask for the permit, then drive the unseal or init screen. Call 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from actions import vault
 from actions.gates import Permit
 from actions.vault import VaultTarget
 from tui.gate_flow import ask_permit
 
-
-def target_of(app: Any) -> VaultTarget:
-    """The app's Vault (settings, then the lab's inventory, then $VAULT_ADDR), or :class:`VaultError`."""
-    return vault.resolve_target(app.settings, getattr(app, "lab", None))
+if TYPE_CHECKING:
+    from tui.app import FactoryApp
 
 
-async def unseal_flow(app: Any, target: VaultTarget, operator: str = "operator") -> bool:
+def target_of(app: FactoryApp) -> VaultTarget:
+    """The app's Vault ($VAULT_ADDR, then settings, then the lab's inventory), or :class:`VaultError`."""
+    return vault.resolve_target(app.settings, app.lab)
+
+
+async def unseal_flow(app: FactoryApp, target: VaultTarget, operator: str = "operator") -> bool:
     """Confirm the unseal, then take key shares until Vault is unsealed or the operator leaves.
 
     True when Vault ended unsealed; False when the operator cancelled or left it sealed.
@@ -27,14 +30,15 @@ async def unseal_flow(app: Any, target: VaultTarget, operator: str = "operator")
     permit = await ask_permit(app, vault.unseal_request(target), operator=operator)
     if not isinstance(permit, Permit):
         return False
-    session = vault.UnsealSession(target, permit, getattr(app, "journal", None))
+    session = vault.UnsealSession(target, permit, app.journal)
     try:
-        return bool(await app.push_screen_wait(VaultUnsealScreen(session)))
+        unsealed = await app.push_screen_wait(VaultUnsealScreen(session))
+        return bool(unsealed)
     finally:
         session.close()  # the journal says where an unseal left off, if it did not unseal
 
 
-async def init_flow(app: Any, target: VaultTarget, operator: str = "operator") -> str:
+async def init_flow(app: FactoryApp, target: VaultTarget, operator: str = "operator") -> str:
     """Initialise Vault (the init screen asks for the typed confirmation once the plan is chosen).
 
     ``"unseal"`` when initialised and the operator wants to unseal now, ``"done"`` when initialised,
@@ -42,4 +46,5 @@ async def init_flow(app: Any, target: VaultTarget, operator: str = "operator") -
     """
     from tui.screens.vault_init import VaultInitScreen
 
-    return str(await app.push_screen_wait(VaultInitScreen(target, operator=operator)))
+    outcome = await app.push_screen_wait(VaultInitScreen(target, operator=operator))
+    return str(outcome)

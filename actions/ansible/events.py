@@ -42,6 +42,7 @@ def parse_event(payload: str) -> RunEvent | None:
         host=data.get("host"),
         task=data.get("task"),
         task_id=data.get("uuid"),
+        role=data.get("role"),
         play=data.get("play"),
         item=data.get("item"),
         changed=bool(data.get("changed")),

@@ -35,6 +35,10 @@ class RunSpec(BaseModel):
     diff: bool = False
     forks: int | None = None
     become_password: SecretStr | None = Field(default=None, exclude=True, repr=False)
+    secret_env: tuple[tuple[str, SecretStr], ...] = Field(
+        default=(), exclude=True, repr=False,
+        description="Environment for ansible-playbook that must stay off the command line and the disk.",
+    )
 
 
 class HostRecap(BaseModel):
@@ -68,6 +72,7 @@ class RunEvent(BaseModel):
     host: str | None = None
     task: str | None = None
     task_id: str | None = None
+    role: str | None = None
     play: str | None = None
     item: str | None = None
     changed: bool = False

@@ -313,6 +313,7 @@ def run_prepared(
         env.pop("ORIGINAL_STDOUT_CALLBACK", None)
         env.pop("ANSIBLE_NOCOLOR", None)
         env.update(_env(settings, run_dir))
+        env.update({name: value.get_secret_value() for name, value in spec.secret_env})
         # Without ansible-runner's callback directory: Ansible imports every plugin it finds there, and
         # importing awx_display hooks Ansible's display to write a partial JSON file for every event.
         theirs = [p for p in env.get("ANSIBLE_CALLBACK_PLUGINS", "").split(os.pathsep)

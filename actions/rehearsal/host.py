@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from actions.rehearsal import cgroups, net
 
+PI_CMDLINE = "console=serial0,115200 console=tty1 root=PARTUUID=6c586e13-02 rootfstype=ext4 fsck.repair=yes rootwait\n"
 MASKED_UNITS = ("systemd-tmpfiles-setup-dev.service", "systemd-tmpfiles-setup-dev-early.service")
 
 
@@ -91,6 +92,11 @@ def prepare(spec: HostSpec, *, client_pub: str, host_key: Path, hosts_lines: lis
         if not link.is_symlink():
             link.unlink(missing_ok=True)
             link.symlink_to("/dev/null")
+    # What Raspberry Pi OS has and the roles edit: the kernel command line, one line ending in a newline.
+    cmdline = up / "boot/firmware/cmdline.txt"
+    if not cmdline.exists():
+        cmdline.parent.mkdir(parents=True, exist_ok=True)
+        cmdline.write_text(PI_CMDLINE)
     machine_id = up / "etc/machine-id"
     if not machine_id.exists() or not machine_id.read_text().strip():
         machine_id.write_text(secrets.token_hex(16) + "\n")

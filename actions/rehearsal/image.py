@@ -22,7 +22,7 @@ SUITE = "bookworm"
 # What a Pi's Raspberry Pi OS Lite has that the roles take for granted, and what a host needs to boot.
 PACKAGES = (
     "systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "python3-apt", "iproute2", "sudo",
-    "ca-certificates", "procps", "kmod", "iputils-ping", "less",
+    "ca-certificates", "procps", "kmod", "iputils-ping", "less", "systemd-timesyncd", "cron", "apt-utils",
 )
 # Bump when the recipe below changes in a way the package list does not show.
 RECIPE = 2

@@ -34,8 +34,13 @@ class Check(BaseModel):
 
 
 class VaultView(Protocol):
-    initialized: bool
-    sealed: bool
+    """What the Vault predicates read of a seal status (``None``: not known from this reading)."""
+
+    @property
+    def initialized(self) -> bool | None: ...
+
+    @property
+    def sealed(self) -> bool | None: ...
 
 
 SshRunner = Callable[[str, str], Awaitable[tuple[int, str]]]
@@ -302,7 +307,7 @@ async def vault_reachable(live: Live) -> Check:
 @predicate()
 async def vault_initialized(live: Live) -> Check:
     """Vault has been initialised."""
-    return _vault("vault_initialized", live, lambda v: v.initialized)
+    return _vault("vault_initialized", live, lambda v: v.initialized is True)
 
 
 @predicate()
@@ -314,13 +319,13 @@ async def vault_not_initialized(live: Live) -> Check:
 @predicate()
 async def vault_sealed(live: Live) -> Check:
     """Vault is initialised and sealed (after a restart)."""
-    return _vault("vault_sealed", live, lambda v: v.initialized and v.sealed)
+    return _vault("vault_sealed", live, lambda v: bool(v.initialized and v.sealed))
 
 
 @predicate()
 async def vault_unsealed(live: Live) -> Check:
     """Vault is initialised and unsealed."""
-    return _vault("vault_unsealed", live, lambda v: v.initialized and not v.sealed)
+    return _vault("vault_unsealed", live, lambda v: bool(v.initialized and not v.sealed))
 
 
 # -- checks that run a command on a host ----------------------------------------------------------------

@@ -60,7 +60,7 @@ def plan_hosts(port_base: int, *, linux: bool) -> list[SandboxHost]:
 def write_inventory(
     path: Path, *, hosts: list[SandboxHost], user: str, key_file: Path, known_hosts: Path,
     vault_addr: str, postgres_host: str, postgres_port: int, lab_name: str = "sandbox",
-    extra_vars: dict[str, object] | None = None, header: str = "",
+    extra_vars: dict[str, object] | None = None, host_vars: dict[str, object] | None = None, header: str = "",
 ) -> None:
     """Write an inventory with the real inventory's groups; ``lab_name`` is also the lab's kind."""
     groups: dict[str, dict[str, dict[str, None]]] = {}
@@ -85,7 +85,8 @@ def write_inventory(
                 "factory_backups_watched": False,
                 **(extra_vars or {}),
             },
-            "hosts": {h.name: {"ansible_host": h.address, "ansible_port": h.port} for h in hosts},
+            # Host variables outrank the playbooks' group_vars/all: ``host_vars`` replace those there.
+            "hosts": {h.name: {"ansible_host": h.address, "ansible_port": h.port, **(host_vars or {})} for h in hosts},
             "children": groups,
         }
     }

@@ -19,7 +19,15 @@ from actions.tofu.errors import (
 from actions.tofu.roots import Root, discover_roots, find_binary, find_root, guide_page
 from actions.tofu.runner import TofuEvent
 from actions.tofu.store import PlanRecord, format_age, load_record
-from actions.tofu.summary import Action, Counts, OutputChange, PlanSummary, ResourceChange, summarize
+from actions.tofu.summary import (
+    Action,
+    Counts,
+    OutputChange,
+    PlanFormatError,
+    PlanSummary,
+    ResourceChange,
+    summarize,
+)
 
 __all__ = [
     "Action",
@@ -30,6 +38,7 @@ __all__ = [
     "NoSavedPlan",
     "OutputChange",
     "PlanFailed",
+    "PlanFormatError",
     "PlanRecord",
     "PlanResult",
     "PlanSummary",

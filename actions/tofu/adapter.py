@@ -45,7 +45,7 @@ from actions.tofu.runner import (
     run_streaming,
 )
 from actions.tofu.store import PlanRecord
-from actions.tofu.summary import PlanSummary, summarize
+from actions.tofu.summary import PlanFormatError, PlanSummary, summarize
 
 #: How many addresses per action the confirmation lists before "... and N more".
 REQUEST_LIST_LIMIT = 15
@@ -190,7 +190,10 @@ class TofuAdapter:
             doc = json.loads(out)
         except ValueError:
             raise PlanFailed(f"show of the plan of {root.name} printed something that is not JSON") from None
-        return summarize(doc)
+        try:
+            return summarize(doc)
+        except PlanFormatError as exc:
+            raise PlanFailed(f"the plan of {root.name} cannot be shown: {exc}") from None
 
     async def saved_summary(self, root: Root) -> tuple[PlanRecord, PlanSummary]:
         """The last saved plan's record and summary (``show -json`` of the saved file)."""
@@ -237,10 +240,15 @@ class TofuAdapter:
             f" (lineage {(record.lineage or 'none')[:8]}), file {(record.plan_sha256 or '')[:12]}",
         ]
         for action, items in summary.grouped():
-            names = [c.address for c in items[:REQUEST_LIST_LIMIT]]
+            names = [c.label for c in items[:REQUEST_LIST_LIMIT]]
             extra = len(items) - REQUEST_LIST_LIMIT
             more = f" ... and {extra} more" if extra > 0 else ""
             details.append(f"{action.value:8} {', '.join(names)}{more}")
+        moved = [f"{c.previous_address} -> {c.address}" for c in summary.changes if c.moved]
+        if moved:
+            details.append("moves:   " + ", ".join(moved[:REQUEST_LIST_LIMIT]))
+        if summary.invocations:
+            details.append("invoke:  " + ", ".join(summary.invocations[:REQUEST_LIST_LIMIT]))
         if summary.outputs:
             details.append("outputs: " + ", ".join(f"{o.name} ({o.action.value})" for o in summary.outputs))
         return gates.GateRequest(
@@ -281,7 +289,8 @@ class TofuAdapter:
                 message = _failure("apply", root, result)
                 self._finish(record, "apply-failed", message, now)
                 raise ApplyFailed(message + " (the state may be partly changed: plan again to see it)")
-            message = f"applied: {record.counts.line() if record.counts else 'the saved plan'}"
+            done_line = record.counts.line().removeprefix("Plan: ") if record.counts else "the saved plan"
+            message = f"applied: {done_line}"
             done = self._finish(record, "applied", message, now)
             note(change_log.OK, message)
             return ApplyResult(root=root.name, record=done, message=message)

@@ -68,14 +68,35 @@ def discover_roots(settings: Settings, repo: Path = REPO_ROOT) -> list[Root]:
 
 
 def find_root(settings: Settings, name: str, repo: Path = REPO_ROOT) -> Root:
-    """The root called ``name`` (trailing slash forgiven), or :class:`UnknownRoot` naming the known ones."""
-    wanted = name.strip().rstrip("/")
+    """The root called ``name`` (trailing slash forgiven), else the directory ``name`` when it holds
+    ``.tf`` files, else :class:`UnknownRoot` naming the known ones."""
+    wanted = name.strip().rstrip("/") or name.strip()
     roots = discover_roots(settings, repo)
     for root in roots:
         if root.name == wanted:
             return root
+    path = Path(wanted).expanduser()
+    if path.is_dir():
+        return _directory_root(path.resolve(), roots, repo)
     known = ", ".join(r.name for r in roots) or "none"
-    raise UnknownRoot(f"unknown root {name!r}; known roots: {known} (more via settings tofu.roots)")
+    raise UnknownRoot(f"unknown root {name!r}; known roots: {known} (more via settings tofu.roots), "
+                      "or a directory holding .tf files")
+
+
+def _directory_root(path: Path, roots: list[Root], repo: Path) -> Root:
+    """A root given by its directory: a known root when it is one, else named by its path (relative
+    to the repository inside it, absolute outside, so two directories never share a saved plan)."""
+    for root in roots:
+        if root.path.resolve() == path:
+            return root
+    if not any(path.glob("*.tf")) and not any(path.glob("*.tofu")):
+        raise UnknownRoot(f"{path}: no .tf files in this directory, so it is not an OpenTofu root")
+    try:
+        name = path.relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        name = path.as_posix()
+    own = path / "README.md"
+    return Root(name, path, own if own.is_file() else guide_page(name, repo))
 
 
 def find_binary(settings: Settings) -> str:

@@ -1,9 +1,10 @@
 """Where Vault is, how to trust it, and how to talk to it: the target, the token and readable errors.
 
-The address comes from the settings (``vault.addr``), then the lab's inventory (``factory_vault_addr``),
-then ``$VAULT_ADDR``. TLS is verified against ``vault.ca_cert`` when it is set, else the system store.
-A token is only needed to seal or step down; it comes from ``$VAULT_TOKEN`` or an interactive prompt and
-is held as a :class:`~pydantic.SecretStr`, handed to hvac for one call and dropped.
+The conventions of the ``vault`` CLI hold: the environment wins. The address is ``$VAULT_ADDR``, else the
+settings (``vault.addr``), else the lab's inventory (``factory_vault_addr``); the target says which.
+TLS is verified against ``$VAULT_CACERT``, else ``vault.ca_cert``, else the system store. A token is only
+needed to seal or step down; it comes from ``$VAULT_TOKEN`` before any prompt and is held as a
+:class:`~pydantic.SecretStr`, handed to hvac for one call and dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import hvac
 import hvac.exceptions
 import requests
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from actions.config import Settings
 from actions.lab import Lab
@@ -40,6 +41,8 @@ class VaultTarget(BaseModel):
     addr: str
     ca_cert: Path | None = None
     timeout: float = 5.0
+    addr_source: str = Field("", description="Where the address came from, in the operator's words.")
+    ca_source: str = Field("", description="Where the CA bundle came from ('' for the system store).")
 
     @property
     def host(self) -> str:
@@ -56,24 +59,38 @@ def resolve_target(
 ) -> VaultTarget:
     """The Vault the operator means, or :class:`VaultError` saying where an address can be set."""
     env = os.environ if env is None else env
-    addr = settings.vault.addr or (lab.vault_addr if lab else None) or env.get("VAULT_ADDR")
+    addr, source = _first_set(
+        (env.get("VAULT_ADDR"), "$VAULT_ADDR"),
+        (settings.vault.addr, "settings vault.addr"),
+        (lab.vault_addr if lab else None, f"inventory {lab.inventory}" if lab else ""),
+    )
     if not addr:
         raise VaultError(
-            "no Vault address: set vault.addr in the settings, factory_vault_addr in the inventory, "
-            "or $VAULT_ADDR"
+            "no Vault address: set $VAULT_ADDR, vault.addr in the settings, or factory_vault_addr in the "
+            "inventory"
         )
-    addr = addr.strip().rstrip("/")
+    addr = addr.rstrip("/")
     parts = urlsplit(addr)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise VaultError(f"Vault address {addr!r} is not an http(s) URL")
-    ca_cert = settings.vault.ca_cert
-    if ca_cert is not None and not Path(ca_cert).expanduser().is_file():
-        raise VaultError(f"vault.ca_cert {ca_cert}: file not found")
-    return VaultTarget(
-        addr=addr,
-        ca_cert=Path(ca_cert).expanduser() if ca_cert else None,
-        timeout=settings.vault.timeout,
+        raise VaultError(f"Vault address {addr!r} (from {source}) is not an http(s) URL")
+    ca_text, ca_source = _first_set(
+        (env.get("VAULT_CACERT"), "$VAULT_CACERT"),
+        (str(settings.vault.ca_cert) if settings.vault.ca_cert else None, "settings vault.ca_cert"),
     )
+    ca_cert = Path(ca_text).expanduser() if ca_text else None
+    if ca_cert is not None and not ca_cert.is_file():
+        raise VaultError(f"{ca_source} {ca_cert}: file not found")
+    return VaultTarget(
+        addr=addr, ca_cert=ca_cert, timeout=settings.vault.timeout, addr_source=source, ca_source=ca_source,
+    )
+
+
+def _first_set(*candidates: tuple[str | None, str]) -> tuple[str, str]:
+    """The first value that is set (blank counts as unset, as for the vault CLI) and where it came from."""
+    for value, source in candidates:
+        if value and value.strip():
+            return value.strip(), source
+    return "", ""
 
 
 def token_from_env(env: Mapping[str, str] | None = None) -> SecretStr | None:

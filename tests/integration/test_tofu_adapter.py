@@ -78,7 +78,8 @@ async def test_plan_summarizes_every_kind_of_change(tmp_path: Path, roots: Path)
 
     summary = result.summary
     assert summary.counts.model_dump() == {
-        "add": 1, "change": 2, "destroy": 1, "replace": 1, "read": 0, "forget": 0,
+        "import": 0, "add": 2, "change": 2, "destroy": 2, "forget": 0, "replace": 1, "move": 0, "read": 0,
+        "invoke": 0,
     }
     grouped = {action.value: [c.address for c in items] for action, items in summary.grouped()}
     assert list(grouped) == ["delete", "replace", "update", "create"]
@@ -90,15 +91,16 @@ async def test_plan_summarizes_every_kind_of_change(tmp_path: Path, roots: Path)
     # The counts agree with the binary's own reading of the saved plan ...
     shown = json.loads(terraform(roots / "changes", "show", "-json", str(result.plan_file)).stdout)
     actions = [tuple(rc["change"]["actions"]) for rc in shown["resource_changes"]]
-    assert summary.counts.add == actions.count(("create",))
+    replaces = sum(1 for a in actions if set(a) == {"delete", "create"})
+    assert summary.counts.add == actions.count(("create",)) + replaces
     assert summary.counts.change == actions.count(("update",))
-    assert summary.counts.destroy == actions.count(("delete",))
-    assert summary.counts.replace == sum(1 for a in actions if set(a) == {"delete", "create"})
+    assert summary.counts.destroy == actions.count(("delete",)) + replaces
+    assert summary.counts.replace == replaces
     # ... and with the change_summary event streamed while planning (a replace is one add and one remove).
     streamed = next(e.raw["changes"] for e in events if e.type == "change_summary")
-    assert streamed["add"] == summary.counts.add + summary.counts.replace
+    assert streamed["add"] == summary.counts.add
     assert streamed["change"] == summary.counts.change
-    assert streamed["remove"] == summary.counts.destroy + summary.counts.replace
+    assert streamed["remove"] == summary.counts.destroy
     assert any(e.type == "planned_change" for e in events)
 
     # Sensitive values stay masked until revealed.

@@ -75,7 +75,7 @@ def test_plan_exit_codes_json_and_gated_apply(env: dict[str, str], tmp_path: Pat
     # The journal keeps the apply (the refused attempts changed nothing and are not in it).
     changes = json.loads(cli(env, "changes", "--json").stdout)
     assert [(c["kind"], c["targets"], c["status"]) for c in changes] == [("tofu.apply", ["changes"], "ok")]
-    assert changes[0]["message"] == "applied: 5 to add, 0 to change, 0 to destroy, 0 to replace"
+    assert changes[0]["message"] == "applied: 5 to add, 0 to change, 0 to destroy."
     assert changes[0]["finished_at"] and changes[0]["operator"]
 
 

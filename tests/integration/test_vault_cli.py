@@ -139,3 +139,20 @@ def test_changes_lists_what_was_done_and_no_secret(env: dict[str, str], shares: 
     for secret in [*shares["keys"], shares["root"]]:  # type: ignore[misc]
         assert str(secret).encode() not in journal
         assert str(secret) not in proc.stdout
+
+
+def test_vault_addr_from_the_environment_wins_over_the_inventory(
+    env: dict[str, str], bao: BaoServer, tmp_path: Path
+) -> None:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  hosts:\n    pi1:\n      ansible_host: 127.0.0.1\n"
+                         "  vars:\n    factory_vault_addr: http://127.0.0.1:1\n")
+    plain = {k: v for k, v in env.items() if k != "FACTORY_VAULT__ADDR"}
+    from_env = cli({**plain, "VAULT_ADDR": bao.addr}, "status", "-i", str(inventory))
+    assert from_env.returncode != 1, from_env.stdout + from_env.stderr
+    assert f"vault      {bao.addr}  (from $VAULT_ADDR)" in from_env.stdout
+    doc = json.loads(cli({**plain, "VAULT_ADDR": bao.addr}, "status", "--json", "-i", str(inventory)).stdout)
+    assert doc["addr"] == bao.addr and doc["addr_source"] == "$VAULT_ADDR"
+    from_inventory = cli(plain, "status", "-i", str(inventory))
+    assert from_inventory.returncode == 1
+    assert f"vault      http://127.0.0.1:1  (from inventory {inventory})" in from_inventory.stdout

@@ -12,9 +12,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from tui.compositor import CullingCompositor, install
 from tui.screens.base import FactoryScreen
 from tui.screens.step import StepScreen
+from tui.textual_patches.compositor import CullingCompositor, install
 from tui.widgets.output_view import OutputView
 
 

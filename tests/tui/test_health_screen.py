@@ -134,7 +134,7 @@ async def test_only_the_screen_in_front_is_painted(sandbox: sb.SandboxStatus,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Views on a screen out of sight get no snapshots (they would take frames from the one in front); the
     screen gets the latest one as soon as it is back in front."""
-    from tui.widgets.health_feed import HealthFeed, feed_of
+    from tui.services.health_feed import HealthFeed, feed_of
 
     monkeypatch.setattr(HealthFeed, "REPAINT", 3600.0)  # only readings and screen changes deliver here
     got: list[Any] = []

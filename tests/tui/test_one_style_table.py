@@ -8,7 +8,7 @@ from textual.app import App, ComposeResult
 from textual.dom import DOMNode
 from textual.widgets import DataTable
 
-from tui.widgets.one_style_table import OneStyleTable
+from tui.textual_patches.one_style_table import OneStyleTable
 
 
 class _Side(App[None]):

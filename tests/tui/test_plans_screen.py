@@ -19,10 +19,10 @@ from actions.tofu import store
 from tests.conftest import make_settings, pids_mentioning
 from tui.app import FactoryApp
 from tui.modals.confirm import TypedConfirmModal
+from tui.modals.plan import GuideModal, PlanDetailModal
 from tui.screens.plans import PlansScreen
 from tui.widgets.health_strip import HealthStrip
 from tui.widgets.plan_list import PlanLineList
-from tui.widgets.plan_modals import GuideModal, PlanDetailModal
 from tui.widgets.plan_summary import PlanSummaryView
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
@@ -84,7 +84,8 @@ async def test_plan_detail_guide_and_gated_apply(tofu_settings: Settings) -> Non
         await pilot.press("l")
         await pilot.pause()
         counts = str(screen.query_one("#plan-counts", Static).content)
-        assert "+1 add" in counts and "-1 destroy" in counts and "-/+1 replace" in counts
+        # The binary's own words, with the replace beside them.
+        assert "Plan: 2 to add, 2 to change, 2 to destroy.  (1 to replace)" in counts
         changes = screen.query_one("#plan-changes", PlanLineList)
         lines = [str(changes.text_of(i)) for i in range(len(changes.keys))]
         assert lines[0].startswith("destroy (1)") and "terraform_data.gone[0]" in lines[1]

@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
-from tui.widgets.ansi_line import line_segments
+from tui.render.ansi_line import line_segments
 
 LINES = [
     "\x1b[0;32mok: [pi1] => (item=5)\x1b[0m",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.widgets import run_batcher
-from tui.widgets.run_batcher import Batcher
+from tui.services import run_batcher
+from tui.services.run_batcher import Batcher
 
 
 class _Clock:

@@ -7,7 +7,8 @@ import gc
 from rich.segment import Segment
 from textual.strip import Strip
 
-from tui.widgets.strip_store import StripStore, release
+from tui.render.strip_store import StripStore
+from tui.textual_patches.strip_cache import release
 
 
 def _strip(text: str) -> Strip:

@@ -40,12 +40,16 @@ def test_actions_lists_read_as_one_action() -> None:
     assert action_of(["create", "delete"]) is Action.REPLACE
     assert action_of(["create"]) is Action.CREATE
     assert action_of(["no-op"]) is Action.NOOP
-    assert action_of([]) is Action.NOOP
+    assert action_of(["forget", "create"]) is Action.CREATE_FORGET
+    assert action_of(["create", "forget"]) is Action.CREATE_FORGET
+    assert action_of([]) is None
+    assert action_of(["delete", "read"]) is None
 
 
-def test_counts_leave_noops_out_and_count_a_replace_once() -> None:
+def test_counts_leave_noops_out_and_count_a_replace_as_the_tool_does() -> None:
     s = summarize(DOC)
-    expected = {"add": 1, "change": 1, "destroy": 1, "replace": 2, "read": 1, "forget": 1}
+    expected = {"import": 0, "add": 3, "change": 1, "destroy": 3, "forget": 1, "replace": 2, "move": 0,
+                "read": 1, "invoke": 0}
     assert s.counts.model_dump() == expected
     assert s.destructive and s.has_changes
     assert "t.noop" not in [c.address for c in s.changes]
@@ -75,8 +79,8 @@ def test_nested_and_whole_object_sensitivity() -> None:
     ]}
     s = summarize(doc)
     rows = {r.name: r for r in s.changes[0].attributes()}
-    assert rows["m"].after == '{"k": "v", "s": "(sensitive)"}'
-    assert rows["l"].before == '["a", "(sensitive)"]'
+    assert rows["m"].after == '{"k": "v", "s": (sensitive)}'
+    assert rows["l"].before == '["a", (sensitive)]'
     assert "y" not in rows["m"].after
     whole = s.changes[1].attributes()[0]
     assert (whole.before, whole.after) == (MASK, MASK)

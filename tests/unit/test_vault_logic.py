@@ -22,13 +22,32 @@ def lab_with(addr: str | None) -> Lab:
     return Lab(name="t", inventory=Path("/x"), hosts=[Host(name="pi1", address="10.0.0.1")], vault_addr=addr)
 
 
-def test_address_precedence(tmp_path: Path) -> None:
+def test_address_precedence_is_the_vault_clis_the_environment_wins(tmp_path: Path) -> None:
     env = {"VAULT_ADDR": "http://env:8200"}
     plain = load_settings(None, state_dir=tmp_path)
-    assert vault.resolve_target(plain, None, env).addr == "http://env:8200"
-    assert vault.resolve_target(plain, lab_with("https://inv:8200/"), env).addr == "https://inv:8200"
     configured = load_settings(None, state_dir=tmp_path, vault={"addr": "https://conf:8200"})
-    assert vault.resolve_target(configured, lab_with("https://inv:8200"), env).addr == "https://conf:8200"
+    inventory = lab_with("https://inv:8200/")
+    chosen = vault.resolve_target(configured, inventory, env)
+    assert (chosen.addr, chosen.addr_source) == ("http://env:8200", "$VAULT_ADDR")
+    chosen = vault.resolve_target(plain, inventory, env)
+    assert (chosen.addr, chosen.addr_source) == ("http://env:8200", "$VAULT_ADDR")
+    chosen = vault.resolve_target(configured, inventory, {"VAULT_ADDR": "  "})
+    assert (chosen.addr, chosen.addr_source) == ("https://conf:8200", "settings vault.addr")
+    chosen = vault.resolve_target(plain, inventory, {})
+    assert (chosen.addr, chosen.addr_source) == ("https://inv:8200", "inventory /x")
+
+
+def test_vault_cacert_wins_over_the_settings(tmp_path: Path) -> None:
+    mine, theirs = tmp_path / "mine.crt", tmp_path / "theirs.crt"
+    mine.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings = load_settings(None, state_dir=tmp_path, vault={"addr": "https://v:8200", "ca_cert": str(mine)})
+    target = vault.resolve_target(settings, None, {})
+    assert (target.verify, target.ca_source) == (str(mine), "settings vault.ca_cert")
+    with pytest.raises(vault.VaultError, match=r"\$VAULT_CACERT .*theirs.crt: file not found"):
+        vault.resolve_target(settings, None, {"VAULT_CACERT": str(theirs)})
+    theirs.write_text("-----BEGIN CERTIFICATE-----\n")
+    target = vault.resolve_target(settings, None, {"VAULT_CACERT": str(theirs)})
+    assert (target.verify, target.ca_source) == (str(theirs), "$VAULT_CACERT")
 
 
 def test_missing_or_bad_address_is_one_readable_error(tmp_path: Path) -> None:

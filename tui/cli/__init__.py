@@ -7,13 +7,13 @@ Each command group lives in its own module here and exposes ``register(subparser
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import TopParser, inventory_of
 
 # Command group modules, in the order `--help` lists them.
 COMMANDS = [
@@ -26,6 +26,7 @@ COMMANDS = [
     "tui.cli.vault",
     "tui.cli.runbook",
     "tui.cli.sandbox",
+    "tui.cli.rehearse",
 ]
 
 
@@ -36,8 +37,8 @@ def _version() -> str:
         return "0+unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> TopParser:
+    parser = TopParser(
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = CliContext(config=args.config, inventory=args.inventory)
+    ctx = CliContext(config=args.config, inventory=inventory_of(args))
     try:
         if args.command is None:
             from tui.launch import run_app

@@ -16,14 +16,14 @@ from typing import Any
 
 from tui.cli import health_diff
 from tui.cli.context import CliContext
+from tui.cli.grammar import example
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("health", help="live health of every host")
+    p = sub.add_parser("health", help="live health of every host",
+                       epilog=example("factory-tui health -i sandbox --once --json"))
     p.add_argument("--once", action="store_true", help="read every host once, print, exit 0/1/2")
     p.add_argument("--json", action="store_true", help="print JSON (one document per refresh)")
-    p.add_argument("-i", "--inventory", dest="health_inventory", metavar="INVENTORY",
-                   help="Ansible inventory, or `sandbox` (same as the global -i)")
     health_diff.register(p)
     p.set_defaults(func=run)
 
@@ -60,8 +60,6 @@ def _table(doc: dict[str, Any]) -> Any:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    if args.health_inventory:
-        ctx.inventory_arg = args.health_inventory
     settings, lab = ctx.settings, ctx.lab
     from actions.health.poller import Poller
     from actions.health.report import exit_code, to_json

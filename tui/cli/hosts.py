@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 from tui.cli.context import CliContext
+from tui.cli.grammar import example
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("hosts", help="list the lab's hosts from the inventory")
+    p = sub.add_parser("hosts", help="list the lab's hosts from the inventory",
+                       epilog=example("factory-tui hosts -i sandbox --json"))
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

@@ -15,11 +15,14 @@ import sys
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import example
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("plan", help="plan an OpenTofu root and print its summary (exit 0 none, 2 changes)")
-    p.add_argument("root", nargs="?", metavar="ROOT", help="root name (iac, postgres/iac, ...); none: list")
+    p = sub.add_parser("plan", help="plan an OpenTofu root and print its summary (exit 0 none, 2 changes)",
+                       epilog=example("factory-tui plan postgres/iac --no-backend --json"))
+    p.add_argument("root", nargs="?", metavar="ROOT",
+                   help="root name (iac, postgres/iac, ...) or a directory of .tf files; none: list the roots")
     p.add_argument("--json", action="store_true", help="print JSON on stdout (progress still on stderr)")
     p.add_argument("--quiet", action="store_true", help="no live progress on stderr")
     p.add_argument("--no-backend", action="store_true", help="init with -backend=false (local review)")
@@ -50,7 +53,7 @@ def _progress(args: argparse.Namespace) -> Any:
         return None
     from rich.console import Console
 
-    from tui.widgets.plan_render import event_text
+    from tui.render.plan_render import event_text
 
     err = Console(stderr=True, highlight=False)
 
@@ -74,9 +77,11 @@ async def _plan(adapter: Any, root: Any, args: argparse.Namespace) -> int:
     else:
         from rich.console import Console
 
-        from tui.widgets.plan_render import summary_text
+        from tui.render.plan_render import summary_text
 
-        Console(highlight=False).print(summary_text(result.summary, root.name))
+        # Not on a terminal (a pipe, a log): wide enough that the Plan: line is not wrapped mid-way.
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+        console.print(summary_text(result.summary, root.name))
         if result.summary.has_changes:
             print(f"\nsaved: {result.plan_file}\napply it with: factory-tui plan {root.name} --apply")
     return 2 if result.summary.has_changes else 0

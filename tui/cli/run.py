@@ -12,13 +12,18 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import example
+
+if TYPE_CHECKING:
+    from actions.ansible import RunResult
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("run", help="run a playbook headless, behind the same gates")
+    p = sub.add_parser("run", help="run a playbook headless, behind the same gates",
+                       epilog=example("factory-tui run 01_system -i sandbox --check --diff --limit pi1"))
     p.add_argument("playbook", help="catalog name, path under the playbook dir, or any playbook path")
     p.add_argument("--check", action="store_true", help="check mode (dry run): needs no confirmation")
     p.add_argument("--diff", action="store_true", help="show diffs of changed files")
@@ -127,7 +132,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     sys.stdout.flush()
     if "refused" in box:
         raise CliError(box["refused"])
-    result = box["result"]
+    result: RunResult = box["result"]
     print(f"factory-tui: run {result.run_id}: {result.status.value}"
           + (f" ({result.message})" if result.message else "")
           + f"; artifacts: {result.artifacts}", file=sys.stderr)

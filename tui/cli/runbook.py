@@ -8,22 +8,24 @@ from pathlib import Path
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import add_command, example
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("runbook", help="guided checklists: list, show, status, report")
+    p = sub.add_parser("runbook", help="guided checklists: list, show, status, report",
+                       epilog=example("factory-tui runbook show recovery"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
-    verbs.add_parser("list", help="the runbooks, and any session in progress").set_defaults(func=run_list)
-    show = verbs.add_parser("show", help="a runbook's steps: requires, action, verify")
+    add_command(verbs, "list", "the runbooks, and any session in progress", "factory-tui runbook list --json",
+                run_list, json=True)
+    show = add_command(verbs, "show", "a runbook's steps: requires, action, verify",
+                       "factory-tui runbook show bringup --json", run_show, json=True)
     show.add_argument("name")
-    show.set_defaults(func=run_show)
-    status = verbs.add_parser("status", help="progress of the open sessions")
-    status.add_argument("--json", action="store_true")
-    status.set_defaults(func=run_status)
-    report = verbs.add_parser("report", help="Markdown report of one session (an incident)")
+    add_command(verbs, "status", "progress of the open sessions", "factory-tui runbook status --json",
+                run_status, json=True)
+    report = add_command(verbs, "report", "Markdown report of one session (an incident)",
+                         "factory-tui runbook report latest -o incident.md", run_report)
     report.add_argument("id", help="session id (see `runbook status`), or `latest`")
     report.add_argument("-o", "--output", help="write to this file instead of stdout")
-    report.set_defaults(func=run_report)
 
 
 def _books() -> dict[str, Any]:
@@ -44,7 +46,15 @@ def _store(ctx: CliContext) -> Any:
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     books = _books()
     store = _store(ctx)
-    for rec in store.sessions(open_only=True):
+    sessions = store.sessions(open_only=True)
+    if args.json:
+        print(json.dumps({
+            "runbooks": [{"name": b.name, "kind": b.kind, "title": b.title, "steps": len(b.steps)}
+                         for b in books.values()],
+            "in_progress": [rec.model_dump(mode="json") for rec in sessions],
+        }, indent=2))
+        return 0
+    for rec in sessions:
         print(f"IN PROGRESS  {rec.runbook:10} session {rec.id} opened by {rec.operator}")
     for book in books.values():
         print(f"{book.name:12} {book.kind:9} {len(book.steps):2} steps  {book.title}")
@@ -56,6 +66,9 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     book = books.get(args.name)
     if book is None:
         raise CliError(f"no runbook {args.name!r}; there are: {', '.join(books)}")
+    if args.json:
+        print(json.dumps(_book_json(book), indent=2))
+        return 0
     print(f"{book.title} ({book.kind})")
     for i, step in enumerate(book.steps, 1):
         print(f"{i:2}. {step.id}: {step.title}")
@@ -67,6 +80,16 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
         if step.verify:
             print(f"    verify:   {', '.join(v.label() for v in step.verify)}")
     return 0
+
+
+def _book_json(book: Any) -> dict[str, Any]:
+    """A runbook's steps as ``runbook show`` lists them, as data."""
+    return {"name": book.name, "title": book.title, "kind": book.kind, "steps": [{
+        "id": step.id, "title": step.title, "doc": str(step.doc),
+        "requires": [r if isinstance(r, str) else r.label() for r in step.requires],
+        "action": {"type": step.action.type, "detail": _action_detail(step.action).strip() or None},
+        "verify": [v.label() for v in step.verify],
+    } for step in book.steps]}
 
 
 def _action_detail(action: Any) -> str:

@@ -8,11 +8,13 @@ import time
 from typing import Any
 
 from tui.cli.context import CliContext
+from tui.cli.grammar import example
 from tui.cli.listing import print_listing
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("runs", help="list journalled playbook runs")
+    p = sub.add_parser("runs", help="list journalled playbook runs",
+                       epilog=example("factory-tui runs --last 10 --json"))
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("-n", "--last", type=int, default=50, metavar="N", help="how many runs (default 50)")
     p.set_defaults(func=run)

@@ -12,28 +12,25 @@ import json
 from typing import Any
 
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import add_command, example
 
-EXAMPLE = "example: factory-tui sandbox up --rehearsal && factory-tui -i rehearsal hosts"
+REHEARSAL_EXAMPLE = "factory-tui sandbox up --rehearsal && factory-tui -i rehearsal hosts"
 
 
 def register(sub: Any) -> None:
     """Add the `sandbox` command group."""
     p = sub.add_parser("sandbox", help="the local labs: sshd x3, OpenBao, PostgreSQL; --rehearsal: root hosts",
-                       epilog=EXAMPLE)
+                       epilog=example(REHEARSAL_EXAMPLE))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
-    up = verbs.add_parser("up", help="start the sandbox (harmless when it is up)", epilog=EXAMPLE)
+    up = add_command(verbs, "up", "start the sandbox (harmless when it is up)", REHEARSAL_EXAMPLE, run_up)
     up.add_argument("--rehearsal", action="store_true",
                     help="also boot pi1..pi3 as root Debian 12 hosts with systemd (Linux, as root; -i rehearsal)")
-    up.set_defaults(func=run_up)
-    down = verbs.add_parser("down", help="stop what the sandbox and the rehearsal hosts started",
-                            epilog="example: factory-tui sandbox down --purge")
+    down = add_command(verbs, "down", "stop what the sandbox and the rehearsal hosts started",
+                       "factory-tui sandbox down --purge", run_down)
     down.add_argument("--purge", action="store_true",
                       help="also delete their data (Vault, PostgreSQL, keys, the rehearsal hosts' disks)")
-    down.set_defaults(func=run_down)
-    status = verbs.add_parser("status", help="what is up, where, and its pid",
-                              epilog="example: factory-tui sandbox status --json")
-    status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(func=run_status)
+    add_command(verbs, "status", "what is up, where, and its pid", "factory-tui sandbox status --json",
+                run_status, json=True)
 
 
 def run_up(args: argparse.Namespace, ctx: CliContext) -> int:

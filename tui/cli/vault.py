@@ -17,26 +17,32 @@ from pydantic import SecretStr
 
 from actions.gates import GateRefused, GateRequest, Level, Permit, issue
 from tui.cli.context import CliContext, CliError
+from tui.cli.grammar import example
 
 EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_SEALED = 0, 1, 2
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("vault", help="Vault seal status, unseal, seal and step-down")
+    p = sub.add_parser("vault", help="Vault seal status, unseal, seal and step-down",
+                       epilog=example("factory-tui vault status -i sandbox"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     status = verbs.add_parser(
-        "status", help="seal state (exit 0 unsealed, 2 sealed/not initialised, 1 unreachable)"
+        "status", help="seal state (exit 0 unsealed, 2 sealed/not initialised, 1 unreachable)",
+        epilog=example("VAULT_ADDR=https://vault.arcodange.lab:8200 factory-tui vault status --json"),
     )
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=run_status)
     confirm_help = "the Vault's host name, to confirm without a prompt"
-    unseal = verbs.add_parser("unseal", help="enter key shares (no-echo prompt, or one per line on stdin)")
+    unseal = verbs.add_parser("unseal", help="enter key shares (no-echo prompt, or one per line on stdin)",
+                              epilog=example("factory-tui vault unseal -i sandbox --confirm 127.0.0.1"))
     unseal.add_argument("--confirm", metavar="HOST", help=confirm_help)
     unseal.set_defaults(func=run_unseal)
-    seal = verbs.add_parser("seal", help="seal Vault (needs a token; type the host name to confirm)")
+    seal = verbs.add_parser("seal", help="seal Vault (needs a token; type the host name to confirm)",
+                            epilog=example("factory-tui vault seal -i sandbox --confirm 127.0.0.1"))
     seal.add_argument("--confirm", metavar="HOST", help=confirm_help)
     seal.set_defaults(func=run_seal)
-    down = verbs.add_parser("step-down", help="hand the active role to another node (needs a token)")
+    down = verbs.add_parser("step-down", help="hand the active role to another node (needs a token)",
+                            epilog=example("factory-tui vault step-down --confirm vault.arcodange.lab"))
     down.add_argument("--confirm", metavar="HOST", help=confirm_help)
     down.set_defaults(func=run_step_down)
 
@@ -44,12 +50,15 @@ def register(sub: Any) -> None:
 def _target(ctx: CliContext) -> Any:
     from actions import vault
 
-    lab = None
-    if not ctx.settings.vault.addr:
-        try:
-            lab = ctx.lab
-        except CliError:
-            lab = None  # $VAULT_ADDR may still name it; resolve_target says what is missing
+    try:
+        # $VAULT_ADDR and the settings win over the inventory: read it only when neither names a Vault.
+        return vault.resolve_target(ctx.settings)
+    except vault.VaultError:
+        pass
+    try:
+        lab = ctx.lab
+    except CliError:
+        lab = None  # resolve_target then says every place an address can be set
     try:
         return vault.resolve_target(ctx.settings, lab)
     except vault.VaultError as exc:
@@ -84,11 +93,18 @@ def _permit(request: GateRequest, confirm: str | None, host: str, operator: str)
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
     from actions import vault
 
-    status = vault.read_status(_target(ctx))
+    target = _target(ctx)
+    status = vault.read_status(target)
     if args.json:
-        print(json.dumps(status.to_json(), indent=2))
+        doc = status.to_json()
+        doc["addr_source"] = target.addr_source
+        doc["ca_cert"] = str(target.ca_cert) if target.ca_cert else None
+        doc["ca_source"] = target.ca_source or None
+        print(json.dumps(doc, indent=2))
     else:
-        print(f"vault      {status.addr}")
+        print(f"vault      {status.addr}  (from {target.addr_source})")
+        if target.ca_cert:
+            print(f"ca         {target.ca_cert}  (from {target.ca_source})")
         print(f"state      {status.summary()}")
         if status.error:
             print(f"error      {status.error}")

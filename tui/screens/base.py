@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from tui.compositor import install as install_compositor
+from tui.app_handle import app_of
+from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.lab_bar import LabBar
 
 
@@ -20,7 +21,8 @@ class FactoryScreen(Screen[None]):
         install_compositor(self)
 
     def compose(self) -> ComposeResult:
-        yield LabBar(self.SECTION)
+        app = app_of(self)
+        yield LabBar(self.SECTION, app.lab, app.inventory)
         yield from self.compose_body()
         yield Footer()
 

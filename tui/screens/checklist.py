@@ -15,20 +15,10 @@ from textual.widgets import DataTable, Footer, Static
 
 from actions.runbooks.engine import StepState, StepView, progress
 from actions.runbooks.walk import Walk
+from tui.app_handle import app_of
+from tui.render.step_format import STATE_STYLE, elapsed_text
 from tui.widgets.health_strip import HealthStrip
 from tui.widgets.lab_bar import LabBar
-
-STATE_STYLE = {
-    StepState.PENDING: "", StepState.RUNNING: "bold yellow", StepState.DONE: "green",
-    StepState.FAILED: "bold red", StepState.SKIPPED: "dim", StepState.INTERRUPTED: "bold magenta",
-}
-
-
-def elapsed_text(view: StepView) -> str:
-    if view.elapsed is None:
-        return ""
-    minutes, seconds = divmod(int(view.elapsed), 60)
-    return f"{minutes}m{seconds:02d}s"
 
 
 class ChecklistScreen(Screen[None]):
@@ -53,7 +43,8 @@ class ChecklistScreen(Screen[None]):
         self.views: dict[str, StepView] = {}
 
     def compose(self) -> ComposeResult:
-        yield LabBar(f"runbooks › {self.walk.book.name}")
+        app = app_of(self)
+        yield LabBar(f"runbooks › {self.walk.book.name}", app.lab, app.inventory)
         yield Static("", id="checklist-head")
         yield DataTable(id="steps", cursor_type="row", zebra_stripes=True)
         yield Static("", id="checklist-lock")
@@ -64,7 +55,7 @@ class ChecklistScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_columns("", "step", "title", "state", "took", "locked because")
         self.refresh_steps()
-        self.set_interval(self.app.settings.health.interval, self.refresh_steps)  # type: ignore[attr-defined]
+        self.set_interval(app_of(self).settings.health.interval, self.refresh_steps)
         resume = self.walk.resume_at()
         interrupted = [v.step_id for v in self.walk.views().values() if v.state is StepState.INTERRUPTED]
         if interrupted:
@@ -143,7 +134,7 @@ class ChecklistScreen(Screen[None]):
     def action_export(self) -> None:
         from actions.runbooks.report import render_report
 
-        path = self.app.settings.state_dir / "reports" / f"{self.walk.session.id}.md"  # type: ignore[attr-defined]
+        path = app_of(self).settings.state_dir / "reports" / f"{self.walk.session.id}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_report(self.walk.book, self.walk.session, self.walk.store.events(self.walk.session.id)))
         self.notify(str(path), title="Report written")

@@ -1,17 +1,16 @@
 """The health screen (the app's home): one card per Pi, coloured by its worst signal, live.
 
-Readings come from the app's one poller (:mod:`tui.widgets.health_feed`). Keys: refresh now, pause,
+Readings come from the app's one poller (:mod:`tui.services.health_feed`). Keys: refresh now, pause,
 open a host's detail, and ``s`` to suspend the app for an interactive ssh session to the focused host.
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.css.query import NoMatches
@@ -22,10 +21,11 @@ from actions.health.backups import age_text, newest_by_kind
 from actions.health.evaluate import clock
 from actions.health.known_good import DiffReport
 from actions.health.models import Snapshot, Status, worst
-from actions.health.ssh import ssh_argv
+from tui.app_handle import app_of
+from tui.render.health_format import ICON, STYLE, verdict
 from tui.screens.base import FactoryScreen
-from tui.widgets.health_feed import feed_of
-from tui.widgets.health_format import ICON, STYLE, verdict
+from tui.services.health_feed import feed_of
+from tui.ssh_shell import run_ssh
 from tui.widgets.host_card import HostCard
 from tui.widgets.vault_badge import VaultBadge
 
@@ -76,28 +76,6 @@ def diff_line(report: DiffReport | None) -> Text:
     return text
 
 
-def run_ssh(screen: FactoryScreen | object, host_name: str) -> None:
-    """Suspend the app and run an interactive ssh to ``host_name``; back to the app when it ends."""
-    app = screen.app  # type: ignore[attr-defined]
-    lab = getattr(app, "lab", None)
-    if lab is None:
-        app.notify("No lab: the inventory could not be read", severity="error")
-        return
-    argv = ssh_argv(lab.host(host_name))
-    try:
-        with app.suspend():
-            print(f"$ {' '.join(argv)}   (exit the shell to return to factory-tui)", flush=True)
-            code = subprocess.call(argv)
-    except SuspendNotSupported:
-        app.notify(f"cannot suspend here; run: {' '.join(argv)}", title="ssh", severity="warning", timeout=15)
-        return
-    except OSError as exc:
-        app.notify(f"cannot run ssh: {exc.strerror}", title="ssh", severity="error")
-        return
-    if code not in (0, 130):
-        app.notify(f"ssh to {host_name} ended with exit code {code}", title="ssh", severity="warning")
-
-
 class HealthScreen(FactoryScreen):
     """The live health glance of every Pi."""
 
@@ -119,7 +97,7 @@ class HealthScreen(FactoryScreen):
         yield Static("", id="health-top")
         yield Static("", id="health-known")
         with VerticalScroll():
-            lab = getattr(self.app, "lab", None)
+            lab = app_of(self).lab
             if lab is None:
                 yield Static("No lab: the inventory could not be read.", classes="placeholder")
                 return
@@ -162,11 +140,9 @@ class HealthScreen(FactoryScreen):
         if snap.paused:
             top.append("  · PAUSED (p to resume)", style="bold yellow")
         top_line.update(top)
-        flow = getattr(self.app, "known_good", None)
         known = backups_line(snap, feed.thresholds)
-        if flow is not None:
-            known.append_text(Text("\n") if known else Text())
-            known.append_text(diff_line(flow.report(snap)))
+        known.append_text(Text("\n") if known else Text())
+        known.append_text(diff_line(app_of(self).known_good.report(snap)))
         self.query_one("#health-known", Static).update(known)
 
     def _selected(self) -> str | None:
@@ -198,9 +174,7 @@ class HealthScreen(FactoryScreen):
     def action_ssh(self) -> None:
         name = self._selected()
         if name is not None:
-            run_ssh(self, name)
+            run_ssh(app_of(self), name)
 
     def action_known_good(self) -> None:
-        flow = getattr(self.app, "known_good", None)
-        if flow is not None:
-            flow.ask()
+        app_of(self).known_good.ask()

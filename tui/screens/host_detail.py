@@ -17,8 +17,10 @@ from textual.widgets import DataTable, Footer, Static
 from actions.health.evaluate import assess, clock
 from actions.health.known_good import DiffReport
 from actions.health.models import HostState, Snapshot, Status
-from tui.widgets.health_feed import feed_of
-from tui.widgets.health_format import ICON, STYLE, age, uptime, verdict
+from tui.app_handle import app_of
+from tui.render.health_format import ICON, STYLE, age, uptime, verdict
+from tui.services.health_feed import feed_of
+from tui.ssh_shell import run_ssh
 
 
 def _facts(state: HostState) -> list[tuple[str, str]]:
@@ -123,8 +125,7 @@ class HostDetailScreen(Screen[None]):
         self._show_diff(snap)
 
     def _show_diff(self, snap: Snapshot) -> None:
-        flow = getattr(self.app, "known_good", None)
-        report = flow.report(snap) if flow is not None else None
+        report = app_of(self).known_good.report(snap)
         if self._shown and report is self._report:
             return  # unchanged: keep the cursor where the operator put it
         self._report, self._shown = report, True
@@ -147,9 +148,9 @@ class HostDetailScreen(Screen[None]):
             table.add_row(c.text.removeprefix(f"{self.host_name}: "), by.operator if by else "", key=c.key)
 
     def action_accept(self) -> None:
-        flow, report = getattr(self.app, "known_good", None), self._report
+        flow, report = app_of(self).known_good, self._report
         table = self.query_one("#detail-diff", DataTable)
-        if flow is None or report is None or report.known_good is None or not table.row_count:
+        if report is None or report.known_good is None or not table.row_count:
             self.notify("no difference to accept", severity="warning")
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -169,6 +170,4 @@ class HostDetailScreen(Screen[None]):
             feed.poller.request_fingerprint()  # wakes the poller too
 
     def action_ssh(self) -> None:
-        from tui.screens.health import run_ssh
-
-        run_ssh(self, self.host_name)
+        run_ssh(app_of(self), self.host_name)

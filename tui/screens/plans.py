@@ -23,11 +23,12 @@ from textual.worker import Worker, WorkerState
 from actions.gates import GateRefused, Permit
 from actions.tofu import Root, TofuAdapter, TofuError, TofuEvent
 from actions.tofu.store import PlanRecord
+from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
+from tui.modals.plan import GuideModal, PlanDetailModal
+from tui.render.plan_render import age_text, event_text, status_text
 from tui.screens.base import FactoryScreen
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.plan_modals import GuideModal, PlanDetailModal
-from tui.widgets.plan_render import age_text, event_text, status_text
 from tui.widgets.plan_summary import PlanSummaryView
 
 
@@ -77,7 +78,7 @@ class PlansScreen(FactoryScreen):
 
     @property
     def adapter(self) -> TofuAdapter:
-        return TofuAdapter(self.app.settings)  # type: ignore[attr-defined]
+        return TofuAdapter(app_of(self).settings)
 
     def on_mount(self) -> None:
         table = self.query_one("#plan-roots", DataTable)
@@ -254,7 +255,7 @@ class PlansScreen(FactoryScreen):
         try:
             result = await adapter.apply(
                 root, permit, on_event=self._on_event(log), cancel=self._cancel_run,
-                journal=getattr(self.app, "journal", None),
+                journal=app_of(self).journal,
             )
         finally:
             self._done()

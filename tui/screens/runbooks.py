@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from actions.runbooks.engine import current_states, progress
 from actions.runbooks.model import Runbook
+from tui.app_handle import app_of
 from tui.screens.base import FactoryScreen
 from tui.widgets.health_strip import HealthStrip
 
@@ -43,13 +44,13 @@ class RunbooksScreen(FactoryScreen):
         self.reload()
 
     def action_reload(self) -> None:
-        self.app.runbooks.reload()  # type: ignore[attr-defined]
+        app_of(self).runbooks.reload()
         self.reload()
 
     def reload(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        hub = self.app.runbooks  # type: ignore[attr-defined]
+        hub = app_of(self).runbooks
         note = self.query_one("#runbooks-note", Static)
         if hub.error:
             note.update(f"[b red]{hub.error}[/]")
@@ -83,7 +84,7 @@ class RunbooksScreen(FactoryScreen):
     def open_book(self, name: str) -> None:
         from tui.screens.checklist import ChecklistScreen
 
-        hub = self.app.runbooks  # type: ignore[attr-defined]
+        hub = app_of(self).runbooks
         book: Runbook | None = hub.books.get(name)
         if book is None:
             return

@@ -33,12 +33,14 @@ from actions.ansible import (
     run_prepared,
 )
 from actions.ansible.catalog import load_catalog
+from actions.config import Settings
 from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError
+from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
 from tui.screens.base import FactoryScreen
+from tui.services.run_batcher import Batcher
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.run_batcher import Batcher
 from tui.widgets.run_form import NewRunModal, RunAnswers
 from tui.widgets.run_pane import RunPane
 
@@ -75,12 +77,14 @@ class RunsScreen(FactoryScreen):
     # -- journal and history ---------------------------------------------------------------------------
 
     @property
-    def settings(self) -> Any:
-        return self.app.settings  # type: ignore[attr-defined]
+    def settings(self) -> Settings:
+        """The app's settings."""
+        return app_of(self).settings
 
     @property
     def journal(self) -> Journal | None:
-        return self.app.journal  # type: ignore[attr-defined, no-any-return]
+        """The app's journal, or ``None`` when it cannot be opened (the operator was told why)."""
+        return app_of(self).journal
 
     def action_refresh_history(self) -> None:
         journal = self.journal
@@ -150,7 +154,7 @@ class RunsScreen(FactoryScreen):
         except ValueError as exc:
             self.notify(str(exc), title="Extra vars", severity="error")
             return
-        inventory = getattr(self.app, "inventory", None) or self.settings.inventory
+        inventory = app_of(self).inventory or self.settings.inventory
         spec = RunSpec(
             playbook=answers.playbook, inventory=Path(inventory), limit=answers.limit or None,
             tags=tuple(t.strip() for t in answers.tags.split(",") if t.strip()), extra_vars=extra,

@@ -20,10 +20,11 @@ from actions.runbooks.engine import StepState
 from actions.runbooks.model import Step
 from actions.runbooks.predicates import Check
 from actions.runbooks.walk import StepRefused, Walk
-from tui.compositor import install as install_compositor
+from tui.app_handle import app_of
 from tui.modals.reason import ReasonModal
-from tui.screens.checklist import STATE_STYLE
+from tui.render.step_format import STATE_STYLE
 from tui.step_actions import Outcome, describe_action, run_action
+from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.health_strip import HealthStrip
 from tui.widgets.lab_bar import LabBar
 
@@ -70,7 +71,8 @@ class StepScreen(Screen[None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        yield LabBar(f"runbooks › {self.walk.book.name} › {self.step.id}")
+        app = app_of(self)
+        yield LabBar(f"runbooks › {self.walk.book.name} › {self.step.id}", app.lab, app.inventory)
         with Horizontal(id="step-body"):
             with VerticalScroll(id="step-doc"):
                 yield Markdown(self._doc(), id="step-markdown")
@@ -97,7 +99,7 @@ class StepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.refresh_state()
-        self.set_interval(self.app.settings.health.interval, self.refresh_state)  # type: ignore[attr-defined]
+        self.set_interval(app_of(self).settings.health.interval, self.refresh_state)
 
     def log_line(self, text: str | Text) -> None:
         self.query_one(RichLog).write(text)
@@ -123,11 +125,10 @@ class StepScreen(Screen[None]):
             self.query_one(bid, Button).disabled = self.busy or read_only
 
     @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        action = {"run": self.action_run, "verify": self.action_verify, "done": self.action_done,
-                  "skip": self.action_skip}.get(event.button.id or "")
-        if action:
-            action()
+    async def _pressed(self, event: Button.Pressed) -> None:
+        # A button stands for its key: the same action, the same checks.
+        if event.button.id in ("run", "verify", "done", "skip"):
+            await self.run_action(event.button.id)
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_run(self) -> None:

@@ -22,6 +22,7 @@ from actions import change_log, vault
 from actions.gates import Permit
 from actions.journal import JournalError
 from actions.vault import VaultState, VaultStatus, VaultTarget
+from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
 from tui.screens.base import FactoryScreen
 from tui.vault_flow import init_flow, unseal_flow
@@ -109,7 +110,7 @@ class VaultScreen(FactoryScreen):
 
     def _show_changes(self) -> None:
         """The last changes made to this Vault (from the journal), so the operator sees who did what."""
-        journal = getattr(self.app, "journal", None)
+        journal = app_of(self).journal
         target = self.target
         if journal is None or target is None:
             return
@@ -167,15 +168,15 @@ class VaultScreen(FactoryScreen):
         return True
 
     @on(Button.Pressed, "#vault-actions Button")
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.run_action(event.button.id or "refresh")
+    async def _pressed(self, event: Button.Pressed) -> None:
+        # A button stands for its key: the same action, the same checks.
+        await self.run_action(event.button.id or "refresh")
 
     def action_refresh(self) -> None:
         self.badge.refresh_now()
 
     def _operator(self) -> str:
-        settings = getattr(self.app, "settings", None)
-        return settings.operator if settings is not None else "operator"
+        return app_of(self).settings.operator
 
     def action_unseal(self) -> None:
         if self.target is not None and self._allowed("unseal"):
@@ -195,17 +196,17 @@ class VaultScreen(FactoryScreen):
 
     @work(group="vault-op", exclusive=True, exit_on_error=False)
     async def _unseal_flow(self, target: VaultTarget) -> None:
-        await unseal_flow(self.app, target, self._operator())
+        await unseal_flow(app_of(self), target, self._operator())
         self.badge.refresh_now()
         self._show_changes()
 
     @work(group="vault-op", exclusive=True, exit_on_error=False)
     async def _init_flow(self, target: VaultTarget) -> None:
-        outcome = await init_flow(self.app, target, self._operator())
+        outcome = await init_flow(app_of(self), target, self._operator())
         self.badge.refresh_now()
         self._show_changes()
         if outcome == "unseal":
-            await unseal_flow(self.app, target, self._operator())
+            await unseal_flow(app_of(self), target, self._operator())
             self.badge.refresh_now()
             self._show_changes()
 
@@ -224,7 +225,7 @@ class VaultScreen(FactoryScreen):
             return
         call = vault.seal if what == "seal" else vault.step_down
         try:
-            await asyncio.to_thread(call, target, self._token, permit, getattr(self.app, "journal", None))
+            await asyncio.to_thread(call, target, self._token, permit, app_of(self).journal)
         except vault.VaultError as exc:
             if "permission denied" in str(exc):
                 self._token = None  # ask again next time rather than reuse a token that does not work

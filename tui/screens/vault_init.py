@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from actions import vault
 from actions.gates import Permit
 from actions.vault import VaultTarget
+from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
 from tui.widgets.secret_input import SecretInput
 
@@ -122,7 +123,7 @@ class VaultInitScreen(Screen[str]):
         self._message("#plan-message", "Initialising…")
         try:
             result = await asyncio.to_thread(
-                vault.initialise, self.target, plan, permit, getattr(self.app, "journal", None)
+                vault.initialise, self.target, plan, permit, app_of(self).journal
             )
         except vault.VaultError as exc:
             self._message("#plan-message", str(exc), error=True)

@@ -1,6 +1,6 @@
 """A compact health strip (one short line per Pi) that runs, plans and checklist screens show.
 
-It reads the app's one poller (see :mod:`tui.widgets.health_feed`), so it costs the hosts nothing more.
+It reads the app's one poller (see :mod:`tui.services.health_feed`), so it costs the hosts nothing more.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from actions.health.models import Snapshot
-from tui.widgets.health_feed import feed_of
-from tui.widgets.health_format import ICON, STYLE, headline, verdict
+from tui.render.health_format import ICON, STYLE, headline, verdict
+from tui.services.health_feed import feed_of
 
 
 class HealthStrip(Static):

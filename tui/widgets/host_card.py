@@ -10,7 +10,7 @@ from textual.widgets import Sparkline, Static
 
 from actions.health.evaluate import is_stale
 from actions.health.models import Finding, HostState, Status
-from tui.widgets.health_format import ICON, STYLE, age, headline, uptime, values
+from tui.render.health_format import ICON, STYLE, age, headline, uptime, values
 
 
 class HostCard(Vertical, can_focus=True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Static
 
 from actions.lab import Lab
@@ -17,14 +19,14 @@ class LabBar(Static):
     LabBar.-broken { background: $warning-darken-2; color: $text; }
     """
 
-    def __init__(self, section: str) -> None:
+    def __init__(self, section: str, lab: Lab | None, inventory: Path | str | None) -> None:
         super().__init__()
         self.section = section
+        self.lab = lab
+        self.inventory = inventory or ""
 
     def on_mount(self) -> None:
-        app = self.app
-        lab: Lab | None = getattr(app, "lab", None)
-        inventory = getattr(app, "inventory", "")
+        lab, inventory = self.lab, self.inventory
         if lab is None:
             self.add_class("-broken")
             self.update(f"factory-tui · {self.section} · NO LAB: inventory {inventory} cannot be read")

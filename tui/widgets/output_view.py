@@ -20,9 +20,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from actions.ansible.events import strip_ansi
-from tui.widgets.ansi_line import line_segments
-from tui.widgets.quiet_size import set_virtual_size
-from tui.widgets.strip_store import StripStore
+from tui.render.ansi_line import line_segments
+from tui.render.strip_store import StripStore
+from tui.textual_patches.quiet_size import set_virtual_size
+from tui.textual_patches.rows import forget_cached_rows
 
 
 class OutputView(ScrollView, can_focus=True):
@@ -103,9 +104,9 @@ class OutputView(ScrollView, can_focus=True):
         self.follow = False
         super().action_scroll_home()
 
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """The wheel scrolled back: stop following (Textual's own handler then scrolls)."""
         self.follow = False
-        super()._on_mouse_scroll_up(event)
 
     def action_scroll_end(self) -> None:
         self.follow = True
@@ -170,7 +171,7 @@ class OutputView(ScrollView, can_focus=True):
                         strip = strip.crop(crop.x, crop.right)
                     found[i] = self._rows[keys[i]] = strip
                 # Textual's own row cache did not see these rows: it must not serve older ones later.
-                self._styles_cache.clear()
+                forget_cached_rows(self)
             else:
                 first, last = missing[0], missing[-1]
                 fresh = super().render_lines(Region(crop.x, crop.y + first, crop.width, last - first + 1))

@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from actions.tofu.summary import PlanSummary, ResourceChange
+from tui.render.plan_render import STYLE, TITLE, change_line, counts_text
 from tui.widgets.plan_list import PlanLineList
-from tui.widgets.plan_render import STYLE, TITLE, change_line, counts_text
 
 
 def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int], Text]]:
@@ -29,7 +29,7 @@ def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int
     for action, changes in summary.grouped():
         keys.append(None)
         entries.append(Text(f"{TITLE[action]} ({len(changes)})", style=STYLE[action] + " underline"))
-        keys.extend(f"change:{c.address}" for c in changes)
+        keys.extend(f"change:{c.label}" for c in changes)
         entries.extend(changes)
     if summary.outputs:
         keys.append(None)
@@ -40,11 +40,17 @@ def summary_lines(summary: PlanSummary) -> tuple[list[str | None], Callable[[int
             row.append(f"  {before} -> {after or ''}" if before else f"  = {after or ''}", style="dim")
             keys.append(None)
             entries.append(row)
+    for title, addresses in (("actions to invoke", summary.invocations),
+                             ("deferred to a later plan", [c.label for c in summary.deferred])):
+        if addresses:
+            keys.extend([None] * (len(addresses) + 1))
+            entries.append(Text(f"{title} ({len(addresses)})", style="bold underline"))
+            entries.extend(Text(f"      {address}", style="dim") for address in addresses)
     if summary.drift:
         keys.append(None)
         entries.append(Text(f"drift: changed outside OpenTofu ({len(summary.drift)})",
                             style="bold magenta underline"))
-        keys.extend(f"drift:{c.address}" for c in summary.drift)
+        keys.extend(f"drift:{c.label}" for c in summary.drift)
         entries.extend(summary.drift)
 
     def line(index: int) -> Text:
@@ -98,7 +104,7 @@ class PlanSummaryView(Vertical):
             return None
         kind, _, address = key.partition(":")
         pool = self.summary.drift if kind == "drift" else self.summary.changes
-        return next((c for c in pool if c.address == address), None)
+        return next((c for c in pool if c.label == address), None)
 
     def highlighted_change(self) -> ResourceChange | None:
         return self.change_for(self.query_one("#plan-changes", PlanLineList).current_key)

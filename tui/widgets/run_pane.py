@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input, Static
 from actions.ansible import HostRecap, RunEvent, RunResult
 from actions.ansible.models import RECAP_FIELDS
 from tui import gc_pauses
-from tui.widgets.one_style_table import OneStyleTable
+from tui.textual_patches.one_style_table import OneStyleTable
 from tui.widgets.output_view import OutputView
 from tui.widgets.task_table import TaskTable
 

@@ -41,6 +41,14 @@ def _cut(value: object) -> object:
     return value
 
 
+def _role_of(task: Any) -> str | None:
+    """The short name of the role a task belongs to (``system_base``, not ``arcodange.factory.system_base``)."""
+    role = getattr(task, "_role", None)
+    if role is None:
+        return None
+    return str(role.get_name()).rsplit(".", 1)[-1]
+
+
 class CallbackModule(DefaultCallback):  # type: ignore[misc]
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "stdout"
@@ -65,6 +73,9 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
         now = time.time()
         start = self._starts.get((host, task_uuid))
         ev: dict[str, Any] = {"e": kind, "host": host, "task": result._task.get_name(), "uuid": task_uuid}
+        role = _role_of(result._task)
+        if role:
+            ev["role"] = role
         if start is not None:
             ev["dur"] = round(now - start, 3)
         if item:
@@ -97,7 +108,11 @@ class CallbackModule(DefaultCallback):  # type: ignore[misc]
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: Any) -> None:
         super().v2_playbook_on_task_start(task, is_conditional)
-        self._emit({"e": "task_start", "task": task.get_name().strip(), "uuid": task._uuid})
+        ev: dict[str, Any] = {"e": "task_start", "task": task.get_name().strip(), "uuid": task._uuid}
+        role = _role_of(task)
+        if role:
+            ev["role"] = role
+        self._emit(ev)
 
     def v2_playbook_on_handler_task_start(self, task: Any) -> None:
         super().v2_playbook_on_handler_task_start(task)

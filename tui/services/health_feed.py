@@ -13,7 +13,7 @@ may be streaming a run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ScreenStackError
 from textual.dom import NoScreen
@@ -36,7 +36,7 @@ class HealthFeed:
 
     REPAINT = 1.0  # seconds between repaints of the subscribers in front, reading or not
 
-    def __init__(self, app: App[object], settings: Settings, lab: Lab | None) -> None:
+    def __init__(self, app: App[Any], settings: Settings, lab: Lab | None) -> None:
         self.app = app
         self.settings = settings
         self.lab = lab

@@ -8,6 +8,8 @@ the CSS: only a scrollbar that comes or goes changes the layout, and only then i
 
 from __future__ import annotations
 
+from typing import cast
+
 from textual.geometry import Size
 from textual.widget import Widget
 
@@ -27,3 +29,19 @@ def set_virtual_size(widget: Widget, size: Size) -> bool:
         return True
     Widget.virtual_size.__set__(widget, size)
     return False
+
+
+class QuietVirtualSize:
+    """Mixin for a widget whose growing content redraws the widget alone: assigning ``virtual_size`` (as
+    DataTable does for each row it adds) goes through :func:`set_virtual_size`. Put it first among the
+    bases (it is no Widget itself, so the widget's own class attributes are left as they are)."""
+
+    @property
+    def virtual_size(self) -> Size:
+        """The size of the scrollable content, as Textual keeps it."""
+        widget = cast(Widget, self)
+        return Widget.virtual_size.__get__(widget, type(widget))
+
+    @virtual_size.setter
+    def virtual_size(self, size: Size) -> None:
+        set_virtual_size(cast(Widget, self), size)

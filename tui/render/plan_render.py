@@ -18,18 +18,24 @@ from actions.tofu.summary import Action, Counts, PlanSummary, ResourceChange
 STYLE = {
     Action.DELETE: "bold red",
     Action.REPLACE: "bold red",
+    Action.CREATE_FORGET: "magenta",
     Action.FORGET: "magenta",
     Action.UPDATE: "yellow",
     Action.CREATE: "green",
+    Action.IMPORT: "blue",
+    Action.MOVE: "blue",
     Action.READ: "cyan",
     Action.NOOP: "dim",
 }
 TITLE = {
     Action.DELETE: "destroy",
     Action.REPLACE: "replace",
+    Action.CREATE_FORGET: "create, forgetting the old object (kept in place)",
     Action.FORGET: "forget (removed from state, kept in place)",
     Action.UPDATE: "update in place",
     Action.CREATE: "create",
+    Action.IMPORT: "import (nothing else changes)",
+    Action.MOVE: "move (nothing else changes)",
     Action.READ: "read (data sources)",
 }
 STATUS_STYLE = {
@@ -43,16 +49,11 @@ STATUS_STYLE = {
 
 
 def counts_text(counts: Counts) -> Text:
-    text = Text()
-    parts = [("+", counts.add, "green", "add"), ("~", counts.change, "yellow", "change"),
-             ("-", counts.destroy, "bold red", "destroy"), ("-/+", counts.replace, "bold red", "replace"),
-             ("<=", counts.read, "cyan", "read")]
-    for i, (sign, n, style, word) in enumerate(parts):
-        if i:
-            text.append("  ")
-        text.append(f"{sign}{n} {word}", style=style if n else "dim")
-    if counts.forget:
-        text.append(f"  .{counts.forget} forget", style="magenta")
+    """The tool's own ``Plan:`` line, then what it leaves out (replace, move, read) beside it."""
+    text = Text(counts.tool_line(), style="bold red" if counts.destructive else "bold")
+    extras = counts.extras()
+    if extras:
+        text.append(f"  ({', '.join(extras)})", style="yellow")
     return text
 
 
@@ -71,10 +72,12 @@ def age_text(record: PlanRecord | None, max_age_minutes: float) -> Text:
 
 
 def change_line(change: ResourceChange) -> Text:
-    line = Text(f"  {change.action.symbol:>3} ", style=STYLE[change.action])
-    line.append(change.address, style=STYLE[change.action])
-    if change.reason:
-        line.append(f"  ({change.reason.replace('_', ' ')})", style="dim")
+    """One change: its symbol, its address, and moved from / imported / why."""
+    style = STYLE[change.kind]
+    line = Text(f"  {change.kind.symbol:>3} ", style=style)
+    line.append(change.label, style=style)
+    if change.notes:
+        line.append(f"  ({'; '.join(change.notes)})", style="dim")
     return line
 
 
@@ -98,6 +101,14 @@ def summary_text(summary: PlanSummary, root: str) -> Text:
             out.append(f"  {output.action.symbol:>3} {output.name}", style=STYLE[output.action])
             shown = f"{before} -> {after or ''}" if before else f"= {after or ''}"
             out.append(f"  {shown}\n", style="dim")
+    if summary.invocations:
+        out.append(f"\nactions to invoke ({len(summary.invocations)})\n", style="bold underline")
+        out.append("".join(f"  ! {address}\n" for address in summary.invocations))
+    if summary.deferred:
+        out.append(f"\ndeferred to a later plan ({len(summary.deferred)})\n", style="bold underline")
+        for change in summary.deferred:
+            out.append_text(change_line(change))
+            out.append("\n")
     if summary.drift:
         heading = f"\ndrift: changed outside OpenTofu ({len(summary.drift)})\n"
         out.append(heading, style="bold magenta underline")
@@ -110,10 +121,10 @@ def summary_text(summary: PlanSummary, root: str) -> Text:
 def detail_renderable(change: ResourceChange, reveal: bool = False) -> Group:
     """One resource: its action, why, and before/after per attribute (sensitive masked unless revealed)."""
     head = Text()
-    head.append(f"{change.action.symbol} {change.address}", style=STYLE[change.action])
-    head.append(f"  {TITLE.get(change.action, change.action.value)}", style="bold")
-    if change.reason:
-        head.append(f"\nwhy: {change.reason.replace('_', ' ')}", style="dim")
+    head.append(f"{change.kind.symbol} {change.label}", style=STYLE[change.kind])
+    head.append(f"  {TITLE.get(change.kind, change.kind.value)}", style="bold")
+    if change.notes:
+        head.append(f"\n{'; '.join(change.notes)}", style="dim")
     if change.has_sensitive:
         hint = "sensitive values shown" if reveal else "sensitive values masked (press s to reveal)"
         head.append(f"\n{hint}", style="magenta")

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Markdown, Static
 
 from actions.tofu.summary import ResourceChange
-from tui.widgets.plan_render import detail_renderable
+from tui.render.plan_render import detail_renderable
 
 
 class PlanDetailModal(ModalScreen[None]):

@@ -17,7 +17,7 @@ from actions.ansible import RunEvent
 class Batcher:
     """Collects on the run's thread; ``post(lines, events)`` is called with each batch (thread-safe sink)."""
 
-    def __init__(self, post: Callable[[list[str], list[RunEvent]], None], interval: float = 0.08) -> None:
+    def __init__(self, post: Callable[[list[str], list[RunEvent]], object], interval: float = 0.08) -> None:
         self._post = post
         self.interval = interval
         self.lines: list[str] = []
