@@ -134,7 +134,6 @@ def test_deposed_and_deferred_objects_are_shown_apart() -> None:
 
 def test_pane_and_cli_show_moves_imports_and_the_tools_line() -> None:
     from tui.render.plan_render import summary_text
-
     from tui.widgets.plan_summary import summary_lines
 
     keys, line = summary_lines(summarize(load(CORPUS / "move-only.json")))
