@@ -15,13 +15,16 @@ from actions import sandbox as sb
 from actions.config import load_settings
 from actions.health.known_good import KnownGoodStore
 from actions.lab import load_lab
+from tests.integration.test_backup_freshness import backup_root, inventory, put
 from tests.integration.test_health_diff import LISTENER, fixed_port
 from tests.tui.test_health_screen import CALM, card_text, text, until
 from tui.app import FactoryApp
 from tui.screens.host_detail import HostDetailScreen
+from tui.screens.step import StepScreen
 from tui.widgets.host_card import HostCard
 
 pytestmark = pytest.mark.integration
+__all__ = ["backup_root"]  # the fixture, shared with the integration tests
 
 
 def rows(table: DataTable) -> list[list[str]]:  # type: ignore[type-arg]
@@ -69,3 +72,27 @@ async def test_k_records_then_the_detail_screen_names_a_stopped_process_and_a_ac
     finally:
         listener.kill()
         listener.wait()
+
+
+async def test_the_restore_step_names_the_dump_and_the_final_step_lists_what_is_unexplained(
+    sandbox: sb.SandboxStatus, tmp_path: Path, backup_root: Path
+) -> None:
+    put(backup_root, "postgres/gitea/gitea-20261130T023000Z.dump", 30.0, 4000)
+    put(backup_root, "postgres/gitea/gitea-20261201T023000Z.dump", 6.5, 4100)
+    settings = load_settings(None, state_dir=tmp_path / "state", operator="erin",
+                             health={"interval": 0.5, "thresholds": CALM})
+    app = FactoryApp(settings=settings, lab=load_lab(inventory(sandbox, tmp_path, backup_root)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: "backups on pi2: " in text(app.screen.query_one("#health-known", Static)), 30,
+                    "the backups line")
+        walk = app.runbooks.walk(app.runbooks.books["recovery"])
+        await app.push_screen(StepScreen(walk, "restore_pg"))
+        action = app.screen.query_one("#step-action", Static)
+        want = f"pi2: would use {backup_root}/postgres/gitea/gitea-20261201T023000Z.dump, 6.5 h old (4.0 KiB)"
+        await until(pilot, lambda: want in text(action).replace("\n", ""), 20, "the dump the restore would use")
+        app.pop_screen()
+        await app.push_screen(StepScreen(walk, "final"))
+        checks = app.screen.query_one("#step-checks", Static)
+        # No gitea archive in the backups: pi2 warns, and nothing was ever known-good to compare with.
+        await until(pilot, lambda: "no_unexplained_changes" in text(checks), 20, "the final step's checks")
+        assert "no known-good snapshot to compare with" in text(checks).replace("\n", " ")
