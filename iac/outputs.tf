@@ -22,3 +22,8 @@ output "name_servers" {
   description = "Cloudflare name servers the domain is delegated to."
   value       = data.cloudflare_zone.main.name_servers
 }
+
+output "ci_approle_backend" {
+  description = "Mount path of the AppRole auth backend CI logs in through today (role-id = role name)."
+  value       = vault_auth_backend.ci_approle.path
+}

@@ -43,6 +43,12 @@ variable "cloudflare_tokens" {
       vault_path  = "apps/cert-manager/cloudflare"
     }
   }
+
+  # CI's policies for this root cover kv/apps/<app>/cloudflare only (vault.tf, ci_managed_paths).
+  validation {
+    condition     = alltrue([for t in values(var.cloudflare_tokens) : can(regex("^apps/[a-z0-9-]+/cloudflare$", t.vault_path))])
+    error_message = "vault_path must be apps/<app>/cloudflare: CI may write nothing else in KV."
+  }
 }
 
 variable "gcp_project" {
@@ -118,4 +124,10 @@ variable "ci_jwt_audience" {
   type        = string
   description = "Audience CI asks for in its OIDC token and Vault's JWT roles require."
   default     = "https://vault.arcodange.lab"
+}
+
+variable "ci_runner_cidrs" {
+  type        = list(string)
+  description = "Addresses CI jobs reach Vault from (the act runners on pi1 and pi3): AppRole secret-ids and their tokens work only from here."
+  default     = ["192.168.1.0/24"]
 }

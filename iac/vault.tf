@@ -1,6 +1,11 @@
-# Vault's side of CI: the KV mount secrets live in, a JWT auth backend that trusts Gitea Actions'
-# OIDC issuer, and one role + policy per (root, stage). Plan roles accept any ref of the factory
-# repository and can only read; apply roles accept only the default branch and can write.
+# Vault's side of CI: the KV mount secrets live in, one policy per (root, stage), and two ways in:
+# - AppRole (works on Gitea 1.25, which issues no OIDC token to jobs): one role per (root, stage),
+#   its secret-id delivered as a Gitea org secret by .gitea/scripts/issue-ci-secret-id.sh. Plan
+#   secret-ids are reusable for 30 days; an apply secret-id serves one run and is delivered
+#   response-wrapped, so a second unwrap (anyone else's) fails loudly. Both only from the runners.
+# - JWT, kept for when Gitea issues OIDC tokens: plan roles accept any ref of the factory
+#   repository, apply roles only the default branch.
+# Plan policies only read, and only the paths their root manages: no plan role reads all of KV.
 
 locals {
   factory_repo = "${var.gitea_org}/${var.factory_repository}"
@@ -16,8 +21,14 @@ locals {
       "sys/auth/gitea-actions/*",
       "sys/policies/acl/*",
       "auth/gitea-actions/*",
-      "kv/data/*",
-      "kv/metadata/*",
+      "sys/auth/ci-approle",
+      "sys/auth/ci-approle/*",
+      "auth/ci-approle/role/*",
+      # The KV entries this root writes (gcp.tf, cloudflare_tokens.tf), not the whole mount.
+      "kv/data/ci/gcp",
+      "kv/metadata/ci/gcp",
+      "kv/data/apps/+/cloudflare",
+      "kv/metadata/apps/+/cloudflare",
     ]
     postgres = [
       "sys/mounts",
@@ -35,6 +46,12 @@ locals {
   ci_stage_capabilities = {
     plan  = ["read", "list"]
     apply = ["create", "read", "update", "delete", "list", "sudo"]
+  }
+
+  # AppRole secret-ids: uses (0 = unlimited) and lifetime in seconds, per stage.
+  ci_secret_id = {
+    plan  = { num_uses = 0, ttl = 2592000 }
+    apply = { num_uses = 1, ttl = 86400 }
   }
 
   ci_roles = merge(
@@ -66,6 +83,8 @@ resource "vault_jwt_auth_backend" "gitea" {
   description        = "Gitea Actions jobs, by their OIDC token"
   oidc_discovery_url = var.gitea_oidc_issuer
   bound_issuer       = var.gitea_oidc_issuer
+  # Gitea's discovery document is served over TLS with a step-ca certificate.
+  oidc_discovery_ca_pem = var.vault_ca_cert_pem
 }
 
 data "vault_policy_document" "ci" {
@@ -113,4 +132,26 @@ resource "vault_jwt_auth_backend_role" "ci" {
   token_policies  = [vault_policy.ci[each.key].name]
   token_ttl       = 1800
   token_max_ttl   = 3600
+}
+
+resource "vault_auth_backend" "ci_approle" {
+  type        = "approle"
+  path        = "ci-approle"
+  description = "CI jobs, by a secret-id delivered as a Gitea org secret (Gitea 1.25 issues no OIDC token)"
+}
+
+resource "vault_approle_auth_backend_role" "ci" {
+  for_each = local.ci_roles
+
+  backend   = vault_auth_backend.ci_approle.path
+  role_name = "factory-${each.key}"
+  # The role-id is a name, not a secret: the secret-id is the credential, and it only works from the runners.
+  role_id               = "factory-${each.key}"
+  token_policies        = [vault_policy.ci[each.key].name]
+  token_ttl             = 1800
+  token_max_ttl         = 3600
+  token_bound_cidrs     = var.ci_runner_cidrs
+  secret_id_bound_cidrs = var.ci_runner_cidrs
+  secret_id_num_uses    = local.ci_secret_id[each.value.stage].num_uses
+  secret_id_ttl         = local.ci_secret_id[each.value.stage].ttl
 }

@@ -339,10 +339,9 @@ async def _on_host(live: Live, name: str, host: str, command: str) -> tuple[Chec
     return None, rc, out
 
 
-@predicate("hosts", "unit")
-async def service_active(live: Live, hosts: list[str] | str, unit: str) -> Check:
-    """A systemd unit is active on every named host or group (e.g. the act-runner)."""
-    name = f"service_active({unit})"
+async def _on_every_host(live: Live, name: str, hosts: list[str] | str, command: str, want: str,
+                         good: str) -> Check:
+    """Run ``command`` on every named host or group; each must print ``want`` as its last line."""
     if live.ssh is None:
         return Check(name=name, ok=None, reading="no SSH runner")
     names: list[str] = []
@@ -350,11 +349,34 @@ async def service_active(live: Live, hosts: list[str] | str, unit: str) -> Check
         names += live.lab.groups.get(h, [h]) if live.lab else [h]
     bad = []
     for host in names:
-        _rc, out = await live.ssh(host, f"systemctl is-active {unit} 2>/dev/null || true")
-        state = (out.strip().splitlines() or ["unknown"])[-1]
-        if state != "active":
-            bad.append(f"{host} {state}")
-    return Check(name=name, ok=not bad, reading="; ".join(bad) or f"{unit} active on {', '.join(names)}")
+        _rc, out = await live.ssh(host, command)
+        got = (out.strip().splitlines() or ["unknown"])[-1]
+        if got != want:
+            bad.append(f"{host} {got}")
+    return Check(name=name, ok=not bad, reading="; ".join(bad) or f"{good} on {', '.join(names)}")
+
+
+@predicate("hosts", "unit")
+async def service_active(live: Live, hosts: list[str] | str, unit: str) -> Check:
+    """A systemd unit is active on every named host or group (e.g. the act-runner)."""
+    return await _on_every_host(live, f"service_active({unit})", hosts,
+                                f"systemctl is-active {unit} 2>/dev/null || true", "active", f"{unit} active")
+
+
+@predicate(optional=("hosts",))
+async def resolver_switched_over(live: Live, hosts: list[str] | str = "raspberries") -> Check:
+    """Every host resolves through Pi-hole: system_dns wrote resolv.conf in `pihole` mode, not `bootstrap`."""
+    # A resolv.conf without the mode comment was not written by system_dns: say so, not "".
+    command = "m=$(sed -n 's/^# mode: \\([a-z]*\\).*/\\1/p' /etc/resolv.conf 2>/dev/null); echo \"${m:-unmanaged}\""
+    return await _on_every_host(live, "resolver_switched_over", hosts, command, "pihole", "Pi-hole first")
+
+
+@predicate(optional=("hosts", "path"))
+async def ca_root_trusted(live: Live, hosts: list[str] | str = "raspberries",
+                          path: str = "/usr/local/share/ca-certificates/step-ca-root.crt") -> Check:
+    """step-ca's root certificate is in every host's trust store (system_ssl's first trust)."""
+    command = f"if [ -s {path} ]; then echo trusted; else echo 'missing {path}'; fi"
+    return await _on_every_host(live, "ca_root_trusted", hosts, command, "trusted", "step-ca root trusted")
 
 
 @predicate(optional=("host", "path", "max_age_hours"))

@@ -19,6 +19,13 @@ variable "apps" {
     condition     = alltrue([for name in keys(var.apps) : can(regex("^[a-z][a-z0-9_]{0,40}$", name))])
     error_message = "App names are lower-case identifiers (letters, digits, _), at most 41 characters."
   }
+
+  # Gitea's database and role are created by the Ansible role gitea at bring-up, before Vault and CI
+  # exist (CI runs in Gitea); two engines owning one database would fight over its owner and CONNECT.
+  validation {
+    condition     = !contains(keys(var.apps), "gitea")
+    error_message = "gitea's database belongs to the Ansible role gitea (ansible/roles/gitea), not to postgres/iac."
+  }
 }
 
 variable "postgres_host" {
@@ -41,8 +48,8 @@ variable "postgres_superuser" {
 
 variable "postgres_sslmode" {
   type        = string
-  description = "libpq sslmode for tofu's and Vault's connections to the server."
-  default     = "require"
+  description = "libpq sslmode for tofu's and Vault's connections; the lab's server serves no TLS (docs/roles/postgres.md)."
+  default     = "disable"
 }
 
 variable "pgbouncer_role" {

@@ -201,13 +201,19 @@ def _start_pgbouncer(lab: PgBouncerLab) -> None:
         path.chmod(0o600)
         if os.geteuid() == 0:
             shutil.chown(path, RUN_AS, RUN_AS)
+    run_pgbouncer(lab, ini, lab.bouncer_port, log)
+
+
+def run_pgbouncer(lab: PgBouncerLab, ini: Path, port: int, log: Path) -> None:
+    """Start pgbouncer (as ``postgres`` when root) on ``ini``; ``lab.stop()`` stops it."""
     lab.bouncer = subprocess.Popen([str(PGBOUNCER), str(ini)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, **_account())  # type: ignore[call-overload]
-    _wait_port(lab.bouncer_port, lab.bouncer, log)
+    _wait_port(port, lab.bouncer, log)
 
 
-def start(apps: list[App], auth_password: str) -> PgBouncerLab:
-    """Start PostgreSQL and pgbouncer, provision ``apps``; stop everything again if any step fails."""
+def start(apps: list[App], auth_password: str, *, bouncer: bool = True) -> PgBouncerLab:
+    """Start PostgreSQL and (unless ``bouncer`` is false) pgbouncer, provision ``apps``; stop
+    everything again if any step fails."""
     for binary in (PG_BIN / "initdb", PG_BIN / "pg_ctl", PG_BIN / "psql", PGBOUNCER):
         if not binary.exists():
             raise LabError(f"{binary} is missing: apt-get install postgresql-15 pgbouncer")
@@ -220,7 +226,8 @@ def start(apps: list[App], auth_password: str) -> PgBouncerLab:
     try:
         _start_postgres(lab)
         _provision(lab)
-        _start_pgbouncer(lab)
+        if bouncer:
+            _start_pgbouncer(lab)
     except BaseException:
         lab.stop()
         raise

@@ -213,7 +213,7 @@ def scripts(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     assert run.status == "successful", run.failures()
     bin_dir = tmp / "bin"
     found = {p.name: p for p in bin_dir.iterdir()}
-    assert set(found) == {"factory-pg-backup", "factory-pg-restore", "factory-gitea-backup", "factory-pvc-backup"}
+    assert set(found) == {"factory-pg-backup", "factory-pg-restore", "factory-gitea-backup"}
     for path in found.values():
         assert os.access(path, os.X_OK)
         assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0, path

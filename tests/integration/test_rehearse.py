@@ -19,7 +19,7 @@ from actions.lab import load_lab
 from actions.rehearsal import RehearsalStatus
 from actions.rehearsal.converge import ConvergeError, converge, plan
 from actions.rehearsal.tally import Verdict
-from tests.conftest import cli_env, root_ssh
+from tests.conftest import cli_env, pids_mentioning, root_ssh
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "rehearse"
 CLI = [sys.executable, "-m", "tui.cli"]
@@ -104,3 +104,27 @@ def test_cli_refuses_a_wrong_confirmation_and_a_missing_one(rehearsal_lab: Lab) 
                              stdin=subprocess.DEVNULL)
     assert missing.returncode == 1 and "--confirm rehearsal" in missing.stderr
     assert "Traceback" not in wrong.stderr + missing.stderr
+
+
+def test_ctrl_c_cancels_the_converge_and_leaves_no_playbook_running(rehearsal_lab: Lab) -> None:
+    import signal
+    import time
+
+    settings, st = rehearsal_lab
+    env = cli_env(settings) | {"FACTORY_ANSIBLE__PLAYBOOK_DIR": str(DATA)}
+    proc = subprocess.Popen([*CLI, "rehearse", "slow", "--confirm", "rehearsal"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if root_ssh(settings, st.hosts[0].address, "pgrep -x sleep").returncode == 0:
+            break
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        raise AssertionError("the playbook never reached its task")
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "cancelling the converge" in err and "Traceback" not in err
+    assert pids_mentioning(str(DATA / "playbooks" / "slow.yml")) == []
+    assert root_ssh(settings, st.hosts[0].address, "pgrep -x sleep").returncode == 1, "the remote task lives on"

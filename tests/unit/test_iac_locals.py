@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 try:
     from . import iac_hcl
@@ -74,13 +75,26 @@ PG = iac_hcl.ROOTS["postgres/iac"]
 
 def test_postgres_apps_from_the_lab_tfvars(tmp_path):
     values = evaluate_locals(PG, ["apps.tf"], tmp_path, (PG / "apps.auto.tfvars").read_text())
-    gitea = values["apps"]["gitea"]
-    assert (gitea["database"], gitea["owner"], gitea["login"], gitea["dynamic"]) == (
-        "gitea", "gitea_owner", "gitea_app", False)
-    assert gitea["connection_limit"] == 50
-    assert values["apps"]["webapp"]["dynamic"] is True
-    assert sorted(values["static_apps"]) == ["gitea"]
+    webapp = values["apps"]["webapp"]
+    assert (webapp["database"], webapp["owner"], webapp["login"], webapp["dynamic"]) == (
+        "webapp", "webapp_owner", "webapp_app", True)
+    assert sorted(values["static_apps"]) == []
     assert sorted(values["dynamic_apps"]) == ["webapp"]
+
+
+def test_postgres_leaves_gitea_s_database_to_the_ansible_role(tmp_path):
+    # One owner: the gitea role creates gitea's database and role before Vault and CI exist.
+    gitea_defaults = yaml.safe_load((iac_hcl.REPO_ROOT / "ansible/roles/gitea/defaults/main.yml").read_text())
+    assert gitea_defaults["gitea_db_name"] == "gitea"
+    with pytest.raises(AssertionError, match="belongs to the Ansible role gitea"):
+        evaluate_locals(PG, ["apps.tf"], tmp_path, 'apps = {\n  gitea = { connection_limit = 50 }\n}\n')
+
+
+def test_a_static_app_gets_a_login_role(tmp_path):
+    values = evaluate_locals(PG, ["apps.tf"], tmp_path, 'apps = {\n  wiki = { connection_limit = 50 }\n}\n')
+    wiki = values["apps"]["wiki"]
+    assert (wiki["login"], wiki["dynamic"], wiki["connection_limit"]) == ("wiki_app", False, 50)
+    assert sorted(values["static_apps"]) == ["wiki"]
 
 
 def test_postgres_app_names_can_be_overridden(tmp_path):

@@ -85,6 +85,8 @@ def test_ci_jwt_roles_bind_the_repository_and_apply_only_from_the_default_branch
     backend = iac.resources[("vault_jwt_auth_backend", "gitea")]
     assert unquote(backend["type"]) == "jwt"
     assert backend["oidc_discovery_url"] == backend["bound_issuer"] == "${var.gitea_oidc_issuer}"
+    # Gitea serves its discovery document with a step-ca certificate: Vault must trust that root.
+    assert backend["oidc_discovery_ca_pem"] == "${var.vault_ca_cert_pem}"
     roles = iac.locals["ci_roles"]
     # Plan roles: bound to the repository; apply roles: also to refs/heads/<default branch>.
     assert re.search(r'"\$\{root\}-plan" => \{.*?bound = \{repository = local\.factory_repo\}', roles, re.S)
@@ -137,3 +139,18 @@ def test_dynamic_credentials_expire_so_user_lookup_drops_them(pg):
     assert "VALID UNTIL '{{expiration}}'" in create
     assert "IN ROLE" in create and "LOGIN" in create
     assert role["for_each"] == "${local.dynamic_apps}"
+
+
+def test_ci_approle_roles_mirror_the_jwt_roles_and_stay_on_the_runners(iac):
+    role = iac.resources[("vault_approle_auth_backend_role", "ci")]
+    jwt = iac.resources[("vault_jwt_auth_backend_role", "ci")]
+    assert role["for_each"] == jwt["for_each"] == "${local.ci_roles}"
+    assert role["role_name"] == role["role_id"] == '"factory-${each.key}"'
+    assert role["token_policies"] == jwt["token_policies"]
+    assert role["token_bound_cidrs"] == role["secret_id_bound_cidrs"] == "${var.ci_runner_cidrs}"
+    assert role["secret_id_num_uses"] == "${local.ci_secret_id[each.value.stage].num_uses}"
+
+
+def test_no_ci_policy_covers_all_of_kv(iac):
+    paths = [p for root in iac.locals["ci_managed_paths"].values() for p in root]
+    assert paths and not [p for p in paths if p.strip('"') in {"kv/*", "kv/data/*", "kv/metadata/*", "*"}]

@@ -104,3 +104,50 @@ def test_argument_checks() -> None:
     p = PREDICATES["container_running"]
     assert p.check_args({"host": "pi2"}) == "missing argument(s) container"
     assert p.check_args({"host": "pi2", "container": "x", "colour": 1}) == "unknown argument(s) colour"
+
+
+def ssh_check(name: str, answers: dict[str, str], **args: object) -> tuple[Check, list[tuple[str, str]]]:
+    """Run an SSH-backed predicate against scripted per-host answers (the commands run are returned)."""
+    ran: list[tuple[str, str]] = []
+    lab = Lab(name="t", inventory=Path("/x"), hosts=[Host(name=n, address=n) for n in answers],
+              groups={"raspberries": list(answers)})
+
+    async def ssh(host: str, command: str) -> tuple[int, str]:
+        ran.append((host, command))
+        return 0, answers[host]
+
+    live = Live(settings=settings(), lab=lab, ssh=ssh)
+    return asyncio.run(PREDICATES[name](live, dict(args))), ran
+
+
+def test_resolver_switched_over_reads_system_dns_s_mode() -> None:
+    c, ran = ssh_check("resolver_switched_over", {"pi1": "pihole\n", "pi2": "bootstrap\n", "pi3": "unmanaged\n"})
+    assert c.ok is False and c.reading == "pi2 bootstrap; pi3 unmanaged"
+    assert [h for h, _ in ran] == ["pi1", "pi2", "pi3"] and "/etc/resolv.conf" in ran[0][1]
+    c, _ = ssh_check("resolver_switched_over", {"pi1": "pihole\n", "pi2": "pihole\n"})
+    assert c.ok is True and c.reading == "Pi-hole first on pi1, pi2"
+
+
+def test_ca_root_trusted_names_the_host_without_it() -> None:
+    c, ran = ssh_check("ca_root_trusted", {"pi1": "trusted\n", "pi2": "missing /x.crt\n"}, path="/x.crt")
+    assert c.ok is False and c.reading == "pi2 missing /x.crt"
+    assert "[ -s /x.crt ]" in ran[0][1]
+
+
+def test_the_mode_command_reads_what_system_dns_writes(tmp_path: Path) -> None:
+    # The sed of resolver_switched_over, run for real on the two headers the template writes.
+    import subprocess
+
+    from actions.config import REPO_ROOT
+
+    _, ran = ssh_check("resolver_switched_over", {"pi1": "pihole\n"})
+    command = ran[0][1].replace("/etc/resolv.conf", str(tmp_path / "resolv.conf"))
+    template = REPO_ROOT / "ansible/roles/system_dns/templates/resolv.conf.j2"
+    header = next(ln for ln in template.read_text().splitlines() if ln.startswith("# mode:"))
+    for mode, suffix in (("pihole", ""), ("bootstrap", " (Pi-hole did not answer; the next run switches over)")):
+        line = header.replace("{{ system_dns_mode }}", mode)
+        line = line[: line.index("{{")] + suffix if "{{" in line else line
+        (tmp_path / "resolv.conf").write_text(f"# Ansible managed\n{line}\nnameserver 1.1.1.1\n")
+        assert subprocess.run(["sh", "-c", command], capture_output=True, text=True).stdout.strip() == mode
+    (tmp_path / "resolv.conf").write_text("nameserver 1.1.1.1\n")
+    assert subprocess.run(["sh", "-c", command], capture_output=True, text=True).stdout.strip() == "unmanaged"

@@ -14,6 +14,7 @@ import sys
 import threading
 from typing import Any
 
+from tui.cli.cancellable import run_cancellable
 from tui.cli.context import CliContext, CliError
 
 EXAMPLE = "example: factory-tui sandbox up --rehearsal && factory-tui rehearse --confirm rehearsal"
@@ -65,17 +66,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         except ConvergeError as exc:
             box["error"] = str(exc)
 
-    worker = threading.Thread(target=work, name="factory-rehearse", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        print("\nfactory-tui: cancelling the converge...", file=sys.stderr)
-        cancel.set()
-        worker.join()
+    run_cancellable(work, cancel, "factory-rehearse", "the converge")
     if "error" in box:
         raise CliError(box["error"])
+    if "report" not in box:
+        raise CliError("the converge ended without a table; the runs so far are in `factory-tui runs`")
     report = box["report"]
     if args.json:
         print(json.dumps(report.model_dump(mode="json"), indent=2))

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.cli.cancellable import run_cancellable
 from tui.cli.context import CliContext, CliError
 from tui.cli.grammar import example
 
@@ -120,15 +121,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             box["refused"] = str(exc)
 
     # The run goes on a thread so Ctrl-C reaches this one and becomes a clean cancel.
-    worker = threading.Thread(target=work, name="factory-run", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        print("\nfactory-tui: cancelling...", file=sys.stderr)
-        cancel.set()
-        worker.join()
+    run_cancellable(work, cancel, "factory-run", "the run")
     sys.stdout.flush()
     if "refused" in box:
         raise CliError(box["refused"])
