@@ -58,6 +58,9 @@ class HealthSettings(BaseModel):
 
     interval: float = Field(2.0, gt=0, description="Seconds between two refreshes of every host.")
     history_minutes: float = Field(10.0, gt=0, description="Minutes of load/temperature kept for sparklines.")
+    fingerprint_minutes: float = Field(
+        10.0, gt=0, description="Minutes between two fingerprints of a host (read on a slow tick) for the diff."
+    )
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to wait for an SSH connection.")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="ok/warn/critical limits.")
 

@@ -18,7 +18,9 @@ import yaml
 
 from actions import sandbox as sb
 from actions.health.known_good import KnownGoodStore
+from actions.health.poller import Poller
 from actions.journal import open_journal
+from actions.lab import load_lab
 from tests.conftest import cli_env
 
 pytestmark = pytest.mark.integration
@@ -145,3 +147,27 @@ def test_an_unreachable_host_keeps_the_lab_from_being_known_good(
         assert KnownGoodStore(journal).latest("sandbox") is None
     finally:
         journal.close()
+
+
+async def test_fingerprints_ride_on_the_same_shell_when_due_or_asked(sandbox: sb.SandboxStatus) -> None:
+    """The first probe of a connection reads the fingerprint; later ticks carry it over until it is asked for
+    again (the known-good key, `r` on a host's detail screen) or due, and no new session is opened for it."""
+    poller = Poller(list(load_lab(sandbox.inventory).hosts), interval=0.5, fingerprint_every=3600)
+    try:
+        first = await poller.once()
+        conns = {ln.host.name: ln.shell.conn for ln in poller.links if ln.shell}
+        printed = {h.name: h.reading.fingerprint.taken_at for h in first.hosts if h.reading and h.reading.fingerprint}
+        assert sorted(printed) == ["pi1", "pi2", "pi3"]
+        await poller.tick()
+        carried = poller.snapshot()
+        assert all(h.reading and h.reading.taken_at > printed[h.name] for h in carried.hosts)
+        assert {h.name: h.reading.fingerprint.taken_at for h in carried.hosts  # type: ignore[union-attr]
+                if h.reading} == printed
+        poller.request_fingerprint()
+        await poller.tick()
+        again = poller.snapshot()
+        assert all(h.reading and h.reading.fingerprint and h.reading.fingerprint.taken_at > printed[h.name]
+                   for h in again.hosts)
+        assert {ln.host.name: ln.shell.conn for ln in poller.links if ln.shell} == conns
+    finally:
+        await poller.close()

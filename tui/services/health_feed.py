@@ -62,6 +62,7 @@ class HealthFeed:
             interval=cfg.interval,
             connect_timeout=cfg.connect_timeout,
             history_minutes=cfg.history_minutes,
+            fingerprint_every=cfg.fingerprint_minutes * 60,
             listener=self._publish,
         )
         self.latest = self.poller.snapshot()
