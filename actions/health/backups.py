@@ -52,6 +52,7 @@ def kind_of(root: str, path: str) -> tuple[str, bool] | None:
 
 
 def size_text(size: int) -> str:
+    """``4.0 KiB``: a size as the operator reads it."""
     value = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
@@ -61,6 +62,7 @@ def size_text(size: int) -> str:
 
 
 def age_text(hours: float) -> str:
+    """``40 min``, ``8.7 h`` or ``2.1 d``."""
     return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 

@@ -62,9 +62,11 @@ class DiffReport(BaseModel):
     missing: list[str] = Field(default_factory=list, description="Hosts with no fingerprint read yet.")
 
     def for_host(self, host: str) -> list[Change]:
+        """The differences of one host."""
         return [c for c in self.changes if c.host == host]
 
     def to_json(self) -> dict[str, Any]:
+        """The document of ``health --diff --json``: the snapshot, the count unexplained, every change."""
         kg = self.known_good
         accepted = {a.key: a for a in self.accepted}
         return {
@@ -82,6 +84,7 @@ class DiffReport(BaseModel):
 
 
 def snapshot_name(t: float) -> str:
+    """A snapshot's name: the UTC time it was taken."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
@@ -135,6 +138,7 @@ class KnownGoodStore:
         return kg
 
     def latest(self, lab: str) -> KnownGood | None:
+        """The newest known-good snapshot of ``lab``, or None."""
         row = self._exec(
             "SELECT id, lab, taken_at, operator, reason, hosts FROM known_good WHERE lab = ? "
             "ORDER BY taken_at DESC LIMIT 1", (lab,),
@@ -157,6 +161,7 @@ class KnownGoodStore:
         return acc
 
     def accepted(self, known_good_id: str) -> list[Accepted]:
+        """The differences accepted against one snapshot, oldest first."""
         rows = self._exec(
             "SELECT known_good_id, change_key, text, operator, at, note FROM accepted_changes "
             "WHERE known_good_id = ? ORDER BY at", (known_good_id,),

@@ -32,6 +32,7 @@ def register(p: Any) -> None:
 
 
 def wanted(args: argparse.Namespace) -> bool:
+    """Whether the command line asks for this module rather than the plain health read."""
     return bool(args.diff or args.record or args.accept)
 
 
@@ -40,6 +41,7 @@ def _stamp(t: float) -> str:
 
 
 def print_report(report: DiffReport, as_json: bool) -> None:
+    """The diff as JSON, or as lines marked ``!!`` (unexplained, with the key that accepts it) and ``ok``."""
     if as_json:
         print(json.dumps(report.to_json(), indent=2))
         return

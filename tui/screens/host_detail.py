@@ -148,6 +148,7 @@ class HostDetailScreen(Screen[None]):
             table.add_row(c.text.removeprefix(f"{self.host_name}: "), by.operator if by else "", key=c.key)
 
     def action_accept(self) -> None:
+        """Accept the difference under the diff table's cursor, under the operator's name."""
         flow, report = app_of(self).known_good, self._report
         table = self.query_one("#detail-diff", DataTable)
         if report is None or report.known_good is None or not table.row_count:
