@@ -3,6 +3,16 @@ output "tofu_ci_service_account" {
   value       = google_service_account.tofu_ci.email
 }
 
+output "backup_writer_service_account" {
+  description = "Email of the service account the Pis copy off-site backups with (create and read only)."
+  value       = google_service_account.backup_writer.email
+}
+
+output "backup_bucket" {
+  description = "Name of the off-site backup bucket."
+  value       = google_storage_bucket.backup.name
+}
+
 output "ci_jwt_roles" {
   description = "Vault JWT role names CI logs in with, by <root>-<stage>."
   value       = { for k, r in vault_jwt_auth_backend_role.ci : k => r.role_name }

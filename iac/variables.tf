@@ -68,6 +68,18 @@ variable "state_bucket" {
   default     = "arcodange-tf"
 }
 
+variable "backup_bucket" {
+  type        = string
+  description = "GCS bucket holding the off-site backups (restic's repository under restic/); not the state bucket."
+  default     = "arcodange-backups"
+}
+
+variable "backup_noncurrent_days" {
+  type        = number
+  description = "Days a noncurrent object version of the backup bucket is kept before the lifecycle rule deletes it."
+  default     = 90
+}
+
 variable "gitea_url" {
   type        = string
   description = "Base URL of the lab's Gitea (docker-compose on pi2)."

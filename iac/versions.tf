@@ -1,5 +1,5 @@
 # The forge/cloud edge of the lab: DNS, API tokens, the state bucket and CI's service account,
-# Gitea organisation secrets, and Vault's KV mounts, policies and the JWT login CI uses.
+# the off-site backup bucket, Gitea organisation secrets, and Vault's KV mounts, policies and the JWT login CI uses.
 # Applied by .gitea/workflows/iac.yml; state in gs://arcodange-tf/factory/main.
 
 terraform {
@@ -25,6 +25,10 @@ terraform {
     vault = {
       source  = "hashicorp/vault"
       version = "~> 4.8"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
     }
   }
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_debian=(openssh-server openssh-client postgresql pgbouncer tmux python3-venv jq curl)
+need_debian=(openssh-server openssh-client postgresql pgbouncer tmux python3-venv jq curl debootstrap restic rclone)
 
 if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null; then
   missing=()
@@ -19,7 +19,7 @@ if [[ "$(uname -s)" == "Linux" ]] && command -v apt-get >/dev/null; then
   fi
 elif [[ "$(uname -s)" == "Darwin" ]]; then
   command -v brew >/dev/null || { echo "setup: Homebrew is needed on macOS (https://brew.sh)"; exit 1; }
-  for formula in postgresql@15 pgbouncer tmux; do
+  for formula in postgresql@15 pgbouncer tmux restic rclone; do
     brew list --versions "$formula" >/dev/null || brew install "$formula"
   done
   brew link --force postgresql@15 >/dev/null 2>&1 || true

@@ -3,31 +3,55 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.signal import Signal
 
 from actions.config import Settings
-from actions.journal import Journal, JournalError, open_journal
 from actions.lab import Lab
-from actions.remote import RemoteRunner
 from tui import gc_pauses
 from tui.commands import FactoryCommands
+from tui.inventory_watch import InventoryWatch
 from tui.known_good_flow import KnownGoodFlow
-from tui.modals.help import HelpModal, bindings_table
-from tui.modals.quit import QuitModal
-from tui.runbook_hub import RunbookHub
 from tui.screens.health import HealthScreen
-from tui.screens.plans import PlansScreen
-from tui.screens.runbooks import RunbooksScreen
-from tui.screens.runs import RunsScreen
-from tui.screens.vault import VaultScreen
 from tui.services.health_feed import HealthFeed
 
 if TYPE_CHECKING:
+    from actions.journal import Journal
+    from actions.remote import RemoteRunner
+    from tui.runbook_hub import RunbookHub
     from tui.widgets.run_pane import RunPane
+
+
+# The screens behind keys 2-5 are imported when first shown: with what they import (ansible-runner's
+# adapter, tofu, hvac, the runbooks) they would hold the first frame back by about a second.
+def _runbooks_screen() -> Screen[None]:
+    from tui.screens.runbooks import RunbooksScreen
+
+    return RunbooksScreen()
+
+
+def _runs_screen() -> Screen[None]:
+    from tui.screens.runs import RunsScreen
+
+    return RunsScreen()
+
+
+def _plans_screen() -> Screen[None]:
+    from tui.screens.plans import PlansScreen
+
+    return PlansScreen()
+
+
+def _vault_screen() -> Screen[None]:
+    from tui.screens.vault import VaultScreen
+
+    return VaultScreen()
 
 # How long quitting waits for cancelled runs to stop (a cancel takes a few seconds) before it leaves anyway.
 QUIT_WAIT = 15.0
@@ -39,12 +63,12 @@ class FactoryApp(App[int]):
     TITLE = "factory-tui"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {FactoryCommands}
-    MODES: ClassVar[dict[str, type]] = {  # type: ignore[assignment]
+    MODES: ClassVar[dict[str, type | Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
         "health": HealthScreen,
-        "runbooks": RunbooksScreen,
-        "runs": RunsScreen,
-        "plans": PlansScreen,
-        "vault": VaultScreen,
+        "runbooks": _runbooks_screen,
+        "runs": _runs_screen,
+        "plans": _plans_screen,
+        "vault": _vault_screen,
     }
     DEFAULT_MODE = "health"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,6 +87,7 @@ class FactoryApp(App[int]):
         lab: Lab | None,
         lab_error: str | None = None,
         inventory: Path | None = None,
+        lab_cached: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -72,8 +97,12 @@ class FactoryApp(App[int]):
         # The one health poller of the app; the health screen and every HealthStrip subscribe to it.
         self.health = HealthFeed(self, settings, lab)
         self.known_good = KnownGoodFlow(self)
-        # Commands on hosts for checklist checks and steps; health has its own long-lived shells.
-        self.remote = RemoteRunner(lab, settings.health.connect_timeout) if lab else None
+        # Re-reads the inventory through Ansible (at once when the lab came from the cache, and whenever
+        # its files change) and replaces the lab when Ansible reads it differently.
+        self.inventory_watch = InventoryWatch(self, self.inventory, verify=lab_cached)
+        # Published when the lab is replaced: what shows its hosts or its name subscribes.
+        self.lab_changed: Signal[Lab] = Signal(self, "lab-changed")
+        self._remote: RemoteRunner | None = None
         self._runbooks: RunbookHub | None = None
         self._journal: Journal | None = None
         # Run panes whose playbook is still going (they add and remove themselves): quitting names them.
@@ -83,6 +112,8 @@ class FactoryApp(App[int]):
         """The app's one journal (runs, changes, checklists), opened on first use. Raises JournalError,
         for callers that word it themselves (the checklists' read-only state)."""
         if self._journal is None:
+            from actions.journal import open_journal
+
             self._journal = open_journal(self.settings.state_dir)
             if self._journal.notice:
                 self.notify(self._journal.notice, title="Journal", severity="warning", timeout=20)
@@ -92,6 +123,8 @@ class FactoryApp(App[int]):
     def journal(self) -> Journal | None:
         """The journal for changes made from any screen (Vault, runs); ``None`` (and the operator told
         why) when it cannot be opened: a change is not refused for want of its record."""
+        from actions.journal import JournalError
+
         try:
             return self.open_journal()
         except JournalError as exc:
@@ -102,16 +135,40 @@ class FactoryApp(App[int]):
     def runbooks(self) -> RunbookHub:
         """The checklists and their journal, opened on first use."""
         if self._runbooks is None:
+            from tui.runbook_hub import RunbookHub
+
             self._runbooks = RunbookHub(self)
         return self._runbooks
 
+    @property
+    def remote(self) -> RemoteRunner | None:
+        """Commands on hosts for checklist checks and steps (health has its own long-lived shells);
+        made on first use, ``None`` without a lab."""
+        if self._remote is None and self.lab is not None:
+            from actions.remote import RemoteRunner
+
+            self._remote = RemoteRunner(self.lab, self.settings.health.connect_timeout)
+        return self._remote
+
+    def replace_lab(self, lab: Lab) -> None:
+        """Point the app at ``lab`` from now on: health polls its hosts, every screen shows them."""
+        self.lab, self.lab_error = lab, None
+        old, self._remote = self._remote, None
+        if old is not None:
+            self.run_worker(old.close(), group="remote-close", exit_on_error=False)
+        self.health.set_lab(lab)
+        self.lab_changed.publish(lab)
+
     def on_mount(self) -> None:
-        self.call_after_refresh(gc_pauses.settle)  # no long collector pauses while runs stream
         self.health.start()
-        self.known_good.start()
+        self.inventory_watch.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
-        self.call_after_refresh(self._offer_resume)
+        # What can wait for the glance to be up: the collection that settles the collector (no long
+        # pauses while runs stream; it takes a sixth of a second), the checklists' files and journal.
+        self.health.after_first_reading(gc_pauses.settle)
+        self.health.after_first_reading(self._offer_resume)
+        self.health.after_first_reading(self.known_good.start)
 
     def _offer_resume(self) -> None:
         """After a crash or a clean exit alike: name the checklist in progress and where it stopped."""
@@ -135,8 +192,8 @@ class FactoryApp(App[int]):
 
     async def on_unmount(self) -> None:
         gc_pauses.restore()
-        if self.remote is not None:
-            await self.remote.close()
+        if self._remote is not None:
+            await self._remote.close()
         if self._runbooks is not None:
             self._runbooks.close()
         if self._journal is not None:
@@ -160,6 +217,8 @@ class FactoryApp(App[int]):
         if not self.live_runs:
             self.exit()
             return
+        from tui.modals.quit import QuitModal
+
         names = sorted(f"{pane.run_name} [{pane.mode}] · {pane.status}" for pane in self.live_runs)
         self.push_screen(QuitModal(names), self._quit_answered)
 
@@ -179,4 +238,6 @@ class FactoryApp(App[int]):
         self.exit()
 
     def action_help(self) -> None:
+        from tui.modals.help import HelpModal, bindings_table
+
         self.push_screen(HelpModal(bindings_table(self.screen)))

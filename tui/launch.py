@@ -1,12 +1,15 @@
 """Open the TUI from the command line: load settings and the lab, then run the app.
 
 A broken config is an error before the screen opens; a broken inventory opens the app anyway, with the
-error shown, so the operator can still reach the help and the sandbox.
+error shown, so the operator can still reach the help and the sandbox. The lab comes from the cache when
+the inventory has not changed (Ansible's import alone takes longer than the first frame should); the app
+then checks it against Ansible's own reading in the background.
 """
 
 from __future__ import annotations
 
-from actions.lab import InventoryError, load_lab
+from actions.lab import InventoryError
+from actions.lab_cache import load_lab_cached
 from tui.cli.context import CliContext
 
 
@@ -14,11 +17,11 @@ def run_app(ctx: CliContext) -> int:
     settings = ctx.settings
     inventory = ctx.inventory_path
     try:
-        lab, lab_error = load_lab(inventory), None
+        (lab, cached), lab_error = load_lab_cached(settings.state_dir, inventory), None
     except InventoryError as exc:
-        lab, lab_error = None, str(exc)
+        lab, cached, lab_error = None, False, str(exc)
     from tui.app import FactoryApp
 
-    app = FactoryApp(settings=settings, lab=lab, lab_error=lab_error, inventory=inventory)
+    app = FactoryApp(settings=settings, lab=lab, lab_error=lab_error, inventory=inventory, lab_cached=cached)
     app.run()
     return int(app.return_code or 0)

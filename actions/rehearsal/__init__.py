@@ -44,6 +44,9 @@ Log = Callable[[str], None]
 REHEARSAL_VARS: dict[str, object] = {
     "system_base_reboot_allowed": False,
     "ansible_ssh_args": "-o ControlMaster=auto -o ControlPersist=30s -o ServerAliveInterval=15",
+    # The off-site copy goes to a restic repository in a folder of the backup host itself: the bucket
+    # is out of reach, and the copy, its timer and its status file converge all the same.
+    "backup_offsite_repository": "/var/lib/factory-rehearsal/offsite-restic",
 }
 
 __all__ = ["RehearsalError", "RehearsalHost", "RehearsalStatus", "down", "status", "up"]

@@ -18,6 +18,9 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from actions.config import Settings
+from actions.health.offsite import STATUS_FILE as OFFSITE_STATUS_FILE
+from actions.health.offsite import describe as describe_offsite
+from actions.health.offsite import parse_offsite_status
 from actions.lab import Lab
 
 
@@ -394,6 +397,20 @@ async def backup_fresh(live: Live, host: str = "backup_target", path: str = "/mn
         return Check(name=name, ok=False, reading=f"no backup under {path} newer than {max_age_hours:g}h")
     stamp, size, file = line.split(" ", 2)
     return Check(name=name, ok=True, reading=f"{file} ({int(size) // 1024} KiB, {_clock(float(stamp))})")
+
+
+@predicate(optional=("host", "path", "max_age_hours"))
+async def offsite_fresh(live: Live, host: str = "backup_target", path: str = OFFSITE_STATUS_FILE,
+                        max_age_hours: float = 26) -> Check:
+    """The last off-site copy succeeded less than ``max_age_hours`` ago (the copy's status file)."""
+    name = "offsite_fresh"
+    early, _rc, out = await _on_host(live, name, host, f"cat {path} 2>/dev/null")
+    if early:
+        return early
+    status = parse_offsite_status(out)
+    age = status.age(time.time()) if status else None
+    fresh = status is not None and status.ok and age is not None and age <= max_age_hours * 3600
+    return Check(name=name, ok=fresh, reading=describe_offsite(status, time.time()))
 
 
 async def _kubectl(live: Live, name: str, args: str) -> tuple[Check | None, Any]:

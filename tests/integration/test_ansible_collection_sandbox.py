@@ -13,7 +13,6 @@ each task (to see every role's argument validation) and a local connection to re
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -29,6 +28,7 @@ import yaml
 from actions.ansible import RunEvent, RunResult, RunSpec, RunStatus
 from actions.ansible import run_playbook as run_with_adapter
 from actions.config import REPO_ROOT
+from tests.integration.backup_lab import render_scripts
 
 pytestmark = pytest.mark.integration
 
@@ -188,35 +188,12 @@ DAYS = 14
 def scripts(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The backup role's scripts, rendered by Ansible (entry point `scripts`) on this machine."""
     tmp = tmp_path_factory.mktemp("backup")
-    play = tmp / "render.yml"
-    play.write_text(yaml.safe_dump([{
-        "name": "Render the backup scripts",
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [{"name": "Render", "ansible.builtin.include_role": {"name": "backup", "tasks_from": "scripts"}}],
-    }]))
-    variables = {
-        "backup_scripts_dir": str(tmp / "bin"),
-        "backup_root": str(tmp / "backups"),
-        "backup_script_owner": os.environ.get("USER") or "root",
-        "backup_pg_host": "127.0.0.1",
-        "backup_pg_port": sandbox.postgres_port,
-        "backup_pg_user": "postgres",
-        "backup_pg_bin_dir": str(PG_BIN),
-        "backup_pg_passfile": str(tmp / "no-pgpass"),
+    found = render_scripts(tmp, sandbox.postgres_port, {
         "backup_retention_keep": KEEP,
         "backup_retention_days": DAYS,
-    }
-    inventory = f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}"
-    (tmp / "inventory.ini").write_text(inventory + "\n")
-    run = run_playbook(play, str(tmp / "inventory.ini"), tmp, "-e", json.dumps(variables))
-    assert run.status == "successful", run.failures()
-    bin_dir = tmp / "bin"
-    found = {p.name: p for p in bin_dir.iterdir()}
-    assert set(found) == {"factory-pg-backup", "factory-pg-restore", "factory-gitea-backup"}
-    for path in found.values():
-        assert os.access(path, os.X_OK)
-        assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0, path
+    })
+    assert set(found) == {"factory-pg-backup", "factory-pg-restore", "factory-gitea-backup",
+                          "factory-offsite-env", "factory-offsite-backup", "factory-offsite-fetch"}
     return {"backup": found["factory-pg-backup"], "restore": found["factory-pg-restore"], "root": tmp / "backups"}
 
 

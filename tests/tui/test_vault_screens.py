@@ -210,6 +210,6 @@ async def test_badge_says_when_there_is_no_address(tmp_path: Path, monkeypatch: 
 
     app = BadgeApp(load_settings(None, state_dir=tmp_path))
     async with app.run_test(size=(120, 5)) as pilot:
-        await pilot.pause()
         badge = app.query_one(VaultBadge)
+        await wait_for(pilot, lambda: "no Vault address" in text_of(badge), what="the missing address")
         assert "no Vault address" in text_of(badge) and badge.has_class("-unreachable")

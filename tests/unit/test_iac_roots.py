@@ -24,6 +24,7 @@ IAC_PROVIDERS = {
     "google": "hashicorp/google",
     "gitea": "go-gitea/gitea",
     "vault": "hashicorp/vault",
+    "random": "hashicorp/random",
 }
 # A pin bounds the version from above: "~> x.y", an exact version, or an explicit "< z".
 PINNED = re.compile(r"^(~>\s*\d+\.\d+(\.\d+)?|=?\s*\d+\.\d+\.\d+|.*<\s*\d+.*)$")
@@ -103,6 +104,45 @@ def test_state_bucket_cannot_be_destroyed_by_a_plan(iac):
     assert bucket["lifecycle"][0]["prevent_destroy"] is True
     assert bucket["name"] == "${var.state_bucket}"
     assert iac.variables["state_bucket"]["default"] == '"arcodange-tf"'
+
+
+def test_backup_bucket_is_separate_versioned_retained_and_uniform(iac):
+    bucket = iac.resources[("google_storage_bucket", "backup")]
+    assert bucket["name"] == "${var.backup_bucket}"
+    assert iac.variables["backup_bucket"]["default"] != iac.variables["state_bucket"]["default"]
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["versioning"][0]["enabled"] is True
+    assert bucket["lifecycle"][0]["prevent_destroy"] is True
+    # Retention acts on noncurrent versions only: a live object of the repository is never aged out.
+    (rule,) = bucket["lifecycle_rule"]
+    assert unquote(rule["action"][0]["type"]) == "Delete"
+    assert set(rule["condition"][0]) - {"__is_block__"} == {"days_since_noncurrent_time"}
+
+
+def test_backup_writer_can_create_and_read_but_delete_only_restic_locks(iac):
+    member = "serviceAccount:${google_service_account.backup_writer.email}"
+    grants = iac.resources[("google_storage_bucket_iam_member", "backup_writer")]
+    roles = set(re.findall(r'"(roles/[^"]+)"', grants["for_each"]))
+    assert roles == {"roles/storage.objectCreator", "roles/storage.objectViewer", "roles/storage.legacyBucketReader"}
+    assert unquote(grants["member"]) == member and grants["bucket"] == "${google_storage_bucket.backup.name}"
+    locks = iac.resources[("google_storage_bucket_iam_member", "backup_writer_locks")]
+    assert unquote(locks["member"]) == member
+    (condition,) = locks["condition"]
+    assert "local.backup_lock_objects" in condition["expression"]
+    assert iac.locals["backup_lock_objects"].endswith('/objects/${local.backup_repository_prefix}/locks/"')
+    # No other grant names the writer: nothing else could give it delete.
+    others = [k for k, b in iac.resources.items() if "backup_writer.email" in str(b) and k[0].endswith("iam_member")]
+    assert sorted(others) == [("google_storage_bucket_iam_member", "backup_writer"),
+                              ("google_storage_bucket_iam_member", "backup_writer_locks")]
+
+
+def test_backup_credentials_and_password_land_in_vault_for_ansible(iac):
+    stored = iac.resources[("vault_kv_secret_v2", "backup")]
+    assert stored["mount"] == "${vault_mount.kv.path}"
+    assert unquote(stored["name"]) == "infra/backup"
+    for field in ("credentials", "repository", "password", "project"):
+        assert re.search(rf"\b{field}\s*=", stored["data_json"]), field
+    assert "random_password.backup_repository.result" in stored["data_json"]
 
 
 def test_secret_inputs_are_sensitive(iac):

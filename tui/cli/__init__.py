@@ -7,10 +7,11 @@ Each command group lives in its own module here and exposes ``register(subparser
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from tui.cli.context import CliContext, CliError
 from tui.cli.grammar import TopParser, inventory_of
@@ -30,11 +31,21 @@ COMMANDS = [
 ]
 
 
-def _version() -> str:
-    try:
-        return version("factory-tui")
-    except PackageNotFoundError:
-        return "0+unknown"
+class _Version(argparse.Action):
+    """``--version``: the package's metadata is read only when asked for (it costs a tenth of a second)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("factory-tui")
+        except PackageNotFoundError:
+            found = "0+unknown"
+        print(f"factory-tui {found}")
+        parser.exit()
 
 
 def build_parser() -> TopParser:
@@ -42,7 +53,7 @@ def build_parser() -> TopParser:
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
-    parser.add_argument("--version", action="version", version=f"factory-tui {_version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     parser.add_argument("--config", metavar="PATH", help="settings file (default: the platform config dir)")
     parser.add_argument(
         "-i", "--inventory", metavar="INVENTORY", help="Ansible inventory, or `sandbox` for the sandbox lab"

@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from actions.config import ConfigError, Settings, load_settings
-from actions.journal import Journal, JournalError, open_journal
-from actions.lab import InventoryError, Lab, load_lab
+from actions.lab import InventoryError, Lab
+from actions.lab_cache import load_lab_cached
+
+if TYPE_CHECKING:
+    from actions.journal import Journal
 
 
 class CliError(Exception):
@@ -39,6 +43,8 @@ class CliContext:
 
     @cached_property
     def journal(self) -> Journal:
+        from actions.journal import JournalError, open_journal
+
         try:
             journal = open_journal(self.settings.state_dir)
         except JournalError as exc:
@@ -49,8 +55,9 @@ class CliContext:
 
     @cached_property
     def lab(self) -> Lab:
+        """The lab, from the cache while the inventory's files (and Ansible's config) are unchanged."""
         try:
-            return load_lab(self.inventory_path)
+            return load_lab_cached(self.settings.state_dir, self.inventory_path)[0]
         except InventoryError as exc:
             hint = ""
             if self.inventory_arg == "sandbox":

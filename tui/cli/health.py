@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
+import threading
 import time
 from typing import Any
 
@@ -60,7 +62,13 @@ def _table(doc: dict[str, Any]) -> Any:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    # asyncssh's import waits in part on subprocesses (it looks for liboqs): begun in a thread, that wait
+    # overlaps the reading of the settings and the lab.
+    poller_import = threading.Thread(target=importlib.import_module, args=("actions.health.poller",),
+                                     daemon=True)
+    poller_import.start()
     settings, lab = ctx.settings, ctx.lab
+    poller_import.join()
     from actions.health.poller import Poller
     from actions.health.report import exit_code, to_json
 

@@ -96,24 +96,49 @@ class HealthScreen(FactoryScreen):
         yield VaultBadge()
         yield Static("", id="health-top")
         yield Static("", id="health-known")
-        with VerticalScroll():
-            lab = app_of(self).lab
-            if lab is None:
-                yield Static("No lab: the inventory could not be read.", classes="placeholder")
-                return
-            with Grid(id="cards"):
-                for host in lab.hosts:
-                    yield HostCard(host.name, f"{host.address}:{host.port}")
+        with VerticalScroll(id="health-body"):
+            yield from self._compose_cards()
+
+    def _compose_cards(self) -> ComposeResult:
+        lab = app_of(self).lab
+        if lab is None:
+            yield Static("No lab: the inventory could not be read.", classes="placeholder")
+            return
+        with Grid(id="cards"):
+            for host in lab.hosts:
+                yield HostCard(host.name, f"{host.address}:{host.port}")
 
     def on_mount(self) -> None:
         feed = feed_of(self.app)
         if feed is not None:
             feed.subscribe(self, self.show)  # every second while in front, and when it comes back
+        signal = getattr(self.app, "lab_changed", None)
+        if signal is not None:
+            signal.subscribe(self, lambda lab: self.run_worker(self._new_cards(), group="health-cards",
+                                                               exclusive=True))
+        self._focus_first()
+
+    def _focus_first(self) -> None:
         cards = list(self.query(HostCard))
         if cards:
             cards[0].focus()
 
+    async def _new_cards(self) -> None:
+        """One card per host of the lab that replaced the old one."""
+        self._swapping = True  # readings wait: a card half-mounted has no lines to show them in yet
+        try:
+            body = self.query_one("#health-body", VerticalScroll)
+            await body.remove_children()
+            await body.mount_compose(self._compose_cards())
+        finally:
+            self._swapping = False
+        self._focus_first()
+
+    _swapping = False
+
     def show(self, snap: Snapshot) -> None:
+        if self._swapping:
+            return
         feed = feed_of(self.app)
         try:
             top_line = self.query_one("#health-top", Static)

@@ -12,6 +12,8 @@ may be streaming a run.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,6 @@ from textual.dom import NoScreen
 
 from actions.config import Thresholds
 from actions.health.models import Snapshot
-from actions.health.poller import Poller
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from actions.config import Settings
+    from actions.health.poller import Poller
     from actions.lab import Lab
 
 
@@ -43,6 +45,9 @@ class HealthFeed:
         self._subscribers: dict[DOMNode, Callable[[Snapshot], object]] = {}
         self.latest: Snapshot | None = None
         self.poller: Poller | None = None
+        self._after_first: list[Callable[[], object]] = []
+        #: Called with every snapshot, on screen or not (the known-good recorder), whichever poller made it.
+        self.taps: list[Callable[[Snapshot], object]] = []
 
     @property
     def thresholds(self) -> Thresholds:
@@ -54,25 +59,40 @@ class HealthFeed:
 
     def start(self) -> None:
         """Start polling (from the app's ``on_mount``); without a lab there is nothing to poll."""
-        if self.lab is None:
-            return
+        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
+        self.app.set_interval(self.REPAINT, self._tick)
+        self._start_poller()
+
+    def _start_poller(self) -> None:
+        if self.lab is not None:
+            self.app.run_worker(
+                self._run(self.lab), name="health poller", group="health", exclusive=True, exit_on_error=False
+            )
+
+    def set_lab(self, lab: Lab | None) -> None:
+        """Poll ``lab`` from now on (the inventory reads differently): the old poller's worker is cancelled
+        (it closes its connections) and its readings are dropped with it."""
+        self.lab = lab
+        self.latest = None
+        self.poller = None
+        self.app.workers.cancel_group(self.app, "health")
+        self._start_poller()
+
+    async def _run(self, lab: Lab) -> None:
+        # Imported in a thread, after the first frame: asyncssh takes half a second to import (a part of it
+        # waiting on subprocesses, as it looks for liboqs), which would hold that frame back.
+        module = await asyncio.to_thread(importlib.import_module, "actions.health.poller")
         cfg = self.settings.health
-        self.poller = Poller(
-            list(self.lab.hosts),
+        poller: Poller = module.Poller(
+            list(lab.hosts),
             interval=cfg.interval,
             connect_timeout=cfg.connect_timeout,
             history_minutes=cfg.history_minutes,
             fingerprint_every=cfg.fingerprint_minutes * 60,
             listener=self._publish,
         )
-        self.latest = self.poller.snapshot()
-        self.app.run_worker(
-            self._run(self.poller), name="health poller", group="health", exclusive=True, exit_on_error=False
-        )
-        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
-        self.app.set_interval(self.REPAINT, self._tick)
-
-    async def _run(self, poller: Poller) -> None:
+        self.poller = poller
+        self.latest = poller.snapshot()
         try:
             await poller.run()
         except Exception as exc:
@@ -102,9 +122,23 @@ class HealthFeed:
             elif where is front:
                 node.call_next(callback, snap)
 
+    def after_first_reading(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once every host has answered or failed for the first time (at once without a
+        lab): work that can wait, such as the checklists' journal, keeps out of the glance's way."""
+        if self.lab is None:
+            self.app.call_later(callback)
+        else:
+            self._after_first.append(callback)
+
     def _publish(self, snap: Snapshot) -> None:
         self.latest = snap
         self._deliver(snap)
+        for tap in list(self.taps):
+            tap(snap)
+        if self._after_first and all(state.connection != "connecting" for state in snap.hosts):
+            waiting, self._after_first = self._after_first, []
+            for callback in waiting:
+                self.app.call_later(callback)
 
     def _tick(self) -> None:
         if self.latest is not None:

@@ -26,7 +26,15 @@ class LabBar(Static):
         self.inventory = inventory or ""
 
     def on_mount(self) -> None:
-        lab, inventory = self.lab, self.inventory
+        signal = getattr(self.app, "lab_changed", None)
+        if signal is not None:
+            signal.subscribe(self, self.show_lab)
+        self.show_lab(self.lab)
+
+    def show_lab(self, lab: Lab | None) -> None:
+        """Name ``lab`` (the app's, or the one that replaced it)."""
+        self.lab, inventory = lab, self.inventory
+        self.remove_class("-broken", "-sandbox", "-real")
         if lab is None:
             self.add_class("-broken")
             self.update(f"factory-tui · {self.section} · NO LAB: inventory {inventory} cannot be read")

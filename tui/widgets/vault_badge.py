@@ -9,23 +9,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import threading
 import time
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message import Message
 from textual.widgets import Static
 
-from actions import vault
-from actions.vault import VaultState, VaultStatus, VaultTarget
+from tui.services.health_feed import feed_of
 
+if TYPE_CHECKING:
+    from actions.vault import VaultStatus, VaultTarget
+
+# By the value of actions.vault.VaultState: that module brings hvac and requests (half a second to
+# import), which the badge imports off the UI thread when it first polls, not before the first frame.
 _CLASS = {
-    VaultState.UNSEALED: "-unsealed",
-    VaultState.SEALED: "-sealed",
-    VaultState.UNINITIALISED: "-uninitialised",
-    VaultState.UNREACHABLE: "-unreachable",
+    "unsealed": "-unsealed",
+    "sealed": "-sealed",
+    "uninitialised": "-uninitialised",
+    "unreachable": "-unreachable",
 }
+
+
+def _stale(status: VaultStatus | None, interval: float, now: float | None = None) -> bool:
+    """actions.vault.is_stale, without importing hvac for a badge that has no reading yet."""
+    if status is None:
+        return True
+    return bool(importlib.import_module("actions.vault").is_stale(status, interval, now))
 
 
 async def _read_in_daemon(target: VaultTarget) -> VaultStatus:
@@ -39,7 +53,9 @@ async def _read_in_daemon(target: VaultTarget) -> VaultStatus:
             future.set_result(status)
 
     def read() -> None:
-        status = vault.read_status(target)
+        from actions.vault import read_status
+
+        status = read_status(target)
         with contextlib.suppress(RuntimeError):  # the loop is gone: the app has quit meanwhile
             loop.call_soon_threadsafe(deliver, status)
 
@@ -86,20 +102,31 @@ class VaultBadge(Static):
         settings = getattr(self.app, "settings", None)
         if self.interval is None:
             self.interval = settings.health.interval if settings is not None else 2.0
-        if self.target is None and settings is not None:
-            try:
-                self.target = vault.resolve_target(settings, getattr(self.app, "lab", None))
-            except vault.VaultError as exc:
-                self.problem = str(exc)
         self.paint()
-        if self.target is not None:
-            self._poll()
+        if self.target is not None or settings is not None:
+            feed = feed_of(self.app)
+            if feed is not None:  # hvac's import would take the CPU the hosts' first readings need
+                feed.after_first_reading(self._poll)
+            else:
+                self._poll()
             # The age keeps counting even when a poll hangs, so a stuck reading turns stale on time.
             self.set_interval(min(1.0, self.interval / 2), self.paint)
 
+    async def _find_target(self) -> VaultTarget | None:
+        """The Vault to poll: the one given, or the settings' and lab's (hvac imported in a thread)."""
+        vault: ModuleType = await asyncio.to_thread(importlib.import_module, "actions.vault")
+        if self.target is None:
+            try:
+                settings = getattr(self.app, "settings", None)
+                self.target = vault.resolve_target(settings, getattr(self.app, "lab", None))
+            except vault.VaultError as exc:
+                self.problem = str(exc)
+                self.paint()
+        return self.target
+
     @property
     def stale(self) -> bool:
-        return self.target is not None and vault.is_stale(self.status, self.interval or 2.0)
+        return self.target is not None and _stale(self.status, self.interval or 2.0)
 
     def line(self, now: float | None = None) -> str:
         """The badge's text for the current reading (``now`` for tests of the age)."""
@@ -109,14 +136,14 @@ class VaultBadge(Static):
             return "Vault: reading…"
         age = self.status.age(now)
         text = f"Vault {self.status.summary()} · {age:.0f}s ago · {self.status.addr}"
-        if vault.is_stale(self.status, self.interval or 2.0, now):
+        if _stale(self.status, self.interval or 2.0, now):
             text = f"Vault {self.status.summary()}? · STALE: no reading for {age:.0f}s · {self.status.addr}"
         return text
 
     def paint(self) -> None:
         state = self.status.state if self.status else None
         for state_, cls in _CLASS.items():
-            self.set_class(state_ is state, cls)
+            self.set_class(state_ == state, cls)
         self.set_class(self.problem is not None, "-unreachable")
         self.set_class(self.status is not None and self.stale, "-stale")
         text = self.line()
@@ -130,6 +157,8 @@ class VaultBadge(Static):
 
     @work(group="vault-badge", exclusive=True, exit_on_error=False)
     async def _poll(self) -> None:
+        if await self._find_target() is None:
+            return
         assert self.target is not None
         while True:
             started = time.monotonic()

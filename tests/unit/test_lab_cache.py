@@ -1,0 +1,92 @@
+"""The lab cache: a second start reads the lab kept from the first, and any change to the inventory's
+files (contents, even with mtime and size kept) is read through Ansible again. Real Ansible throughout."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from actions.lab import InventoryError, load_lab
+from actions.lab_cache import cache_path, fingerprint, load_lab_cached, read_in_child, store
+
+
+def inventory(tmp_path: Path, port: int = 2200) -> Path:
+    (tmp_path / "host_vars").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "hosts.yml").write_text(
+        "all:\n  vars:\n    factory_lab_name: bench\n  children:\n    web:\n      hosts:\n"
+        "        a: {ansible_host: 10.0.0.1}\n        b:\n"
+    )
+    (tmp_path / "host_vars" / "a.yml").write_text(f"ansible_port: {port}\n")
+    return tmp_path / "hosts.yml"
+
+
+def test_a_second_load_comes_from_the_cache_and_equals_ansibles_reading(tmp_path: Path) -> None:
+    path, state = inventory(tmp_path / "inv"), tmp_path / "state"
+    first, cached = load_lab_cached(state, path)
+    assert not cached and cache_path(state, path).is_file()
+    second, cached = load_lab_cached(state, path)
+    assert cached
+    assert second == first == load_lab(path)
+    assert second.host("a").port == 2200
+
+
+def test_a_changed_inventory_is_picked_up(tmp_path: Path) -> None:
+    path, state = inventory(tmp_path / "inv"), tmp_path / "state"
+    load_lab_cached(state, path)
+    (path.parent / "host_vars" / "a.yml").write_text("ansible_port: 2201\n")
+    lab, cached = load_lab_cached(state, path)
+    assert not cached and lab.host("a").port == 2201
+    # A new file beside the inventory counts as much as an edited one. (Read in a child: Ansible keeps
+    # the list of a vars directory's files for the life of its process.)
+    (path.parent / "host_vars" / "b.yml").write_text("ansible_port: 2202\n")
+    assert load_lab_cached(state, path)[1] is False
+    assert asyncio.run(read_in_child(state, path)).host("b").port == 2202
+
+
+def test_new_contents_with_the_same_mtime_and_size_are_picked_up(tmp_path: Path) -> None:
+    path, state = inventory(tmp_path / "inv"), tmp_path / "state"
+    load_lab_cached(state, path)
+    vars_file = path.parent / "host_vars" / "a.yml"
+    before = vars_file.stat()
+    vars_file.write_text("ansible_port: 2209\n")
+    os.utime(vars_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert vars_file.stat().st_size == before.st_size
+    lab, cached = load_lab_cached(state, path)
+    assert not cached and lab.host("a").port == 2209
+
+
+def test_the_ansible_environment_is_part_of_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = inventory(tmp_path / "inv")
+    key = fingerprint(path)
+    monkeypatch.setenv("ANSIBLE_INVENTORY_ENABLED", "yaml")
+    assert fingerprint(path) not in (None, key)
+
+
+def test_scripts_and_plugin_inventories_are_never_cached(tmp_path: Path) -> None:
+    script = tmp_path / "hosts.sh"
+    script.write_text("#!/bin/sh\necho '{}'\n")
+    script.chmod(0o755)
+    plugin = tmp_path / "cloud.yml"
+    plugin.write_text("plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n")
+    assert fingerprint(script) is None and fingerprint(plugin) is None
+
+
+def test_a_cache_kept_under_another_key_is_not_used(tmp_path: Path) -> None:
+    path, state = inventory(tmp_path / "inv"), tmp_path / "state"
+    stale = load_lab(path).model_copy(update={"name": "stale"})
+    store(state, path, stale, "another key")
+    lab, cached = load_lab_cached(state, path)
+    assert not cached and lab.name == "bench"
+
+
+def test_the_child_reads_like_ansible_keeps_it_and_words_errors(tmp_path: Path) -> None:
+    path, state = inventory(tmp_path / "inv"), tmp_path / "state"
+    lab = asyncio.run(read_in_child(state, path))
+    assert lab == load_lab(path)
+    assert load_lab_cached(state, path) == (lab, True)
+    path.write_text("all:\n  hosts: [\n")
+    with pytest.raises(InventoryError, match="invalid YAML"):
+        asyncio.run(read_in_child(state, path))
