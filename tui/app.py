@@ -20,6 +20,7 @@ from actions.lab import Lab
 from tui import gc_pauses
 from tui.commands import FactoryCommands
 from tui.inventory_watch import InventoryWatch
+from tui.known_good_flow import KnownGoodFlow
 from tui.screens.health import HealthScreen
 from tui.services.health_feed import HealthFeed
 from tui.services.vault_feed import VaultFeed
@@ -102,6 +103,7 @@ class FactoryApp(App[int]):
         self.health = HealthFeed(self, settings, lab)
         # The one Vault poller: the Vault badges and the checklists' Vault checks read it.
         self.vault_feed = VaultFeed(self)
+        self.known_good = KnownGoodFlow(self)
         # Re-reads the inventory through Ansible (at once when the lab came from the cache, and whenever
         # its files change) and replaces the lab when Ansible reads it differently.
         self.inventory_watch = InventoryWatch(self, self.inventory, verify=lab_cached)
@@ -174,6 +176,7 @@ class FactoryApp(App[int]):
         # pauses while runs stream; it takes a sixth of a second), the checklists' files and journal.
         self.health.after_first_reading(gc_pauses.settle)
         self.health.after_first_reading(self._offer_resume)
+        self.health.after_first_reading(self.known_good.start)
 
     def _offer_resume(self) -> None:
         """After a crash or a clean exit alike: name the checklist in progress and where it stopped."""

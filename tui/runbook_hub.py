@@ -71,7 +71,7 @@ class RunbookHub:
             vault=self.vault_status,
             vault_error=self.vault_error,
             ssh=remote.run if remote is not None else None,
-            extra={"lab_error": self.app.lab_error or ""},
+            extra={"lab_error": self.app.lab_error or "", "known_good": self.app.known_good.report},
         )
 
     def forget_vault(self) -> None:

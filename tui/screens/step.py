@@ -115,6 +115,8 @@ class StepScreen(Screen[None]):
             state.append(f" — {view.note}", style="")
         self.query_one("#step-state", Static).update(state)
         self.query_one("#step-lock", Static).update(f"locked: {view.locked}" if view.locked else "")
+        latest = getattr(getattr(self.app, "health", None), "latest", None)
+        self.query_one("#step-action", Static).update(describe_action(self.step.action, latest))
         title = Text("verify (live)\n", style="bold")
         body = checks_text(self.checks) if self.step.verify else Text("nothing to verify: mark it done yourself")
         self.query_one("#step-checks", Static).update(title + body)

@@ -40,6 +40,8 @@ class HealthFeed:
         self._subscribers: Subscribers[Snapshot] = Subscribers(app)
         self.poller: Poller | None = None
         self._after_first: list[Callable[[], object]] = []
+        #: Called with every snapshot, on screen or not (the known-good recorder), whichever poller made it.
+        self.taps: list[Callable[[Snapshot], object]] = []
 
     @property
     def latest(self) -> Snapshot | None:
@@ -88,6 +90,7 @@ class HealthFeed:
             interval=cfg.interval,
             connect_timeout=cfg.connect_timeout,
             history_minutes=cfg.history_minutes,
+            fingerprint_every=cfg.fingerprint_minutes * 60,
             listener=self._publish,
         )
         self.poller = poller
@@ -113,6 +116,8 @@ class HealthFeed:
 
     def _publish(self, snap: Snapshot) -> None:
         self._subscribers.publish(snap)
+        for tap in list(self.taps):
+            tap(snap)
         if self._after_first and all(state.connection != "connecting" for state in snap.hosts):
             waiting, self._after_first = self._after_first, []
             for callback in waiting:
