@@ -78,8 +78,10 @@ async def test_broken_inventory_still_opens_with_the_error(settings: Settings) -
 
 
 async def test_palette_resumes_a_checklist(settings: Settings) -> None:
+    from tui.modals.start_session import StartSessionModal
     from tui.screens.checklist import ChecklistScreen
 
+    settings.operator = "ana"
     app = FactoryApp(settings=settings, lab=lab("sandbox"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
@@ -88,6 +90,8 @@ async def test_palette_resumes_a_checklist(settings: Settings) -> None:
         await pilot.press("enter")
         for _ in range(50):
             await pilot.pause(0.1)
+            if isinstance(app.screen, StartSessionModal):
+                await pilot.press("enter")  # none in progress: it asks first
             if isinstance(app.screen, ChecklistScreen):
                 break
         assert isinstance(app.screen, ChecklistScreen) and app.screen.walk.book.name == "recovery"
