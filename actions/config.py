@@ -46,6 +46,11 @@ class Thresholds(BaseModel):
     disk_used_warn_pct: float = Field(80.0, description="Used disk (%) at or above: warning.")
     disk_used_crit_pct: float = Field(90.0, description="Used disk (%) at or above: critical.")
     clock_offset_crit_s: float = Field(2.0, description="Clock offset against this machine (s): critical.")
+    backup_warn_hours: float = Field(26.0, gt=0, description="Newest backup of a kind older than this (h): warning.")
+    backup_crit_hours: float = Field(50.0, gt=0, description="Newest backup of a kind older than this (h): critical.")
+    backup_shrink_ratio: float = Field(
+        0.5, ge=0, le=1, description="A dump under this fraction of the one before it: warning."
+    )
 
 
 class HealthSettings(BaseModel):
@@ -53,6 +58,9 @@ class HealthSettings(BaseModel):
 
     interval: float = Field(2.0, gt=0, description="Seconds between two refreshes of every host.")
     history_minutes: float = Field(10.0, gt=0, description="Minutes of load/temperature kept for sparklines.")
+    fingerprint_minutes: float = Field(
+        10.0, gt=0, description="Minutes between two fingerprints of a host (read on a slow tick) for the diff."
+    )
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to wait for an SSH connection.")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="ok/warn/critical limits.")
 

@@ -18,6 +18,10 @@ from enum import IntEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from actions.applog import logger
+
+_log = logger("gates")
+
 
 class Level(IntEnum):
     READ_ONLY = 0
@@ -100,6 +104,30 @@ def issue(
     request: GateRequest, *, confirmed: bool, typed_name: str | None = None, operator: str = "operator"
 ) -> Permit:
     """Turn the operator's answer into a permit, or raise :class:`GateRefused` saying why not."""
+    try:
+        permit = _issue(request, confirmed, typed_name, operator)
+    except GateRefused as exc:
+        _log.info("gate refused: %s by %s: %s", _what(request), operator, exc)
+        raise
+    _log.info("gate confirmed: %s by %s", _what(request), operator)
+    return permit
+
+
+def refused(request: GateRequest, operator: str, reason: str) -> GateRefused:
+    """A refusal decided before :func:`issue` (the CLI's ``--confirm`` that does not match), logged like the
+    refusals of :func:`issue`; the caller raises it."""
+    _log.info("gate refused: %s by %s: %s", _what(request), operator, reason)
+    return GateRefused(reason)
+
+
+def _what(request: GateRequest) -> str:
+    """A request in one line for the log: kind, level, title and targets. Not the command: the gate shows
+    it to the operator, the log has no need of its arguments."""
+    targets = f" on {', '.join(request.targets)}" if request.targets else ""
+    return f"{request.kind} [{request.level.label}] {request.title!r}{targets}"
+
+
+def _issue(request: GateRequest, confirmed: bool, typed_name: str | None, operator: str) -> Permit:
     if request.level >= Level.CHANGE and not confirmed:
         raise GateRefused(f"not confirmed: {request.title}")
     if request.level is Level.DESTRUCTIVE:
@@ -107,6 +135,8 @@ def issue(
         if not expected:
             raise GateRefused(f"destructive request without a name to confirm: {request.title}")
         if (typed_name or "").strip() != expected:
+            # The log says a wrong name was typed, not what: it may be anything the operator pasted.
+            _log.debug("typed name did not match for %s", request.kind)
             got = f" (typed {typed_name.strip()!r})" if typed_name else ""
             raise GateRefused(f"destructive: type {expected!r} exactly to confirm{got}")
     return Permit(request, operator, _MINT)
@@ -116,10 +146,16 @@ def require(permit: Permit | None, request: GateRequest) -> None:
     """Called by an adapter right before it changes the lab: the permit must be for exactly ``request``."""
     if request.level is Level.READ_ONLY:
         return
+    problem = None
     if not isinstance(permit, Permit):
-        raise GateRefused(f"{request.level.label} action needs a confirmation: {request.title}")
-    if permit.used:
-        raise GateRefused("this confirmation was already used; confirm again")
-    if permit.request != request:
-        raise GateRefused("the confirmation was for a different action; review and confirm again")
+        problem = f"{request.level.label} action needs a confirmation: {request.title}"
+    elif permit.used:
+        problem = "this confirmation was already used; confirm again"
+    elif permit.request != request:
+        problem = "the confirmation was for a different action; review and confirm again"
+    if problem is not None:
+        _log.warning("permit rejected: %s: %s", _what(request), problem)
+        raise GateRefused(problem)
+    assert isinstance(permit, Permit)
     permit._used = True
+    _log.info("permit used: %s by %s", _what(request), permit.operator)

@@ -126,6 +126,36 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX changes_started ON changes (started_at)
         """,
     ),
+    Migration(
+        4,
+        "runbook sessions: why each one was started (one optional line)",
+        "ALTER TABLE runbook_sessions ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
+    ),
+    Migration(
+        5,
+        "known-good fingerprints of every host, and the differences from them an operator accepted",
+        """
+        CREATE TABLE known_good (
+            id          TEXT PRIMARY KEY,
+            lab         TEXT NOT NULL,
+            taken_at    REAL NOT NULL,
+            operator    TEXT NOT NULL,
+            reason      TEXT NOT NULL,
+            hosts       TEXT NOT NULL
+        );
+        CREATE INDEX known_good_lab ON known_good (lab, taken_at);
+        CREATE TABLE accepted_changes (
+            id             INTEGER PRIMARY KEY AUTOINCREMENT,
+            known_good_id  TEXT NOT NULL REFERENCES known_good (id),
+            change_key     TEXT NOT NULL,
+            text           TEXT NOT NULL,
+            operator       TEXT NOT NULL,
+            at             REAL NOT NULL,
+            note           TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX accepted_changes_known_good ON accepted_changes (known_good_id)
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1].version

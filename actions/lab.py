@@ -31,6 +31,9 @@ class Host(BaseModel):
     key_file: Path | None = None
     known_hosts: Path | None = Field(None, description="From -o UserKnownHostsFile in the ssh args, if any.")
     groups: list[str] = Field(default_factory=list)
+    backup_root: str | None = Field(
+        None, description="Where the backup role writes, on hosts of `backup_target` (its `backup_root`)."
+    )
 
     def in_group(self, group: str) -> bool:
         return group in self.groups
@@ -142,6 +145,21 @@ def _known_hosts_from(args: str) -> Path | None:
     return None
 
 
+#: The backup role's default ``backup_root``; the inventory may set another per host or group.
+DEFAULT_BACKUP_ROOT = "/mnt/backups"
+BACKUP_GROUP = "backup_target"
+
+
+def _backup_root(ans_host: Any, hv: dict[str, Any]) -> str | None:
+    """The backup host's ``backup_root``; ``None`` elsewhere, and where ``factory_backups_watched`` is false
+    (a lab that keeps no backups, such as the sandbox)."""
+    if not any(g.name == BACKUP_GROUP for g in ans_host.get_groups()):
+        return None
+    if str(hv.get("factory_backups_watched", True)).lower() in ("false", "no", "0"):
+        return None
+    return str(hv.get("backup_root") or DEFAULT_BACKUP_ROOT)
+
+
 def load_lab(inventory: Path | str) -> Lab:
     """Read ``inventory`` (a file or a directory) into a :class:`Lab`, or raise :class:`InventoryError`."""
     path = Path(inventory).expanduser()
@@ -171,6 +189,7 @@ def load_lab(inventory: Path | str) -> Lab:
                 key_file=Path(str(key)).expanduser() if key else None,
                 known_hosts=_known_hosts_from(ssh_args),
                 groups=sorted(g.name for g in ans_host.get_groups() if g.name not in ("all", "ungrouped")),
+                backup_root=_backup_root(ans_host, hv),
             )
         )
     if not hosts:

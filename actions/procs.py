@@ -4,89 +4,106 @@ Stopping a playbook is the case that shaped this: killing ansible-playbook's pro
 because each worker starts its own session, so its ssh client (and, through the ssh connection, the
 command on the remote host) would live on. We list the whole tree under the pid first, while the parent
 links still exist, then signal every member. The sandbox stops its servers with the same tools, and the
-journal uses :func:`alive` to tell a crashed run from a running one. ``ps`` works alike on macOS and Linux.
+journal uses :func:`alive` to tell a crashed run from a running one.
+
+psutil reads the process table directly (``/proc`` on Linux, sysctl on macOS): no ``ps`` to fork on every
+call, and the same answers on each platform.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
 import time
 
+import psutil
 
-def _children_map() -> dict[int, list[int]]:
+#: How often the state of our own children is read while waiting for them (see :func:`wait_gone`).
+_POLL = 0.05
+
+
+def _process(pid: int) -> psutil.Process | None:
     try:
-        out = subprocess.run(
-            ["ps", "-A", "-o", "pid=", "-o", "ppid="], capture_output=True, text=True, timeout=5, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    children: dict[int, list[int]] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
-            children.setdefault(int(parts[1]), []).append(int(parts[0]))
-    return children
+        return psutil.Process(pid)
+    except (psutil.NoSuchProcess, ValueError):
+        return None
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    """The processes below ``pid``, parents before children (psutil walks the tree breadth first)."""
+    proc = _process(pid)
+    if proc is None:
+        return []
+    try:
+        return list(proc.children(recursive=True))
+    except psutil.NoSuchProcess:
+        return []
 
 
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (not ``pid`` itself), parents before children."""
-    children = _children_map()
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(0), []):
-            if child not in found:
-                found.append(child)
-                todo.append(child)
-    return found
+    return [p.pid for p in _tree(pid)]
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        # A zombie is dead for our purpose: it only waits for its parent to reap it.
+        return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
 
 
 def alive(pid: int | None) -> bool:
+    """``pid`` runs and is not a zombie. Never reaps it: it may be another library's child."""
     if not pid:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # Never waitpid() here: the pid may be another library's child (pexpect's ansible-playbook), and
-    # reaping it would break that library. A zombie is told apart by its state instead.
-    try:
-        # A zombie is dead for our purpose: it only waits for its parent to reap it.
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(") ", 1)[1][:1] != "Z"
-    except FileNotFoundError:
-        # No /proc (macOS), or the process went meanwhile: ps answers both.
-        out = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True, check=False)
-        return bool(out.stdout.strip()) and not out.stdout.strip().startswith("Z")
-    except (OSError, IndexError):
-        return True
+    proc = _process(pid)
+    return proc is not None and _running(proc)
 
 
-def _signal(pids: list[int], sig: int) -> None:
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
+def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait up to ``timeout`` seconds for ``procs`` to end; return those still running.
+
+    psutil's ``wait_procs`` reaps the processes that are our own children, which would break the library
+    that started them (pexpect waits for its ansible-playbook itself): those are watched for their state
+    instead, and only the others are handed to ``wait_procs``.
+    """
+    me = os.getpid()
+    own: list[psutil.Process] = []
+    others: list[psutil.Process] = []
+    for proc in procs:
+        try:
+            (own if proc.ppid() == me else others).append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    deadline = time.monotonic() + timeout
+    _, left = psutil.wait_procs(others, timeout=timeout) if others else ([], [])
+    still = [p for p in own if _running(p)]
+    while still and time.monotonic() < deadline:
+        time.sleep(_POLL)
+        still = [p for p in still if _running(p)]
+    return [p for p in left if _running(p)] + still
+
+
+def _signal(procs: list[psutil.Process], kill: bool) -> None:
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            proc.kill() if kill else proc.terminate()
 
 
 def kill_tree(pid: int, grace: float = 1.5) -> list[int]:
     """SIGTERM ``pid`` and its whole tree, then SIGKILL what is left after ``grace`` seconds."""
-    tree = [*descendants(pid), pid]
+    root = _process(pid)
+    tree = [*_tree(pid), *([root] if root is not None else [])]
     # Leaves first: the ssh clients go before the workers that would report their death as a failure.
-    _signal(list(reversed(tree)), signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not any(alive(p) for p in tree):
-            return tree
-        time.sleep(0.05)
+    _signal(list(reversed(tree)), kill=False)
+    left = wait_gone(tree, grace)
+    pids = [p.pid for p in tree]
+    if not left:
+        return pids
     # Anything spawned meanwhile (a worker that was starting ssh) is caught by a second listing.
-    for p in list(tree):
-        for d in descendants(p):
-            if d not in tree:
-                tree.append(d)
-    _signal([p for p in tree if alive(p)], signal.SIGKILL)
-    return tree
+    late = [child for proc in left for child in _tree(proc.pid) if child.pid not in pids]
+    _signal(left + late, kill=True)
+    return pids + [p.pid for p in late]

@@ -11,7 +11,10 @@ from typing import Any
 
 import asyncssh
 
+from actions.applog import logger
 from actions.lab import Host, Lab
+
+_log = logger("remote")
 
 
 class RemoteError(Exception):
@@ -63,6 +66,7 @@ class RemoteRunner:
         except (TimeoutError, OSError, asyncssh.Error) as exc:
             raise RemoteError(f"{name}: unreachable ({exc or type(exc).__name__})") from None
         self._conns[name] = conn
+        _log.info("connected: %s for commands (%s:%s)", name, host.address, host.port)
         return conn
 
     async def run(self, name: str, command: str) -> tuple[int, str]:
@@ -77,11 +81,13 @@ class RemoteRunner:
                 raise RemoteError(f"{name}: `{command}` did not finish in {self.command_timeout:g}s") from None
             except (OSError, asyncssh.Error) as exc:
                 self._conns.pop(name, None)
+                _log.warning("disconnected: %s: connection lost (%s)", name, exc)
                 raise RemoteError(f"{name}: connection lost ({exc})") from None
         out = result.stdout if isinstance(result.stdout, str) else (result.stdout or b"").decode(errors="replace")
         return int(result.exit_status or 0), out
 
     async def close(self) -> None:
-        for conn in self._conns.values():
+        for name, conn in self._conns.items():
             conn.close()
+            _log.info("disconnected: %s (closed)", name)
         self._conns.clear()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import gc
 import itertools
 import os
@@ -38,6 +39,8 @@ from actions.ansible import RunSpec, prepare  # noqa: E402
 from actions.ansible.runner import _env  # noqa: E402
 from actions.config import Settings, load_settings  # noqa: E402
 from actions.lab import load_lab  # noqa: E402
+from actions.procs import kill_tree  # noqa: E402
+from bench.stopping import stops_on_signals  # noqa: E402
 
 PLAYBOOK = ROOT / "tests" / "data" / "playbooks" / "stream.yml"
 
@@ -52,8 +55,13 @@ def plain_run(settings: Settings, command: tuple[str, ...]) -> tuple[float, int]
     t0 = time.perf_counter()
     proc = subprocess.Popen(list(command), env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
-    lines = sum(1 for _ in proc.stdout)
-    rc = proc.wait()
+    try:
+        lines = sum(1 for _ in proc.stdout)
+        rc = proc.wait()
+    except BaseException:
+        kill_tree(proc.pid)  # stopped part-way: the playbook and its workers go too
+        proc.wait()
+        raise
     took = time.perf_counter() - t0
     if rc != 0:
         raise SystemExit(f"plain ansible-playbook failed with {rc}")
@@ -269,8 +277,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="adapter runs to time, each between two plain runs")
     args = parser.parse_args()
 
+    with stops_on_signals() as stack:
+        return _main(args, stack)
+
+
+def _main(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     work = Path(tempfile.mkdtemp(prefix="factory-bench-"))
-    own_sandbox: Settings | None = None
+    stack.callback(shutil.rmtree, work, ignore_errors=True)
     if args.inventory:
         inventory = Path(args.inventory)
     else:
@@ -281,62 +294,56 @@ def main() -> int:
 
         own_sandbox = make_settings(work / "sandbox-state")
         print("starting a sandbox ...", file=sys.stderr)
+        stack.callback(sandbox.down, own_sandbox, purge=True)  # before up: a signal may come half-way through
         inventory = sandbox.up(own_sandbox).inventory
-    try:
-        settings = load_settings(None, state_dir=work / "state")
-        spec = RunSpec(playbook=str(PLAYBOOK), inventory=inventory, check=True,
-                       extra_vars=(("stream_items", str(args.items)),), forks=settings.ansible.forks)
-        command = prepare(spec, settings, None).request.command
-        # Plain runs before and after each adapter run, and the adapter against their mean: this machine's
-        # speed drifts by a tenth or more over the minutes a pair takes (the same plain run, repeated,
-        # took 68 s then 80 s), which an adapter run timed only after its plain run would carry.
-        ratios, worst_gaps = [], []
-        before, plain_lines = plain_run(settings, command)
-        for n in range(args.repeat):
-            res = asyncio.run(adapter_run(settings, spec))
-            after, plain_lines = plain_run(settings, command)
-            plain = (before + after) / 2
-            ratio = res["seconds"] / plain
-            ratios.append(ratio)
-            worst_gaps.append(res["worst_late"])
-            print(f"run {n + 1}: plain ansible-playbook {before:.2f}s before and {after:.2f}s after "
-                  f"({plain_lines} lines); adapter+pane {res['seconds']:.2f}s; ratio {ratio:.3f}; worst frame "
-                  f"gap with output waiting {res['worst_late'] * 1000:.0f} ms")
-            before = after
-        if len(ratios) > 1:
-            print("(from here on, the last run's figures; the worst frame gap and the ratio cover every run)")
-        print(f"events:                 {res['events']:.0f} ({res['lines']:.0f} output lines)")
-        print(f"events per second:      {res['events'] / res['stream_seconds']:.0f} (while streaming)")
-        print(f"worst UI frame gap:     {max(worst_gaps) * 1000:.0f} ms with output waiting to be shown, over "
-              f"{len(worst_gaps)} run(s) (target < 50 ms on every run); last run: p99 {res['p99_late'] * 1000:.0f} ms, "
-              f"{res['late_over_100ms']:.0f} of {res['batches']:.0f} batches that changed the screen waited "
-              "over 100 ms")
-        print(f"output to screen:       worst {res['worst_latency'] * 1000:.0f} ms, "
-              f"p99 {res['p99_latency'] * 1000:.0f} ms (batch made on the run's thread -> frame showing it)")
-        print(f"all frame gaps:         worst {res['worst_frame_gap'] * 1000:.0f} ms over {res['frames']:.0f} "
-              f"frames, p99 {res['p99_frame_gap'] * 1000:.0f} ms, {res['frame_gaps_over_100ms']:.0f} over "
-              "100 ms (including spells with nothing new to show)")
-        print(f"app CPU while running:  {res['app_cpu']:.1f} s, of which the UI thread {res['ui_cpu']:.1f} s "
-              f"({res['app_cpu'] / res['seconds'] * 100:.0f}% and {res['ui_cpu'] / res['seconds'] * 100:.0f}% "
-              f"of one core; {res['ui_cpu'] / max(res['frames'], 1) * 1000:.1f} ms of UI per frame)")
-        print(f"worst event-loop stall: {res['worst_loop_stall'] * 1000:.0f} ms "
-              f"(p99 {res['p99_loop_stall'] * 1000:.0f} ms)")
-        print(f"garbage collector:      {res['collections']:.0f} collections; longest pause "
-              f"{res['worst_gc_pause'] * 1000:.0f} ms (generation {res['worst_gc_generation']:.0f})")
-        print(f"machine load average:   {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        rep = asyncio.run(replay_run(settings, spec))
-        print(f"UI alone (replay):      {rep['events'] / rep['seconds']:.0f} events/s into the pane, "
-              f"worst event-loop stall {rep['worst_loop_stall'] * 1000:.0f} ms")
-        print(f"peak memory (app):      {peak_rss_mb():.0f} MB (target < 300 MB)")
-        print(f"wall time ratio:        {min(ratios):.3f} best, {sum(ratios) / len(ratios):.3f} mean, "
-              f"{max(ratios):.3f} worst"
-              " (adapter / plain ansible-playbook, target <= 1.05 on every run)")
-    finally:
-        if own_sandbox is not None:
-            from actions import sandbox
-
-            sandbox.down(own_sandbox, purge=True)
-        shutil.rmtree(work, ignore_errors=True)
+    settings = load_settings(None, state_dir=work / "state")
+    spec = RunSpec(playbook=str(PLAYBOOK), inventory=inventory, check=True,
+                   extra_vars=(("stream_items", str(args.items)),), forks=settings.ansible.forks)
+    command = prepare(spec, settings, None).request.command
+    # Plain runs before and after each adapter run, and the adapter against their mean: this machine's
+    # speed drifts by a tenth or more over the minutes a pair takes (the same plain run, repeated,
+    # took 68 s then 80 s), which an adapter run timed only after its plain run would carry.
+    ratios, worst_gaps = [], []
+    before, plain_lines = plain_run(settings, command)
+    for n in range(args.repeat):
+        res = asyncio.run(adapter_run(settings, spec))
+        after, plain_lines = plain_run(settings, command)
+        plain = (before + after) / 2
+        ratio = res["seconds"] / plain
+        ratios.append(ratio)
+        worst_gaps.append(res["worst_late"])
+        print(f"run {n + 1}: plain ansible-playbook {before:.2f}s before and {after:.2f}s after "
+              f"({plain_lines} lines); adapter+pane {res['seconds']:.2f}s; ratio {ratio:.3f}; worst frame "
+              f"gap with output waiting {res['worst_late'] * 1000:.0f} ms")
+        before = after
+    if len(ratios) > 1:
+        print("(from here on, the last run's figures; the worst frame gap and the ratio cover every run)")
+    print(f"events:                 {res['events']:.0f} ({res['lines']:.0f} output lines)")
+    print(f"events per second:      {res['events'] / res['stream_seconds']:.0f} (while streaming)")
+    print(f"worst UI frame gap:     {max(worst_gaps) * 1000:.0f} ms with output waiting to be shown, over "
+          f"{len(worst_gaps)} run(s) (target < 50 ms on every run); last run: p99 {res['p99_late'] * 1000:.0f} ms, "
+          f"{res['late_over_100ms']:.0f} of {res['batches']:.0f} batches that changed the screen waited "
+          "over 100 ms")
+    print(f"output to screen:       worst {res['worst_latency'] * 1000:.0f} ms, "
+          f"p99 {res['p99_latency'] * 1000:.0f} ms (batch made on the run's thread -> frame showing it)")
+    print(f"all frame gaps:         worst {res['worst_frame_gap'] * 1000:.0f} ms over {res['frames']:.0f} "
+          f"frames, p99 {res['p99_frame_gap'] * 1000:.0f} ms, {res['frame_gaps_over_100ms']:.0f} over "
+          "100 ms (including spells with nothing new to show)")
+    print(f"app CPU while running:  {res['app_cpu']:.1f} s, of which the UI thread {res['ui_cpu']:.1f} s "
+          f"({res['app_cpu'] / res['seconds'] * 100:.0f}% and {res['ui_cpu'] / res['seconds'] * 100:.0f}% "
+          f"of one core; {res['ui_cpu'] / max(res['frames'], 1) * 1000:.1f} ms of UI per frame)")
+    print(f"worst event-loop stall: {res['worst_loop_stall'] * 1000:.0f} ms "
+          f"(p99 {res['p99_loop_stall'] * 1000:.0f} ms)")
+    print(f"garbage collector:      {res['collections']:.0f} collections; longest pause "
+          f"{res['worst_gc_pause'] * 1000:.0f} ms (generation {res['worst_gc_generation']:.0f})")
+    print(f"machine load average:   {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    rep = asyncio.run(replay_run(settings, spec))
+    print(f"UI alone (replay):      {rep['events'] / rep['seconds']:.0f} events/s into the pane, "
+          f"worst event-loop stall {rep['worst_loop_stall'] * 1000:.0f} ms")
+    print(f"peak memory (app):      {peak_rss_mb():.0f} MB (target < 300 MB)")
+    print(f"wall time ratio:        {min(ratios):.3f} best, {sum(ratios) / len(ratios):.3f} mean, "
+          f"{max(ratios):.3f} worst"
+          " (adapter / plain ansible-playbook, target <= 1.05 on every run)")
     return 0
 
 

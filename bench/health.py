@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from actions.health.session import probe_script
 from actions.lab import Host, load_lab
 from actions.sandbox import sshd
 from actions.sandbox.procs import stop_tree, wait_port
+from bench.stopping import stops_on_signals
 from tests.conftest import free_port, make_settings
 
 DEFAULT_INTERVAL = 2.0
@@ -43,8 +45,11 @@ DEFAULT_INTERVAL = 2.0
 SOCKETS_PER_SSHD = 16
 
 
-def start_wide_sshd(d: Path, count: int) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
-    """More sshd like the sandbox's pi1, listening on 127.0.2.1..count (16 addresses each), one port."""
+def start_wide_sshd(
+    d: Path, count: int, stack: contextlib.ExitStack
+) -> tuple[list[subprocess.Popen[bytes]], int, Path]:
+    """More sshd like the sandbox's pi1, listening on 127.0.2.1..count (16 addresses each), one port; each
+    one's stop goes on ``stack`` as soon as it has started."""
     port = free_port()
     base = (d / "sshd_pi1.conf").read_text()
     key = d / "ssh_host_bench_ed25519"
@@ -66,10 +71,9 @@ def start_wide_sshd(d: Path, count: int) -> tuple[list[subprocess.Popen[bytes]],
         conf.write_text("\n".join(lines) + "\n")
         log = d / f"sshd_bench_{first}.log"
         proc = sshd.start(sshd.find_sshd(), conf, log)
+        stack.callback(stop_tree, proc.pid)
         procs.append(proc)
         if not wait_port(f"127.0.2.{last}", port, 10, alive=proc.pid):
-            for p in procs:
-                stop_tree(p.pid)
             raise SystemExit(f"bench sshd did not start: {log.read_text()[-500:]}")
     known = d / "known_hosts_bench"
     known.write_text("".join(sshd.known_hosts_line(f"127.0.2.{i}", port, pub) + "\n" for i in range(1, count + 1)))
@@ -184,44 +188,41 @@ def main() -> None:
     sizes = [int(x) for x in args.hosts.split(",")]
     # The hosts are loopback sshd on this same machine: their work competes with the client's.
     print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
-    with tempfile.TemporaryDirectory() as tmp:
+    # The temporary directory goes last: the servers started in it are stopped first.
+    with tempfile.TemporaryDirectory() as tmp, stops_on_signals() as stack:
         work = Path(tmp)
         settings = make_settings(work / "state")
         print("starting the sandbox ...", flush=True)
+        stack.callback(sandbox.down, settings, purge=True)  # before up: a signal may come half-way through
         st = sandbox.up(settings)
         wide: list[subprocess.Popen[bytes]] = []
-        try:
-            lab = load_lab(st.inventory)
-            for size in sizes:
-                if size <= len(lab.hosts):
-                    hosts = lab.hosts[:size]
-                else:
-                    wide, port, known = start_wide_sshd(settings.sandbox_dir, size)
-                    hosts = wide_hosts(lab.hosts[0], known, size, port)
-                r = asyncio.run(bench(hosts, args.ticks))
-                ans = ansible_refresh(hosts, work, args.ansible_runs)
-                fast = r["fast"]
-                assert isinstance(fast, list)
-                med = statistics.median(fast)
-                print(f"\n== {size} hosts ==")
-                print(f"poller, long-lived shell, fast tick : {ms(fast)} over {len(fast)} refreshes")
-                print(f"poller, long-lived shell, slow tick : {ms(r['slow'])}  (df, timedatectl, systemctl, docker)")  # type: ignore[arg-type]
-                print(f"  this machine's CPU for it (client) : {float(r['client_cpu']) * 1000:.1f} ms per refresh")  # type: ignore[arg-type]
-                print(f"same probe, new exec channel a tick : {ms(r['exec'])}")  # type: ignore[arg-type]
-                print(f"ansible all -m shell (forks {size:>2})   : best {ans * 1000:.0f} ms")
-                print(f"ratio ansible / poller (median)     : {ans / med:.0f}x")
-                cf, cs = float(r["cpu_fast"]), float(r["cpu_slow"])  # type: ignore[arg-type]
-                mix = (cf * 4 + cs) / 5
-                print(f"probe CPU per tick (shell+children) : fast {cf * 1000:.2f} ms, slow {cs * 1000:.2f} ms; "
-                      f"default cadence (slow 1 in 5) {mix * 1000:.2f} ms = {100 * mix / DEFAULT_INTERVAL:.2f}% "
-                      f"of one CPU at {DEFAULT_INTERVAL:g} s")
-                for proc in wide:
-                    stop_tree(proc.pid)
-                wide = []
-        finally:
+        lab = load_lab(st.inventory)
+        for size in sizes:
+            if size <= len(lab.hosts):
+                hosts = lab.hosts[:size]
+            else:
+                wide, port, known = start_wide_sshd(settings.sandbox_dir, size, stack)
+                hosts = wide_hosts(lab.hosts[0], known, size, port)
+            r = asyncio.run(bench(hosts, args.ticks))
+            ans = ansible_refresh(hosts, work, args.ansible_runs)
+            fast = r["fast"]
+            assert isinstance(fast, list)
+            med = statistics.median(fast)
+            print(f"\n== {size} hosts ==")
+            print(f"poller, long-lived shell, fast tick : {ms(fast)} over {len(fast)} refreshes")
+            print(f"poller, long-lived shell, slow tick : {ms(r['slow'])}  (df, timedatectl, systemctl, docker)")  # type: ignore[arg-type]
+            print(f"  this machine's CPU for it (client) : {float(r['client_cpu']) * 1000:.1f} ms per refresh")  # type: ignore[arg-type]
+            print(f"same probe, new exec channel a tick : {ms(r['exec'])}")  # type: ignore[arg-type]
+            print(f"ansible all -m shell (forks {size:>2})   : best {ans * 1000:.0f} ms")
+            print(f"ratio ansible / poller (median)     : {ans / med:.0f}x")
+            cf, cs = float(r["cpu_fast"]), float(r["cpu_slow"])  # type: ignore[arg-type]
+            mix = (cf * 4 + cs) / 5
+            print(f"probe CPU per tick (shell+children) : fast {cf * 1000:.2f} ms, slow {cs * 1000:.2f} ms; "
+                  f"default cadence (slow 1 in 5) {mix * 1000:.2f} ms = {100 * mix / DEFAULT_INTERVAL:.2f}% "
+                  f"of one CPU at {DEFAULT_INTERVAL:g} s")
             for proc in wide:
                 stop_tree(proc.pid)
-            sandbox.down(settings, purge=True)
+            wide = []
 
 
 if __name__ == "__main__":

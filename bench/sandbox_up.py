@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from actions import sandbox
+from bench.stopping import stops_on_signals
 from tests.conftest import make_settings
 
 
@@ -23,8 +24,9 @@ def main() -> None:
     args = parser.parse_args()
     cold, warm = [], []
     for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, stops_on_signals() as stack:
             settings = make_settings(Path(tmp) / "state")
+            stack.callback(sandbox.down, settings, purge=True)  # before up: a signal may come half-way through
             t0 = time.perf_counter()
             st = sandbox.up(settings)
             cold.append(time.perf_counter() - t0)
@@ -32,7 +34,6 @@ def main() -> None:
             t0 = time.perf_counter()
             sandbox.up(settings)
             warm.append(time.perf_counter() - t0)
-            sandbox.down(settings, purge=True)
     print(f"sandbox up, cold: best {min(cold):.2f} s, worst {max(cold):.2f} s over {args.runs} runs (target < 15 s)")
     print(f"sandbox up, already up: best {min(warm):.2f} s, worst {max(warm):.2f} s")
 

@@ -33,6 +33,7 @@ from rich.console import Console  # noqa: E402
 from actions.config import load_settings  # noqa: E402
 from actions.tofu import TofuAdapter, find_binary, summarize  # noqa: E402
 from actions.tofu.runner import FLAG, TofuEvent, build_argv, process_env, run_streaming  # noqa: E402
+from bench.stopping import stops_on_signals  # noqa: E402
 from tui.render.plan_render import summary_text  # noqa: E402
 
 ROOT_DATA = REPO / "tests" / "data" / "tofu" / "many"
@@ -87,7 +88,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="tofu-bench-") as tmp:
+    # A signal becomes SystemExit: subprocess.run and the streaming adapter then stop the plan they started.
+    with tempfile.TemporaryDirectory(prefix="tofu-bench-") as tmp, stops_on_signals():
         work = Path(tmp)
         root = work / "many"
         shutil.copytree(ROOT_DATA, root)

@@ -76,6 +76,21 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "state")
 
 
+@pytest.fixture
+def tofu_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The terraform (or tofu) binary, with a quiet, empty CLI config and no TF_VAR_ from the caller."""
+    import shutil
+
+    binary = shutil.which("tofu") or shutil.which("terraform")
+    assert binary, "terraform (or tofu) must be installed for these tests"
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    for var in [k for k in os.environ if k.startswith("TF_VAR_")]:
+        monkeypatch.delenv(var)
+    return binary
+
+
 @pytest.fixture(scope="module")
 def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A fresh OpenBao server (raft, non-dev, uninitialised) for one test module."""

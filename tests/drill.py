@@ -219,7 +219,7 @@ class Drill:
         with self.phase("recovery checklist in the app"):
             app = FactoryApp(settings=self.settings, lab=load_lab(self.inventory), inventory=self.inventory)
             async with app.run_test(size=(140, 45)) as pilot:
-                await open_checklist(pilot, app, "recovery")
+                await open_checklist(pilot, app, "recovery", reason="disaster-recovery drill")
 
                 screen = await open_step(pilot, app, "reachable")
                 await run_step(pilot, screen)

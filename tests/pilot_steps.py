@@ -13,6 +13,7 @@ from actions.runbooks.engine import StepState
 from tui.app import FactoryApp
 from tui.modals.confirm import ConfirmModal
 from tui.modals.reason import ReasonModal
+from tui.modals.start_session import StartSessionModal
 from tui.screens.checklist import ChecklistScreen
 from tui.screens.step import StepScreen
 from tui.screens.vault_unseal import VaultUnsealScreen
@@ -90,13 +91,19 @@ async def unseal_step(pilot: Any, app: FactoryApp, shares: list[str]) -> None:
     assert await verified(pilot, app, screen, "vault_unseal"), screen.walk.views()["vault_unseal"].note
 
 
-async def open_checklist(pilot: Any, app: FactoryApp, name: str) -> None:
-    """Wait for every host's first health reading, then open checklist ``name`` from the runbooks screen."""
+async def open_checklist(pilot: Any, app: FactoryApp, name: str, reason: str = "rehearsal") -> None:
+    """Wait for every host's first health reading, then open checklist ``name`` from the runbooks screen,
+    starting its session (with ``reason``) when none is in progress."""
     await until(pilot, lambda: app.health.latest is not None
                 and all(h.reading is not None for h in app.health.latest.hosts), "health readings")
     await pilot.press("2")
     await pilot.pause(0.5)
     app.screen.open_book(name)  # type: ignore[attr-defined]
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen | StartSessionModal), f"the {name} checklist")
+    if isinstance(app.screen, StartSessionModal):  # none in progress: it asks first, and why
+        await pilot.press(*reason, "enter")
+        if isinstance(app.screen, StartSessionModal) and app.screen.query("#session-name"):
+            await pilot.press(*"operator", "enter")
     await until(pilot, lambda: isinstance(app.screen, ChecklistScreen), f"the {name} checklist")
 
 

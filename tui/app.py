@@ -7,18 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.worker import Worker, WorkerState
 
+from actions.applog import logger
 from actions.config import Settings
 from actions.lab import Lab
 from tui import gc_pauses
 from tui.commands import FactoryCommands
 from tui.inventory_watch import InventoryWatch
+from tui.known_good_flow import KnownGoodFlow
 from tui.screens.health import HealthScreen
 from tui.services.health_feed import HealthFeed
+from tui.services.vault_feed import VaultFeed
 
 if TYPE_CHECKING:
     from actions.journal import Journal
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
     from tui.runbook_hub import RunbookHub
     from tui.widgets.run_pane import RunPane
 
+_log = logger("app")
 
 # The screens behind keys 2-5 are imported when first shown: with what they import (ansible-runner's
 # adapter, tofu, hvac, the runbooks) they would hold the first frame back by about a second.
@@ -95,6 +101,9 @@ class FactoryApp(App[int]):
         self.inventory = inventory or (lab.inventory if lab else settings.inventory)
         # The one health poller of the app; the health screen and every HealthStrip subscribe to it.
         self.health = HealthFeed(self, settings, lab)
+        # The one Vault poller: the Vault badges and the checklists' Vault checks read it.
+        self.vault_feed = VaultFeed(self)
+        self.known_good = KnownGoodFlow(self)
         # Re-reads the inventory through Ansible (at once when the lab came from the cache, and whenever
         # its files change) and replaces the lab when Ansible reads it differently.
         self.inventory_watch = InventoryWatch(self, self.inventory, verify=lab_cached)
@@ -159,6 +168,7 @@ class FactoryApp(App[int]):
 
     def on_mount(self) -> None:
         self.health.start()
+        self.vault_feed.start()
         self.inventory_watch.start()
         if self.lab_error:
             self.notify(self.lab_error, title="Inventory", severity="error", timeout=30)
@@ -166,6 +176,7 @@ class FactoryApp(App[int]):
         # pauses while runs stream; it takes a sixth of a second), the checklists' files and journal.
         self.health.after_first_reading(gc_pauses.settle)
         self.health.after_first_reading(self._offer_resume)
+        self.health.after_first_reading(self.known_good.start)
 
     def _offer_resume(self) -> None:
         """After a crash or a clean exit alike: name the checklist in progress and where it stopped."""
@@ -233,6 +244,14 @@ class FactoryApp(App[int]):
         while self.live_runs and loop.time() < deadline:
             await asyncio.sleep(0.1)
         self.exit()
+
+    @on(Worker.StateChanged)
+    def _log_worker_error(self, event: Worker.StateChanged) -> None:
+        """Every worker that ends in an error, with its traceback, in the log (the screens word it for
+        the operator; the traceback is for whoever troubleshoots)."""
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and error is not None:
+            _log.error("%s failed: %s", event.worker.name or event.worker.group, error, exc_info=error)
 
     def action_help(self) -> None:
         from tui.modals.help import HelpModal, bindings_table

@@ -18,6 +18,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("screen: plans", "OpenTofu plans", "app.switch_mode('plans')"),
     ("screen: vault", "Vault seal status, unseal, init", "app.switch_mode('vault')"),
     ("health: refresh now", "Probe every host now", "app.goto('health', 'refresh_now')"),
+    ("health: take a known-good snapshot", "Fingerprint every host now and keep it, if every host is green",
+     "app.goto('health', 'known_good')"),
     ("ansible: run playbook", "Pick a playbook, limit and tags (check mode by default)", "app.goto('runs', 'new_run')"),
     ("tofu: plan the selected root", "Plan (read-only) the selected root", "app.goto('plans', 'plan')"),
     ("vault: unseal", "Enter key shares one at a time", "app.goto('vault', 'unseal')"),

@@ -14,6 +14,7 @@ from actions.runbooks.model import Runbook, RunbookError, load_all
 from actions.runbooks.predicates import Live
 from actions.runbooks.store import RunbookStore, SessionRecord
 from actions.runbooks.walk import Walk
+from tui.services.vault_feed import vault_feed_of
 
 if TYPE_CHECKING:
     from actions.vault import VaultStatus
@@ -30,6 +31,8 @@ class RunbookHub:
         self._store: RunbookStore | None = None
         self.vault_status: VaultStatus | None = None
         self.vault_error: str | None = None
+        # Vault checks want a reading taken after this time (set after an unseal or an init).
+        self._vault_after = 0.0
         self.reload()
 
     def reload(self) -> None:
@@ -68,36 +71,48 @@ class RunbookHub:
             vault=self.vault_status,
             vault_error=self.vault_error,
             ssh=remote.run if remote is not None else None,
-            extra={"lab_error": self.app.lab_error or ""},
+            extra={"lab_error": self.app.lab_error or "", "known_good": self.app.known_good.report},
         )
 
-    async def refresh_vault(self) -> None:
-        """Read Vault's seal status (at most once per health interval) for the Vault predicates."""
-        import asyncio
+    def forget_vault(self) -> None:
+        """The next Vault checks must read Vault anew, not a reading taken before an unseal or an init."""
         import time
 
-        from actions import vault
+        self._vault_after = time.time()
+        feed = vault_feed_of(self.app)
+        if feed is not None:
+            feed.refresh_now()
 
-        status = self.vault_status
-        if status is not None and time.time() - status.read_at < self.app.settings.health.interval:
+    async def refresh_vault(self) -> None:
+        """The app's Vault reading (at most one health interval old) for the Vault predicates: the checks
+        read the same feed as the badges, they do not poll Vault themselves."""
+        feed = vault_feed_of(self.app)
+        if feed is None:
+            self.vault_status, self.vault_error = None, "no Vault feed"
             return
-        try:
-            target = vault.resolve_target(self.app.settings, self.app.lab)
-        except vault.VaultError as exc:
-            self.vault_status, self.vault_error = None, str(exc)
-            return
-        self.vault_status = await asyncio.to_thread(vault.read_status, target)
-        self.vault_error = None
+        self.vault_status = await feed.fresh(self.app.settings.health.interval, after=self._vault_after)
+        self.vault_error = feed.problem
 
-    def walk(self, book: Runbook) -> Walk:
+    def resume(self, book: Runbook) -> Walk | None:
+        """The session of ``book`` in progress, if there is one: resuming it asks nothing."""
         store = self.store
-        lab = self.app.lab.name if self.app.lab else ""
+        session = store.open_session_for(book.name)
+        if session is None:
+            return None
+        return Walk(store, book, session, self.live, self.app.settings.operator, self.refresh_vault)
+
+    def start(self, book: Runbook, reason: str, operator: str) -> Walk:
+        """A new session of ``book``, started by ``operator`` for ``reason``."""
+        store = self.store
         if store.read_only:
-            session = store.open_session_for(book.name)
-            if session is None:
-                raise JournalError(f"{store.read_only_reason}; no session of {book.name} to show")
-            return Walk(store, book, session, self.live, self.app.settings.operator, self.refresh_vault)
-        return Walk.resume_or_start(store, book, self.live, self.app.settings.operator, lab, self.refresh_vault)
+            raise JournalError(f"{store.read_only_reason}; no session of {book.name} can be started here")
+        lab = self.app.lab.name if self.app.lab else ""
+        return Walk.resume_or_start(store, book, self.live, operator, lab, self.refresh_vault, reason)
+
+    def preview(self, book: Runbook) -> Walk:
+        """The steps of ``book`` with no session: nothing is journalled."""
+        lab = self.app.lab.name if self.app.lab else ""
+        return Walk.preview(self.store, book, self.live, self.app.settings.operator, lab, self.refresh_vault)
 
     def close(self) -> None:
         if self._store is not None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.containers import Vertical
 
+from actions.health.backups import pick_line, under_root
+from actions.health.models import Snapshot
 from actions.runbooks.model import (
     ManualAction,
     PlaybookAction,
@@ -41,7 +43,8 @@ class Outcome:
     check_only: bool = False
 
 
-def describe_action(action: Any) -> Text:
+def describe_action(action: Any, snapshot: Snapshot | None = None) -> Text:
+    """The step's action in words; a restore names the dump it would use, from the latest health reading."""
     text = Text("action: ", style="bold")
     if isinstance(action, PlaybookAction):
         text.append(f"playbook {action.playbook}")
@@ -55,6 +58,7 @@ def describe_action(action: Any) -> Text:
             text.append("\n(check mode first, then the real run)", style="dim")
         if action.pick_backup:
             text.append(f"\npick a backup from {action.pick_backup}", style="dim")
+            text.append(f"\n{pick_line(snapshot, action.pick_backup)}")
         if action.ask_vars:
             text.append(f"\nasks for: {', '.join(action.ask_vars)}", style="dim")
     elif isinstance(action, TofuPlanAction):
@@ -128,11 +132,12 @@ async def _pick_backup(screen: StepScreen, action: PlaybookAction) -> str | None
     if app.lab is None or app.remote is None:
         raise RuntimeError("no lab inventory: no host to list backups on")
     host = (app.lab.groups.get(action.backup_host) or [action.backup_host])[0]
-    backups = await list_backups(app.remote, host, action.pick_backup)
+    directory = under_root(action.pick_backup, app.lab.host(host).backup_root)
+    backups = await list_backups(app.remote, host, directory)
     if not backups:
-        screen.notify(f"no backup found under {action.pick_backup} on {host}", severity="error")
+        screen.notify(f"no backup found under {directory} on {host}", severity="error")
         return None
-    return await app.push_screen_wait(PickBackupModal(host, action.pick_backup, backups))
+    return await app.push_screen_wait(PickBackupModal(host, directory, backups))
 
 
 async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> Outcome:
@@ -239,17 +244,17 @@ async def _vault(screen: StepScreen, action: VaultUnsealAction | VaultInitAction
 
     app = app_of(screen)
     # The checks after this step must read Vault anew, not a reading taken before the unseal.
-    app.runbooks.vault_status = None
+    app.runbooks.forget_vault()
     try:
         target = target_of(app)
     except VaultError as exc:
         return Outcome(note=str(exc), failed=True)
     if isinstance(action, VaultInitAction):
         answer = await init_flow(app, target, operator=app.settings.operator)
-        app.runbooks.vault_status = None
+        app.runbooks.forget_vault()
         if answer == "cancel":
             return Outcome(cancelled=True, note="Vault not initialised")
         return Outcome(note="Vault initialised; shares confirmed stored")
     unsealed = await unseal_flow(app, target, operator=app.settings.operator)
-    app.runbooks.vault_status = None
+    app.runbooks.forget_vault()
     return Outcome(note="Vault unsealed" if unsealed else "Vault still sealed", cancelled=not unsealed)

@@ -24,11 +24,14 @@ from actions.ansible.catalog import Playbook, PlaybookError, resolve_playbook
 from actions.ansible.events import split_line, strip_ansi, warning_event
 from actions.ansible.gate import AnsibleNotFound, ansible_playbook_binary, build_request
 from actions.ansible.models import HostRecap, RunEvent, RunResult, RunSpec, RunStatus
+from actions.applog import logger
 from actions.procs import kill_tree
 from actions.config import Settings
 from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError, Lab, load_lab
 from actions.locks import host_locks
+
+_log = logger("runs")
 
 CALLBACK_DIR = Path(__file__).resolve().parent / "plugins" / "callback"
 
@@ -276,6 +279,8 @@ def run_prepared(
             status=RunStatus.RUNNING.value, artifacts=str(artifact_dir),
         ))
     result = RunResult(run_id=run_id, status=RunStatus.ERROR, artifacts=artifact_dir, started_at=started)
+    _log.info("run %s started: %s [%s] on %s by %s", run_id, prepared.playbook.name,
+              "check" if spec.check else "REAL", ", ".join(prepared.hosts) or "no host", who)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         passwords = {}
@@ -326,10 +331,13 @@ def run_prepared(
         result.recap = session.recap if session.recap is not None else session.tally.recap
         result.status, result.message = _outcome(status, rc, session)
     except Exception as exc:
+        _log.exception("run %s could not start", run_id)
         result.status, result.message = RunStatus.ERROR, f"the run could not start: {exc}"
     finally:
         locks.release()
         result.finished_at = time.time()
+        _log.info("run %s ended: %s (rc %s) after %.0f s%s", run_id, result.status.value, result.rc,
+                  result.finished_at - started, f": {result.message}" if result.message else "")
         if journal is not None:
             journal.finish_run(run_id, status=result.status.value, rc=result.rc, message=result.message,
                                recap=_recap_dict(result.recap), finished_at=result.finished_at)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from actions.config import Thresholds
+from actions.health.backups import findings as backup_findings
 from actions.health.models import Finding, HostState, Reading, Status, worst
 
 #: A reading older than this many ticks is stale: shown as such, never as current.
@@ -65,6 +66,7 @@ def assess(reading: Reading, th: Thresholds) -> list[Finding]:
         st = Status.OK if node.ready else Status.CRITICAL
         text = f"node {node.name} Ready" if node.ready else f"node {node.name} not Ready ({node.reason})"
         out.append(Finding(signal=f"node {node.name}", status=st, text=text))
+    out.extend(backup_findings(reading, th))
     return out
 
 

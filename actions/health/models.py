@@ -78,6 +78,7 @@ class Container(BaseModel):
     name: str
     state: str
     status: str = ""
+    image: str = ""
 
 
 class Node(BaseModel):
@@ -86,6 +87,35 @@ class Node(BaseModel):
     name: str
     ready: bool
     reason: str = ""
+
+
+class BackupFile(BaseModel):
+    """One file a backup script wrote (a PostgreSQL dump, a Gitea archive, a Longhorn backup's record)."""
+
+    path: str
+    mtime: float
+    size: int
+
+
+class Fingerprint(BaseModel):
+    """What a host looks like when it works: compared, item by item, with the last known-good one.
+
+    A field is ``None`` when the host could not tell (no systemd, no docker, no dpkg, no k3s).
+    """
+
+    taken_at: float
+    kernel: str | None = None
+    os_release: str | None = None
+    k3s_version: str | None = None
+    nodes_ready: dict[str, bool] | None = Field(None, description="k3s node name -> Ready.")
+    failed_units: list[str] | None = None
+    containers: dict[str, str] | None = Field(None, description="Running container name -> image.")
+    mounts: dict[str, str] = Field(default_factory=dict, description="Mount point -> filesystem type.")
+    disk_used_pct: dict[str, float] = Field(default_factory=dict, description="Mount point -> % used.")
+    listening: list[str] = Field(default_factory=list, description="Listening TCP sockets, address:port.")
+    throttled_since_boot: list[str] | None = None
+    packages: int | None = None
+    packages_hash: str | None = None
 
 
 class Reading(BaseModel):
@@ -110,6 +140,11 @@ class Reading(BaseModel):
     services: list[Service] | None = None
     containers: list[Container] | None = None
     docker_note: str | None = None
+    backup_root: str | None = Field(None, description="Where the backups were looked for (backup hosts).")
+    backups: list[BackupFile] | None = None
+    backups_note: str | None = None
+    # Read on a slow tick every few minutes: the host's fingerprint, when this reading carries one.
+    fingerprint: Fingerprint | None = None
     # Sampled less often still (``kube``): kubectl is heavy on a Pi.
     kube_at: float | None = None
     nodes: list[Node] | None = None

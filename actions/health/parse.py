@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 
-from actions.health.models import Container, Disk, Node, Reading, Service, Throttle
+from actions.health import fingerprint
+from actions.health.models import BackupFile, Container, Disk, Node, Reading, Service, Throttle
 
 # vcgencmd get_throttled bits (Raspberry Pi firmware documentation).
 THROTTLE_BITS = {
@@ -134,8 +135,8 @@ def _rc_and_body(text: str) -> tuple[int, str]:
 
 
 def parse_docker(text: str) -> tuple[list[Container] | None, str | None]:
-    """``rc N`` then the engine API's JSON or ``name|state|status`` lines (docker CLI); a failing docker
-    gives a note instead of containers."""
+    """``rc N`` then the engine API's JSON or ``name|state|image|status`` lines (docker CLI; older probes
+    wrote ``name|state|status``); a failing docker gives a note instead of containers."""
     rc, body = _rc_and_body(text)
     if rc != 0:
         lines = [line for line in body.splitlines() if line.strip()]
@@ -144,9 +145,11 @@ def parse_docker(text: str) -> tuple[list[Container] | None, str | None]:
         return _docker_api(body)
     containers: list[Container] = []
     for line in body.splitlines():
-        parts = line.split("|", 2)
-        if len(parts) >= 2 and parts[0]:
-            containers.append(Container(name=parts[0], state=parts[1], status=parts[2] if len(parts) > 2 else ""))
+        parts = line.split("|", 3)
+        if len(parts) == 4 and parts[0]:
+            containers.append(Container(name=parts[0], state=parts[1], image=parts[2], status=parts[3]))
+        elif len(parts) >= 2 and parts[0]:
+            containers.append(Container(name=parts[0], state=parts[1], status="|".join(parts[2:])))
     return containers, None
 
 
@@ -163,6 +166,7 @@ def _docker_api(body: str) -> tuple[list[Container] | None, str | None]:
             name=str((item.get("Names") or ["?"])[0]).lstrip("/"),
             state=str(item.get("State", "?")),
             status=str(item.get("Status", "")),
+            image=str(item.get("Image", "")),
         )
         for item in doc
         if isinstance(item, dict)
@@ -190,6 +194,31 @@ def parse_nodes(text: str) -> tuple[list[Node] | None, str | None]:
             ok = ready.get("status") == "True"
             nodes.append(Node(name=name, ready=ok, reason="" if ok else str(ready.get("reason") or "NotReady")))
     return nodes, None
+
+
+def parse_backups(text: str) -> tuple[str | None, list[BackupFile], str | None]:
+    """``root DIR``, ``find -printf '%T@ %s %p'`` lines, then ``rc N`` -> (the root looked in, the files
+    found, a note when find could not read everything)."""
+    root: str | None = None
+    files: list[BackupFile] = []
+    note: str | None = None
+    for line in text.splitlines():
+        if line.startswith("root "):
+            root = line[5:].strip()
+            continue
+        rc = re.fullmatch(r"rc (\d+)", line.strip())
+        if rc:
+            if rc.group(1) != "0":
+                note = f"some backup directories under {root} cannot be read (find exited {rc.group(1)})"
+            continue
+        parts = line.strip().split(" ", 2)
+        if len(parts) != 3:
+            continue
+        try:
+            files.append(BackupFile(mtime=float(parts[0]), size=int(parts[1]), path=parts[2]))
+        except ValueError:
+            continue
+    return root, files, note
 
 
 def parse_times(text: str) -> float | None:
@@ -252,9 +281,12 @@ def parse_probe(raw: str, sent_at: float, received_at: float) -> Reading:
         reading.services = parse_services(s.get("services", ""))
         if "docker" in s:
             reading.containers, reading.docker_note = parse_docker(s["docker"])
+        if "backups" in s:
+            reading.backup_root, reading.backups, reading.backups_note = parse_backups(s["backups"])
     if "nodes" in s:
         reading.kube_at = received_at
         reading.nodes, reading.kube_note = parse_nodes(s["nodes"])
+    reading.fingerprint = fingerprint.build(s, reading)
     return reading
 
 
@@ -269,6 +301,11 @@ def carry_over(new: Reading, previous: Reading | None) -> Reading:
         new.services = previous.services
         new.containers = previous.containers
         new.docker_note = previous.docker_note
+        new.backup_root = previous.backup_root
+        new.backups = previous.backups
+        new.backups_note = previous.backups_note
+    if new.fingerprint is None:
+        new.fingerprint = previous.fingerprint
     if new.kube_at is None and previous.kube_at is not None:
         new.kube_at = previous.kube_at
         new.nodes = previous.nodes

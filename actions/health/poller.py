@@ -5,8 +5,11 @@ that stops answering is marked unreachable by the next tick (within two). A host
 reconnected in the background with exponential backoff, without holding up the others. Listeners get a
 :class:`Snapshot` after every tick and on every connection change.
 
-Slow signals are sampled every few ticks only (disks, clock sync, services, docker every ``slow_every``;
-k3s nodes every ``kube_every``), because ``kubectl`` alone would cost a Pi more than the whole fast probe.
+Slow signals are sampled every few ticks only (disks, clock sync, services, docker and backups every
+``slow_every``; k3s nodes every ``kube_every``), because ``kubectl`` alone would cost a Pi more than the
+whole fast probe. The host's fingerprint rides on the first probe of a connection, then on a slow tick
+every ``fingerprint_every`` seconds or when :meth:`Poller.request_fingerprint` asks: the same shell, never a
+session of its own.
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from actions.applog import logger
 from actions.health.models import Connection, HostState, Reading, Sample, Snapshot
 from actions.health.parse import carry_over
 from actions.health.session import AuthRefused, HostKeyRefused, ProbeFlags, ProbeShell
 from actions.lab import Host, Lab
 
 Listener = Callable[[Snapshot], None]
+
+_log = logger("health")
 
 #: Inventory groups whose hosts run the extra probes.
 K3S_SERVER_GROUP = "k3s_server"
@@ -34,7 +40,11 @@ class _Link:
 
     def __init__(self, host: Host, history_len: int, backoff: float) -> None:
         self.host = host
-        self.flags = ProbeFlags(docker=host.in_group(DOCKER_GROUP), kube=host.in_group(K3S_SERVER_GROUP))
+        self.flags = ProbeFlags(
+            docker=host.in_group(DOCKER_GROUP), kube=host.in_group(K3S_SERVER_GROUP), backup_root=host.backup_root
+        )
+        self.print_due = True
+        self.printed_at = 0.0
         self.shell: ProbeShell | None = None
         self.connecting: asyncio.Task[None] | None = None
         self.lock = asyncio.Lock()
@@ -76,6 +86,7 @@ class Poller:
         backoff_max: float = 15.0,
         slow_every: int = 5,
         kube_every: int = 30,
+        fingerprint_every: float = 600.0,
         listener: Listener | None = None,
     ) -> None:
         self.interval = interval
@@ -84,6 +95,7 @@ class Poller:
         self.backoff_max = backoff_max
         self.slow_every = max(1, slow_every)
         self.kube_every = max(1, kube_every)
+        self.fingerprint_every = fingerprint_every
         history_len = max(2, int(history_minutes * 60 / interval))
         self.links = [_Link(h, history_len, self.backoff_min) for h in hosts]
         self.listeners: list[Listener] = [listener] if listener else []
@@ -115,6 +127,12 @@ class Poller:
 
     def refresh_now(self) -> None:
         """Start the next tick at once (also when paused)."""
+        self._wake.set()
+
+    def request_fingerprint(self) -> None:
+        """Read every host's fingerprint on the next tick (the known-good key and ``health --record``)."""
+        for link in self.links:
+            link.print_due = True
         self._wake.set()
 
     def set_paused(self, paused: bool) -> None:
@@ -167,6 +185,7 @@ class Poller:
             if link.shell is not None:
                 link.shell.close()
                 link.shell = None
+                _log.info("disconnected: %s (closed)", link.host.name)
 
     # -- one host -----------------------------------------------------------------------------------
 
@@ -198,14 +217,19 @@ class Poller:
         async with link.lock:
             started = time.time()
             mode = self._mode(link)
+            printing = link.print_due or started - link.printed_at >= self.fingerprint_every
+            if printing:
+                mode = "kube"  # the fingerprint holds node readiness and containers: read them with it
             try:
-                reading = await shell.probe(mode, timeout=self._deadline(mode, patient))
+                reading = await shell.probe(mode, timeout=self._deadline(mode, patient), fingerprint=printing)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self._down(link, exc, started)
                 return
         link.ticks += 1
+        if printing:
+            link.print_due, link.printed_at = False, reading.taken_at
         link.reading = carry_over(reading, link.reading)
         link.history.append(Sample(t=reading.taken_at, load1=reading.load[0] if reading.load else None,
                                    temp_c=reading.temp_c))
@@ -229,9 +253,10 @@ class Poller:
         if link.shell is not None:
             link.shell.close()
             link.shell = None
+        link.last_error = _describe(link.host, exc)
         if link.connection != "unreachable":
             link.connection, link.since = "unreachable", when
-        link.last_error = _describe(link.host, exc)
+            _log.warning("disconnected: %s", link.last_error)
         link.cpu_first = None
         # Try again at once: a dropped connection to a live host comes back on the first attempt.
         link.next_attempt = 0.0
@@ -249,9 +274,10 @@ class Poller:
                 state = "host key mismatch"
             elif isinstance(exc, AuthRefused):
                 state = "auth failed"
+            link.last_error = _describe(link.host, exc)
             if link.connection != state:
                 link.connection, link.since = state, attempt_at
-            link.last_error = _describe(link.host, exc)
+                _log.warning("cannot connect (%s): %s", state, link.last_error)
             link.next_attempt = time.monotonic() + link.backoff
             link.backoff = min(link.backoff * 2, self.backoff_max)
             self._publish()
@@ -260,6 +286,7 @@ class Poller:
             link.connecting = None
         link.backoff = self.backoff_min
         link.ticks = 0
+        _log.info("connected: %s (%s:%s as %s)", link.host.name, link.host.address, link.host.port, link.host.user)
         if probe:
             await self._probe(link, patient)
         self._publish()

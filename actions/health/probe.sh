@@ -1,11 +1,14 @@
 # The health probe, defined once per connection as the shell function `__fp` inside one long-lived
-# remote shell; each tick the poller writes `__fp SEQ MODE` and reads up to `@@end SEQ`.
+# remote shell; each tick the poller writes `__fp SEQ MODE [PRINT]` and reads up to `@@end SEQ`.
+# PRINT=1 (on a slow tick, every few minutes) adds the host's fingerprint: what a known-good state holds.
 # Every read of /proc and /sys uses the shell's own `read`, so the fast path forks nothing under bash
 # (its EPOCHREALTIME keeps the clock readings fork-free too); only MODE `slow` (df, timedatectl, systemctl, docker) and `kube` (k3s kubectl) fork.
 # Pi-only signals (thermal zone, vcgencmd) are optional: an absent one leaves its section empty.
 exec 2>/dev/null
 __np=$(getconf _NPROCESSORS_ONLN || nproc)
 __vc=$(command -v vcgencmd)
+__sudo=""
+[ -n "${__backups:-}" ] && [ "$(id -u)" != 0 ] && sudo -n true && __sudo="sudo -n"
 __fp() {
   echo "@@t0 ${EPOCHREALTIME:-$(date +%s.%N)}"
   echo "@@uptime"; read -r __u __x < /proc/uptime && echo "$__u"
@@ -40,10 +43,37 @@ __fp() {
         __o=$(curl -sS --max-time 5 --unix-socket /var/run/docker.sock \
           'http://localhost/containers/json?all=1' 2>&1); echo "rc $?"; echo "$__o"
       elif command -v docker >/dev/null; then
-        __o=$(docker ps -a --format '{{.Names}}|{{.State}}|{{.Status}}' 2>&1); echo "rc $?"; echo "$__o"
+        __o=$(docker ps -a --format '{{.Names}}|{{.State}}|{{.Image}}|{{.Status}}' 2>&1); echo "rc $?"; echo "$__o"
       else
         echo "rc 127"; echo "docker: command not found"
       fi
+    fi
+  fi
+  if [ -n "${__backups:-}" ] && { [ "$2" = slow ] || [ "$2" = kube ]; }; then
+    # The dumps 05_backup's scripts write (as root, umask 077: sudo where it needs no password).
+    # Longhorn's block store is pruned: thousands of files, none of them a backup's record.
+    echo "@@backups"; echo "root $__backups"
+    __d=""
+    for __p in postgres gitea longhorn; do [ -d "$__backups/$__p" ] && __d="$__d $__backups/$__p"; done
+    if [ -n "$__d" ]; then
+      $__sudo find $__d -name blocks -prune -o -type f \
+        \( -name '*.dump' -o -name 'gitea-*.tar.gz' -o -name 'backup_*.cfg' \) -printf '%T@ %s %p\n'
+      echo "rc $?"
+    fi
+  fi
+  if [ "$3" = 1 ]; then
+    echo "@@kernel"; uname -r
+    echo "@@osrel"; [ -r /etc/os-release ] && (. /etc/os-release && echo "${PRETTY_NAME:-$NAME $VERSION_ID}")
+    echo "@@k3sver"; command -v k3s >/dev/null && k3s --version | { read -r __l; echo "$__l"; }
+    echo "@@failed"; [ -d /run/systemd/system ] && echo systemd && systemctl list-units --failed --plain --no-legend --no-pager
+    echo "@@mounts"; cat /proc/mounts
+    echo "@@dfall"; df -P -k -x tmpfs -x devtmpfs -x overlay -x squashfs
+    echo "@@portrange"; read -r __a __b __x < /proc/sys/net/ipv4/ip_local_port_range && echo "$__a $__b"
+    echo "@@listen"; awk '$4 == "0A"' /proc/net/tcp /proc/net/tcp6  # listening sockets only
+    echo "@@pkgs"
+    if command -v dpkg-query >/dev/null; then
+      __o=$(dpkg-query -W -f '${Package}=${Version}\n' | sort)
+      printf '%s\n' "$__o" | wc -l; printf '%s\n' "$__o" | cksum
     fi
   fi
   if [ "$2" = kube ] && [ "${__kube:-0}" = 1 ]; then

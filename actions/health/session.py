@@ -11,6 +11,7 @@ Host keys are checked against ``known_hosts`` (the inventory's file when it name
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -60,6 +61,7 @@ class ProbeFlags:
 
     docker: bool = False
     kube: bool = False
+    backup_root: str | None = None
 
 
 def _options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
@@ -136,8 +138,10 @@ class ProbeShell:
             raise AuthRefused(f"{host.name}: authentication refused ({exc.reason})") from None
         try:
             proc = await conn.create_process(SHELL_COMMAND, encoding="utf-8", stderr=asyncssh.DEVNULL)
+            backups = shlex.quote(flags.backup_root) if flags.backup_root else "''"
             setup = (
-                f"__docker={int(flags.docker)}\n__kube={int(flags.kube)}\n{probe_script()}\necho {READY}\n"
+                f"__docker={int(flags.docker)}\n__kube={int(flags.kube)}\n__backups={backups}\n"
+                f"{probe_script()}\necho {READY}\n"
             )
             proc.stdin.write(setup)
             await asyncio.wait_for(proc.stdout.readuntil(READY + "\n"), connect_timeout)
@@ -146,12 +150,15 @@ class ProbeShell:
             raise
         return cls(host, conn, proc)
 
-    async def probe(self, mode: str, timeout: float) -> Reading:
-        """One round trip: the probe's answer parsed, or an exception when the host does not answer."""
+    async def probe(self, mode: str, timeout: float, fingerprint: bool = False) -> Reading:
+        """One round trip: the probe's answer parsed, or an exception when the host does not answer.
+
+        ``fingerprint`` adds the host's fingerprint to the answer (see :mod:`actions.health.fingerprint`).
+        """
         self._seq += 1
         marker = f"@@end {self._seq}\n"
         sent = time.time()
-        self.proc.stdin.write(f"__fp {self._seq} {mode}\n")
+        self.proc.stdin.write(f"__fp {self._seq} {mode} {int(fingerprint)}\n")
         raw = await asyncio.wait_for(self.proc.stdout.readuntil(marker), timeout)
         received = time.time()
         return parse_probe(raw, sent, received)

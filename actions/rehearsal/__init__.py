@@ -13,7 +13,6 @@ device, and keeps the hosts' disks for the next ``up`` unless ``purge``.
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import subprocess
@@ -34,6 +33,7 @@ from actions.sandbox import sshd
 from actions.sandbox.inventory import plan_hosts, write_inventory
 from actions.sandbox.known_hosts import merge_known_hosts
 from actions.sandbox.procs import port_open, stop_pid, tail, wait_port
+from actions.sandbox.state_file import read_state, write_state
 
 Log = Callable[[str], None]
 # What the rehearsal lab's inventory says beyond the sandbox's: a host cannot come back from a reboot
@@ -102,17 +102,11 @@ def _state_file(settings: Settings) -> Path:
 
 
 def _read_state(settings: Settings) -> dict[str, Any]:
-    try:
-        data = json.loads(_state_file(settings).read_text())
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return read_state(_state_file(settings))
 
 
 def _write_state(settings: Settings, data: dict[str, Any]) -> None:
-    tmp = _state_file(settings).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    tmp.replace(_state_file(settings))
+    write_state(_state_file(settings), data)
 
 
 def _specs(settings: Settings, slot: int) -> list[host.HostSpec]:

@@ -8,6 +8,7 @@ import time
 
 from pydantic import BaseModel
 
+from actions.health.backups import size_text
 from actions.remote import RemoteRunner
 
 
@@ -22,12 +23,7 @@ class Backup(BaseModel):
 
     @property
     def size_text(self) -> str:
-        size = float(self.size)
-        for unit in ("B", "KiB", "MiB", "GiB"):
-            if size < 1024 or unit == "GiB":
-                return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-            size /= 1024
-        return f"{size:.1f} GiB"
+        return size_text(self.size)
 
 
 def is_backup(path: str) -> bool:

@@ -264,6 +264,28 @@ async def all_green(live: Live) -> Check:
     return Check(name="all_green", ok=not bad, reading="; ".join(bad) or "all hosts ok, Vault unsealed")
 
 
+@predicate()
+async def no_unexplained_changes(live: Live) -> Check:
+    """Nothing differs from the last known-good snapshot that an operator has not accepted."""
+    name = "no_unexplained_changes"
+    if live.snapshot is None:
+        return _no_snapshot(name)
+    report_of = live.extra.get("known_good")
+    if report_of is None:
+        return Check(name=name, ok=None, reading="no journal of known-good snapshots here")
+    report = report_of(live.snapshot)
+    if report is None:
+        return Check(name=name, ok=None, reading="the journal of known-good snapshots cannot be read")
+    if report.known_good is None:
+        return Check(name=name, ok=True, reading="no known-good snapshot to compare with")
+    since = f"since known-good {report.known_good.id}"
+    if not report.unexplained:
+        accepted = f" ({len(report.accepted)} accepted)" if report.accepted else ""
+        return Check(name=name, ok=True, reading=f"nothing unexplained {since}{accepted}")
+    listed = "; ".join(c.text for c in report.unexplained)
+    return Check(name=name, ok=False, reading=f"{len(report.unexplained)} unexplained {since}: {listed}")
+
+
 # -- Vault -----------------------------------------------------------------------------------------------
 
 

@@ -54,6 +54,7 @@ def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]
         f"- session: `{session.id}` ({session.status})",
         f"- lab: {session.lab or '-'}",
         f"- opened by: {session.operator} at {_ts(session.started_at)}",
+        *([f"- why: {session.reason}"] if session.reason else []),
         f"- ended: {_ts(session.ended_at)}",
         f"- total: {_dur((ended or time.time()) - session.started_at)}",
         f"- recovery time (RTO): {_rto(session.started_at, views)}",

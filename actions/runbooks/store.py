@@ -40,6 +40,7 @@ class SessionRecord(BaseModel):
     started_at: float
     ended_at: float | None = None
     status: str
+    reason: str = ""
 
 
 def _alive(pid: int | None, machine: str) -> bool:
@@ -85,15 +86,18 @@ class RunbookStore:
 
     # -- sessions --------------------------------------------------------------------------------------
 
-    def start_session(self, runbook: str, kind: str, title: str, lab: str, operator: str) -> SessionRecord:
+    def start_session(
+        self, runbook: str, kind: str, title: str, lab: str, operator: str, reason: str = ""
+    ) -> SessionRecord:
         rec = SessionRecord(
             id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], runbook=runbook, kind=kind, title=title,
-            lab=lab, operator=operator, started_at=time.time(), status=OPEN,
+            lab=lab, operator=operator, started_at=time.time(), status=OPEN, reason=reason.strip(),
         )
         self._write(
-            "INSERT INTO runbook_sessions (id, runbook, kind, title, lab, operator, started_at, status) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (rec.id, rec.runbook, rec.kind, rec.title, rec.lab, rec.operator, rec.started_at, rec.status),
+            "INSERT INTO runbook_sessions (id, runbook, kind, title, lab, operator, started_at, status, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rec.id, rec.runbook, rec.kind, rec.title, rec.lab, rec.operator, rec.started_at, rec.status,
+             rec.reason),
         )
         return rec
 

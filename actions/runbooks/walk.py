@@ -23,9 +23,21 @@ from actions.runbooks.model import Runbook
 from actions.runbooks.predicates import Check, Live
 from actions.runbooks.store import RunbookStore, SessionRecord
 
+#: The name settings fall back to when neither $USER nor $LOGNAME says who runs the app.
+UNNAMED = "operator"
+#: The status of the stand-in session a read-only view shows: it is never written to the journal.
+PREVIEW = "preview"
+
 
 class StepRefused(Exception):
     """The move is not allowed now; the message says why."""
+
+
+def known_operator(operator: str) -> str | None:
+    """The operator's name, or ``None`` when it is only the fallback: a session must not be recorded as
+    started by "operator", so the screens ask for the name instead."""
+    name = operator.strip()
+    return None if not name or name == UNNAMED else name
 
 
 def health_line(live: Live) -> str:
@@ -62,11 +74,38 @@ class Walk:
 
     @classmethod
     def resume_or_start(cls, store: RunbookStore, book: Runbook, live: Callable[[], Live], operator: str,
-                        lab: str = "", refresh: Callable[[], Awaitable[None]] | None = None) -> Walk:
+                        lab: str = "", refresh: Callable[[], Awaitable[None]] | None = None,
+                        reason: str = "") -> Walk:
         session = store.open_session_for(book.name)
         if session is None:
-            session = store.start_session(book.name, book.kind, book.title, lab, operator)
+            session = store.start_session(book.name, book.kind, book.title, lab, operator, reason)
         return cls(store, book, session, live, operator, refresh)
+
+    @classmethod
+    def preview(cls, store: RunbookStore, book: Runbook, live: Callable[[], Live], operator: str,
+                lab: str = "", refresh: Callable[[], Awaitable[None]] | None = None) -> Walk:
+        """The steps with their live locks and checks, and no session: nothing is journalled, no move is
+        allowed. For reading the checklist before (or without) starting one."""
+        import time
+
+        session = SessionRecord(id="", runbook=book.name, kind=book.kind, title=book.title, lab=lab,
+                                operator=operator, started_at=time.time(), status=PREVIEW)
+        return cls(store, book, session, live, operator, refresh)
+
+    @property
+    def is_preview(self) -> bool:
+        return self.session.status == PREVIEW
+
+    @property
+    def read_only(self) -> bool:
+        """No move can be journalled: a read-only view, or another factory-tui writes the checklists."""
+        return self.is_preview or self.store.read_only
+
+    def _record(self, step_id: str, state: StepState, *, note: str = "", run_id: str | None = None) -> None:
+        if self.is_preview:
+            raise StepRefused("read-only view: start a session to act on the steps")
+        self.store.record(self.session.id, step_id, state, self.operator, note=note, run_id=run_id,
+                          health=health_line(self.live()))
 
     async def _fresh_live(self) -> Live:
         if self.refresh is not None:
@@ -92,8 +131,7 @@ class Walk:
             raise StepRefused(f"{step_id} is locked: {view.locked}")
         if view.state is StepState.RUNNING:
             raise StepRefused(f"{step_id} is already running")
-        self.store.record(self.session.id, step_id, StepState.RUNNING, self.operator, note=note,
-                          health=health_line(self.live()))
+        self._record(step_id, StepState.RUNNING, note=note)
 
     async def check(self, step_id: str) -> list[Check]:
         return await verify(self.book.step(step_id), await self._fresh_live())
@@ -115,23 +153,21 @@ class Walk:
             state = StepState.DONE
         else:
             raise StepRefused(f"{step_id} has nothing to verify: mark it done yourself once it is")
-        self.store.record(self.session.id, step_id, state, self.operator, note=note, run_id=run_id,
-                          health=health_line(self.live()))
+        self._record(step_id, state, note=note, run_id=run_id)
         return state, checks
 
     def fail(self, step_id: str, reason: str, run_id: str | None = None) -> None:
-        self.store.record(self.session.id, step_id, StepState.FAILED, self.operator, note=reason, run_id=run_id,
-                          health=health_line(self.live()))
+        self._record(step_id, StepState.FAILED, note=reason, run_id=run_id)
 
     def skip(self, step_id: str, reason: str) -> None:
         if not reason.strip():
             raise StepRefused("a skipped step needs a reason")
-        self.store.record(self.session.id, step_id, StepState.SKIPPED, self.operator, note=reason.strip(),
-                          health=health_line(self.live()))
+        self._record(step_id, StepState.SKIPPED, note=reason.strip())
 
     def reopen(self, step_id: str, reason: str = "reopened") -> None:
-        self.store.record(self.session.id, step_id, StepState.PENDING, self.operator, note=reason,
-                          health=health_line(self.live()))
+        self._record(step_id, StepState.PENDING, note=reason)
 
     def close(self, status: str = "closed") -> None:
+        if self.is_preview:
+            raise StepRefused("read-only view: there is no session to close")
         self.store.end_session(self.session.id, status)

@@ -9,7 +9,6 @@ A failed `up` stops what it started, so nothing half-started is left running.
 
 from __future__ import annotations
 
-import json
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from actions.sandbox import openbao, postgres, sshd
 from actions.sandbox.inventory import SandboxHost, plan_hosts, write_inventory
 from actions.sandbox.known_hosts import merge_known_hosts
 from actions.sandbox.procs import port_free, port_open, stop_pid, stop_tree, tail, wait_port
+from actions.sandbox.state_file import read_state, write_state
 
 Log = Callable[[str], None]
 
@@ -86,17 +86,11 @@ def _state_file(settings: Settings) -> Path:
 
 
 def _read_state(settings: Settings) -> dict[str, Any]:
-    try:
-        data = json.loads(_state_file(settings).read_text())
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
+    return read_state(_state_file(settings))
 
 
 def _write_state(settings: Settings, data: dict[str, Any]) -> None:
-    tmp = _state_file(settings).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    tmp.replace(_state_file(settings))
+    write_state(_state_file(settings), data)
 
 
 def _layout(settings: Settings) -> tuple[list[SandboxHost], list[Part]]:

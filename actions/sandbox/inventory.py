@@ -81,6 +81,8 @@ def write_inventory(
                     f"-o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes"
                 ),
                 "ansible_python_interpreter": "auto_silent",
+                # The sandbox keeps no backups: its health glance does not look for them.
+                "factory_backups_watched": False,
                 **(extra_vars or {}),
             },
             # Host variables outrank the playbooks' group_vars/all: ``host_vars`` replace those there.

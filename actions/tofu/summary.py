@@ -133,16 +133,16 @@ class ResourceChange:
             action=action,
             type=str(doc.get("type", "")),
             mode=str(doc.get("mode", "managed")),
-            reason=doc.get("action_reason"),
+            reason=str(doc["action_reason"]) if doc.get("action_reason") else None,
             before=change.get("before"),
             after=change.get("after"),
             after_unknown=change.get("after_unknown"),
             before_sensitive=change.get("before_sensitive"),
             after_sensitive=change.get("after_sensitive"),
             replace_paths=[p for p in change.get("replace_paths") or [] if isinstance(p, list)],
-            previous_address=doc.get("previous_address") or None,
+            previous_address=str(doc["previous_address"]) if doc.get("previous_address") else None,
             importing=importing if isinstance(importing, dict) else ({} if importing else None),
-            deposed=doc.get("deposed") or None,
+            deposed=str(doc["deposed"]) if doc.get("deposed") else None,
         )
 
     @property

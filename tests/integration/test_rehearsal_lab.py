@@ -179,3 +179,34 @@ def test_missing_debootstrap_is_named_and_nothing_is_started(tmp_path: Path, mon
         rehearsal.up(settings)
     assert rehearsal.status(settings).slot is None
     assert not (tmp_path / "no-image").exists() or not any((tmp_path / "no-image").iterdir())
+
+
+def test_not_root_is_named_and_nothing_is_started() -> None:
+    import shutil
+    import tempfile
+
+    # pytest's own temp dirs are root's alone: this one must be reachable by nobody.
+    tmp_path = Path(tempfile.mkdtemp(prefix="factory-notroot-"))
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chmod(tmp_path, 0o777)
+    os.chmod(state, 0o777)
+    code = (
+        "from pathlib import Path\n"
+        "from actions import rehearsal\n"
+        "from tests.conftest import make_settings\n"
+        f"s = make_settings(Path({str(state)!r}))\n"
+        "try:\n"
+        "    rehearsal.up(s)\n"
+        "except rehearsal.RehearsalError as exc:\n"
+        "    print(exc)\n"
+        "print('slot', rehearsal.status(s).slot)\n"
+    )
+    out = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    shutil.rmtree(tmp_path, ignore_errors=True)
+    assert "it must run as root" in out.stdout, out.stdout + out.stderr
+    assert "slot None" in out.stdout

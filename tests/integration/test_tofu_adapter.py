@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 import uuid
@@ -36,14 +35,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def roots(tmp_path: Path, tofu_env: str) -> Path:
     """Fixture roots copied to a temp dir (their local state lands there) and a quiet, empty CLI config."""
-    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
-    for var in [k for k in os.environ if k.startswith("TF_VAR_")]:
-        monkeypatch.delenv(var)
     dest = tmp_path / "roots"
     shutil.copytree(DATA, dest)
     return dest

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from textual.widgets import DataTable, Input, RichLog, Static
+from textual.widgets import Button, DataTable, Input, RichLog, Static
 
 from actions import change_log
 from actions.config import Settings
@@ -31,13 +31,7 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-def tofu_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
-    for var in [k for k in os.environ if k.startswith("TF_VAR_")]:
-        monkeypatch.delenv(var)
+def tofu_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tofu_env: str) -> Settings:
     root = tmp_path / "changes"
     shutil.copytree(DATA / "changes", root)
     for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
@@ -234,6 +228,10 @@ async def test_x_cancels_a_running_apply_and_its_provisioner(
         modal = await wait_for_screen(pilot, ConfirmModal)
         assert modal.request.level.label == "change"
         await pilot.pause()
+        for _ in range(100):  # pushed is not yet composed on a busy machine
+            if modal.query("#confirm"):
+                break
+            await pilot.pause(0.1)
         await pilot.click("#confirm")
         for _ in range(300):
             await pilot.pause(0.1)
@@ -279,3 +277,53 @@ async def test_roots_are_refreshed_only_in_sight_and_on_coming_back(tofu_setting
         assert refreshed == [True]  # brought up to date as it came back
         plans._refresh_in_front()
         assert refreshed == [True, True]
+
+
+async def test_a_move_only_plan_is_a_change_the_pane_counts_and_the_gate_applies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.modals.confirm import ConfirmModal
+
+    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
+    rc = tmp_path / "empty.tfrc"
+    rc.write_text("")
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    root = tmp_path / "moving"
+    root.mkdir()
+    (root / "main.tf").write_text('resource "terraform_data" "a" { input = "x" }\n')
+    for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
+        assert subprocess.run([TERRAFORM, *args], cwd=root, capture_output=True, check=False).returncode == 0
+    (root / "main.tf").write_text('resource "terraform_data" "b" { input = "x" }\n'
+                                  'moved {\n  from = terraform_data.a\n  to   = terraform_data.b\n}\n')
+    settings = make_settings(tmp_path / "state", tofu={"roots": [str(root)]})
+    app = FactoryApp(settings=settings, lab=None, lab_error=None)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("4")
+        screen = app.screen
+        select_root(app, "moving")
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        counts = str(screen.query_one("#plan-counts", Static).content)
+        assert "Plan: 0 to add, 0 to change, 0 to destroy.  (1 to move)" in counts and "No changes" not in counts
+        assert str(screen.query_one("#plan-roots", DataTable).get_row("moving")[1]) == "changes"
+        changes = screen.query_one("#plan-changes", PlanLineList)
+        assert "moved from terraform_data.a" in str(changes.text_of(1))
+
+        await pilot.press("a")
+        modal = await wait_for_screen(pilot, ConfirmModal)
+        assert "plan:    Plan: 0 to add, 0 to change, 0 to destroy. (1 to move)" in modal.request.details
+        for _ in range(100):  # pushed is not yet composed on a busy machine
+            if modal.query("#confirm"):
+                break
+            await pilot.pause(0.1)
+        modal.query_one("#confirm", Button).press()
+        for _ in range(600):  # the apply runs the binary: wait for its record, not for a fixed time
+            await pilot.pause(0.1)
+            record = store.load_record(settings, "moving")
+            if record is not None and record.status != "changes":
+                break
+        await app.workers.wait_for_complete()
+    assert record is not None and record.status == "applied", record
+    state = json.loads((root / "terraform.tfstate").read_text())
+    assert [r["name"] for r in state["resources"]] == ["b"]

@@ -78,8 +78,10 @@ async def test_broken_inventory_still_opens_with_the_error(settings: Settings) -
 
 
 async def test_palette_resumes_a_checklist(settings: Settings) -> None:
+    from tui.modals.start_session import StartSessionModal
     from tui.screens.checklist import ChecklistScreen
 
+    settings.operator = "ana"
     app = FactoryApp(settings=settings, lab=lab("sandbox"))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
@@ -88,6 +90,8 @@ async def test_palette_resumes_a_checklist(settings: Settings) -> None:
         await pilot.press("enter")
         for _ in range(50):
             await pilot.pause(0.1)
+            if isinstance(app.screen, StartSessionModal):
+                await pilot.press("enter")  # none in progress: it asks first
             if isinstance(app.screen, ChecklistScreen):
                 break
         assert isinstance(app.screen, ChecklistScreen) and app.screen.walk.book.name == "recovery"
@@ -110,3 +114,25 @@ async def test_one_journal_for_checklists_runs_and_changes(settings: Settings) -
     assert not app.runbooks.store._lock.held
     with pytest.raises(sqlite3.ProgrammingError):
         _ = journal.version
+
+
+async def test_every_screen_shows_the_lab_bar_even_where_vault_is_initialised(settings: Settings) -> None:
+    """The host detail and the Vault init and unseal screens carry the bar too, in the lab's colour."""
+    from actions import vault
+    from actions.gates import issue
+    from tui.screens.host_detail import HostDetailScreen
+    from tui.screens.vault_init import VaultInitScreen
+    from tui.screens.vault_unseal import VaultUnsealScreen
+
+    target = vault.VaultTarget(addr="http://127.0.0.1:9")  # nothing answers: no reading, no change
+    session = vault.UnsealSession(target, issue(vault.unseal_request(target), confirmed=True))
+    app = FactoryApp(settings=settings, lab=lab("real"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for screen in (HostDetailScreen("pi1"), VaultInitScreen(target, operator="op"), VaultUnsealScreen(session)):
+            await app.push_screen(screen)
+            await pilot.pause()
+            bar = screen.query_one(LabBar)
+            assert "REAL LAB" in str(bar.render()) and bar.has_class("-real"), type(screen).__name__
+            app.pop_screen()
+            await pilot.pause()
+    session.close()

@@ -82,6 +82,7 @@ def test_kill_9_mid_step_then_resume(sandbox: object, tmux_session: object, tmp_
     env = cli_env(settings.model_copy(update={"state_dir": settings.state_dir}))
     # A journal of its own, so other tests' sessions do not show up here.
     env["FACTORY_STATE_DIR"] = str(tmp_path / "state")
+    env["FACTORY_OPERATOR"] = "ana"  # who the app records; otherwise it asks
     (tmp_path / "state").mkdir()
     os.symlink(settings.sandbox_dir, tmp_path / "state" / "sandbox")
     start_app(env)
@@ -89,6 +90,8 @@ def test_kill_9_mid_step_then_resume(sandbox: object, tmux_session: object, tmp_
     keys("2")
     wait_text("Recovery (power cut")
     keys("Down", "Enter")
+    wait_text("Start a recovery session now?")
+    keys("Enter")  # no reason given; the name is known
     wait_text("Every Pi reachable")
     keys("Enter")  # the first step: skip it with a reason
     wait_text("Run action")

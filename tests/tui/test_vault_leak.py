@@ -1,6 +1,6 @@
 """Init and unseal through the app, then look for every share and the root token everywhere they must
-not be: the state dir (logs included), the captured log records, stdout/stderr, the server's log, the
-screens, the inputs and the clipboard. None may be found."""
+not be: the state dir (the app's log and every library's included), the captured log records,
+stdout/stderr, the server's log, the screens, the inputs and the clipboard. None may be found."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input
 from vault_helpers import text_of, vault_app, wait_for, wait_screen
 
-from actions import change_log
+from actions import applog, change_log
 from actions.journal import open_journal
 from actions.vault import VaultState
 from tests.vault_server import BaoServer
@@ -44,6 +44,13 @@ def state_log(tmp_path: Path) -> Iterator[Path]:
         handler.close()
 
 
+@pytest.fixture
+def app_log(tmp_path: Path) -> Iterator[Path]:
+    """The app's own log, as the command line opens it, at its most talkative level."""
+    yield applog.setup(tmp_path / "state", logging.DEBUG)
+    applog.shutdown()
+
+
 def spellings(secret: str) -> list[str]:
     """The secret as shown, and a share's other common spelling (base64 of its bytes)."""
     forms = [secret]
@@ -53,7 +60,7 @@ def spellings(secret: str) -> list[str]:
 
 
 async def test_init_and_unseal_leave_no_secret_behind(
-    bao: BaoServer, tmp_path: Path, state_log: Path, caplog: pytest.LogCaptureFixture,
+    bao: BaoServer, tmp_path: Path, state_log: Path, app_log: Path, caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -124,6 +131,9 @@ async def test_init_and_unseal_leave_no_secret_behind(
     assert len(secrets_) == 11
     state_files = [p for p in (tmp_path / "state").rglob("*") if p.is_file()]
     assert state_log in state_files and state_log.stat().st_size > 0  # the libraries did log
+    # The app's log is scanned too, and it did record the confirmations of the init and the unseal.
+    assert app_log in state_files
+    assert "gate confirmed: vault.init" in app_log.read_text()
     leaks = []
     for secret in secrets_:
         for path in [*state_files, bao.log]:

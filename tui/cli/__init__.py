@@ -11,10 +11,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
+from actions import applog
 from tui.cli.context import CliContext, CliError
 from tui.cli.grammar import TopParser, inventory_of
+
+_log = applog.logger("cli")
 
 # Command group modules, in the order `--help` lists them.
 COMMANDS = [
@@ -32,7 +36,8 @@ COMMANDS = [
 
 
 class _Version(argparse.Action):
-    """``--version``: the package's metadata is read only when asked for (it costs a tenth of a second)."""
+    """``--version``: the version and the log's path; the package's metadata is read only when asked for (it
+    costs a tenth of a second)."""
 
     def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
@@ -44,7 +49,13 @@ class _Version(argparse.Action):
             found = version("factory-tui")
         except PackageNotFoundError:
             found = "0+unknown"
-        print(f"factory-tui {found}")
+        # Where the log is: the first place to look when something went wrong.
+        ctx = CliContext(config=getattr(args[0], "config", None) if args else None)
+        try:
+            where = str(applog.log_path(ctx.settings.state_dir))
+        except CliError as exc:
+            where = f"unknown: {exc}"
+        print(f"factory-tui {found}\nlog: {where}")
         parser.exit()
 
 
@@ -53,8 +64,12 @@ def build_parser() -> TopParser:
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
     )
-    parser.add_argument("--version", action=_Version, help="show the version and exit")
+    parser.add_argument("--version", action=_Version, help="show the version and the log's path, and exit")
     parser.add_argument("--config", metavar="PATH", help="settings file (default: the platform config dir)")
+    parser.add_argument(
+        "--log-level", metavar="LEVEL", type=str.upper, choices=applog.LEVELS,
+        help=f"how much the log file records (default: ${applog.ENV_LEVEL} or INFO)",
+    )
     parser.add_argument(
         "-i", "--inventory", metavar="INVENTORY", help="Ansible inventory, or `sandbox` for the sandbox lab"
     )
@@ -68,6 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = CliContext(config=args.config, inventory=inventory_of(args))
+    try:
+        log = _start_log(ctx, args.log_level)
+    except CliError as exc:
+        print(f"factory-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    # The command's name only: its arguments may carry anything the operator typed.
+    _log.info("factory-tui started: %s", args.command or "the app")
     try:
         if args.command is None:
             from tui.launch import run_app
@@ -84,6 +106,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("factory-tui: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # The traceback goes to the log only: the terminal gets one line saying where to find it.
+        _log.exception("factory-tui %s failed", args.command or "app")
+        print(f"factory-tui: unexpected error: {exc or type(exc).__name__} (details in {log})", file=sys.stderr)
+        return 1
+
+
+def _start_log(ctx: CliContext, level: str | None) -> Path:
+    """The rotating log in the state dir, at ``--log-level`` or ``FACTORY_LOG_LEVEL`` (INFO by default)."""
+    try:
+        return applog.setup(ctx.settings.state_dir, applog.resolve_level(level))
+    except applog.LogLevelError as exc:
+        raise CliError(str(exc), exit_code=2) from None
+    except OSError as exc:
+        raise CliError(f"cannot write the log in {ctx.settings.state_dir}: {exc.strerror or exc}") from None
 
 
 if __name__ == "__main__":

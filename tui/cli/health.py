@@ -2,7 +2,8 @@
 
 ``--once`` reads every host once and exits 0 (all ok), 1 (a warning) or 2 (critical or unreachable), so
 cron and scripts can use it; ``--json`` prints one document. Without ``--once`` a plain table refreshes
-every interval until Ctrl-C.
+every interval until Ctrl-C. ``--diff``, ``--record`` and ``--accept`` (:mod:`tui.cli.health_diff`) read
+once and compare with the last known-good snapshot.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+from tui.cli import health_diff
 from tui.cli.context import CliContext
 from tui.cli.grammar import example
 
@@ -24,6 +26,7 @@ def register(sub: Any) -> None:
                        epilog=example("factory-tui health -i sandbox --once --json"))
     p.add_argument("--once", action="store_true", help="read every host once, print, exit 0/1/2")
     p.add_argument("--json", action="store_true", help="print JSON (one document per refresh)")
+    health_diff.register(p)
     p.set_defaults(func=run)
 
 
@@ -35,6 +38,7 @@ def _table(doc: dict[str, Any]) -> Any:
     table = Table(title=f"health at {doc['taken_at']} — overall {doc['status']}", title_justify="left")
     for col in ("host", "status", "rtt ms", "load", "temp C", "mem avail", "disk /", "age s", "what"):
         table.add_column(col)
+    backups = [(h["name"], b) for h in doc["hosts"] for b in h.get("backups") or []]
     for h in doc["hosts"]:
         s = h["signals"] or {}
         bad = [f["text"] for f in h["findings"] if f["status"] != "ok"]
@@ -51,6 +55,9 @@ def _table(doc: dict[str, Any]) -> Any:
             f"{h['age_s']:.1f}" if h["age_s"] is not None else "",
             "; ".join(bad) or "ok",
         )
+    if backups:
+        table.caption = "\n".join(f"{name}: {b['text']}" for name, b in backups)
+        table.caption_justify = "left"
     return table
 
 
@@ -69,7 +76,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     th = cfg.thresholds
     poller = Poller(list(lab.hosts), interval=cfg.interval, connect_timeout=cfg.connect_timeout,
                     history_minutes=cfg.history_minutes)
-    if args.once:
+    if args.once or health_diff.wanted(args):
         async def once() -> Any:
             try:
                 return await poller.once()
@@ -77,6 +84,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 await poller.close()
 
         snap = asyncio.run(once())
+        if health_diff.wanted(args):
+            return health_diff.run(args, ctx, snap, th)
         doc = to_json(snap, th)
         if args.json:
             print(json.dumps(doc, indent=2))

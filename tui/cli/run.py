@@ -49,17 +49,18 @@ def _extra_vars(pairs: list[str]) -> tuple[tuple[str, str], ...]:
 
 def _confirm(request: Any, typed: str | None, operator: str) -> Any:
     """Turn ``--confirm`` or a terminal answer into a permit (or exit 1 saying why not)."""
-    from actions.gates import GateRefused, Level, issue
+    from actions.gates import GateRefused, Level, issue, refused
 
     print("\n".join(request.describe()), file=sys.stderr)
     expected = request.confirm_name or _stem(request)
     try:
         if typed is not None:
             if typed.strip() != expected:
-                raise GateRefused(f"--confirm {typed!r} does not match {expected!r}")
+                raise refused(request, operator, f"--confirm {typed!r} does not match {expected!r}")
             return issue(request, confirmed=True, typed_name=typed, operator=operator)
         if not sys.stdin.isatty():
-            raise GateRefused(f"a real run needs confirmation: pass --confirm {expected} (or run with --check)")
+            raise refused(request, operator,
+                          f"a real run needs confirmation: pass --confirm {expected} (or run with --check)")
         if request.suggest_check_first:
             print("hint: run with --check first", file=sys.stderr)
         if request.level is Level.DESTRUCTIVE:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -9,6 +11,13 @@ from textual.widgets import Footer
 from tui.app_handle import app_of
 from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.lab_bar import LabBar
+
+
+def lab_bar(screen: Screen[Any], section: str) -> LabBar:
+    """The lab bar for ``screen``, naming ``section`` and the app's lab (every screen shows one, so the
+    sandbox and the real lab never look alike, in a dialog-like screen either)."""
+    app = app_of(screen)
+    return LabBar(section, app.lab, app.inventory)
 
 
 class FactoryScreen(Screen[None]):
@@ -21,8 +30,7 @@ class FactoryScreen(Screen[None]):
         install_compositor(self)
 
     def compose(self) -> ComposeResult:
-        app = app_of(self)
-        yield LabBar(self.SECTION, app.lab, app.inventory)
+        yield lab_bar(self, self.SECTION)
         yield from self.compose_body()
         yield Footer()
 

@@ -15,10 +15,11 @@ from textual.widgets import DataTable, Footer, Static
 
 from actions.runbooks.engine import StepState, StepView, progress
 from actions.runbooks.walk import Walk
+from tui import step_keeper
 from tui.app_handle import app_of
-from tui.render.step_format import STATE_STYLE, elapsed_text
+from tui.render.step_format import STATE_STYLE, state_text
+from tui.screens.base import lab_bar
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.lab_bar import LabBar
 
 
 class ChecklistScreen(Screen[None]):
@@ -43,8 +44,7 @@ class ChecklistScreen(Screen[None]):
         self.views: dict[str, StepView] = {}
 
     def compose(self) -> ComposeResult:
-        app = app_of(self)
-        yield LabBar(f"runbooks › {self.walk.book.name}", app.lab, app.inventory)
+        yield lab_bar(self, f"runbooks › {self.walk.book.name}")
         yield Static("", id="checklist-head")
         yield DataTable(id="steps", cursor_type="row", zebra_stripes=True)
         yield Static("", id="checklist-lock")
@@ -53,7 +53,8 @@ class ChecklistScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("", "step", "title", "state", "took", "locked because")
+        # The essentials first, so a narrow terminal (80 columns) cuts the title, not the state or the lock.
+        table.add_columns("", "step", "state", "locked because", "title")
         self.refresh_steps()
         self.set_interval(app_of(self).settings.health.interval, self.refresh_steps)
         resume = self.walk.resume_at()
@@ -80,19 +81,28 @@ class ChecklistScreen(Screen[None]):
         for view in self.views.values():
             style = STATE_STYLE[view.state]
             table.add_row(
-                view.state.mark, view.step_id, view.title, Text(view.state.value, style=style),
-                elapsed_text(view), Text(view.locked or "", style="yellow"), key=view.step_id,
+                view.state.mark, view.step_id, Text(state_text(view), style=style),
+                Text(_abbreviated(view.locked or "", self._lock_width()), style="yellow"), view.title,
+                key=view.step_id,
             )
         if table.row_count:
             table.move_cursor(row=min(max(row, 0), table.row_count - 1))
         done, total = progress(self.views)
         s = self.walk.session
-        opened = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.started_at))
-        ro = "  [read-only]" if self.walk.store.read_only else ""
-        self.query_one("#checklist-head", Static).update(
-            f"{self.walk.book.title} — session {s.id} by {s.operator}, opened {opened} — {done}/{total} settled{ro}"
-        )
+        if self.walk.is_preview:
+            head = f"{self.walk.book.title} — read-only view, no session: nothing you do here is recorded"
+        else:
+            opened = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.started_at))
+            ro = "  [read-only]" if self.walk.store.read_only else ""
+            head = (f"{self.walk.book.title} — session {s.id} by {s.operator}, opened {opened} — "
+                    f"{done}/{total} settled{ro}")
+        self.query_one("#checklist-head", Static).update(head)
         self._show_lock()
+
+    def _lock_width(self) -> int:
+        """Room for a row's lock: about half the width left by the mark, the step and the state; the line
+        under the table gives the highlighted step's whole reason."""
+        return max(20, (self.size.width - 34) // 2)
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -129,20 +139,32 @@ class ChecklistScreen(Screen[None]):
     def open_step(self, step_id: str) -> None:
         from tui.screens.step import StepScreen
 
-        self.app.push_screen(StepScreen(self.walk, step_id))
+        # A step whose action still runs has kept its screen, with the run's live pane: show that one.
+        running = step_keeper.kept(self.app, step_keeper.screen_name(self.walk.session.id, step_id))
+        self.app.push_screen(running or StepScreen(self.walk, step_id))
 
     def action_export(self) -> None:
         from actions.runbooks.report import render_report
 
+        if self.walk.is_preview:
+            self.notify("read-only view: there is no session to report on", severity="warning")
+            return
         path = app_of(self).settings.state_dir / "reports" / f"{self.walk.session.id}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_report(self.walk.book, self.walk.session, self.walk.store.events(self.walk.session.id)))
         self.notify(str(path), title="Report written")
 
     def action_close_session(self) -> None:
+        if self.walk.is_preview:
+            self.notify("read-only view: there is no session to close", severity="warning")
+            return
         if self.walk.store.read_only:
             self.notify("read-only: another factory-tui writes the checklists", severity="warning")
             return
         self.walk.close()
         self.notify(f"session {self.walk.session.id} closed")
         self.app.pop_screen()
+
+
+def _abbreviated(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

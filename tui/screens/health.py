@@ -16,7 +16,10 @@ from textual.containers import Grid, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
+from actions.config import Thresholds
+from actions.health.backups import age_text, newest_by_kind
 from actions.health.evaluate import clock
+from actions.health.known_good import DiffReport
 from actions.health.models import Snapshot, Status, worst
 from tui.app_handle import app_of
 from tui.render.health_format import ICON, STYLE, verdict
@@ -31,7 +34,46 @@ HEALTH_BINDINGS: list[BindingType] = [
     Binding("p", "pause", "Pause", id="health.pause", tooltip="Pause or resume polling"),
     Binding("enter", "detail", "Detail", id="health.detail", tooltip="All signals, raw probe output, last error"),
     Binding("s", "ssh", "ssh", id="health.ssh", tooltip="Suspend and open an ssh session to the host"),
+    Binding("k", "known_good", "Known-good", id="health.known_good",
+            tooltip="Take a known-good snapshot now (refused unless every host is green)"),
 ]
+
+
+def backups_line(snap: Snapshot, th: Thresholds) -> Text:
+    """``backups on pi2: gitea 3.1 h · postgres/gitea 2.0 h``, each coloured by its verdict."""
+    line = Text()
+    for state in snap.hosts:
+        if state.reading is None or state.reading.backup_root is None:
+            continue
+        kinds = newest_by_kind(state.reading, th)
+        line.append(f"backups on {state.name}: ", style="bold")
+        if not kinds:
+            line.append(f"none in {state.reading.backup_root}", style=STYLE[Status.WARN])
+        for i, k in enumerate(kinds):
+            line.append(" · " if i else "")
+            line.append(f"{k.kind} {age_text(k.age_h)}", style=STYLE[k.status] if k.status is not Status.OK else "")
+        line.append("  ")
+    line.rstrip()
+    return line
+
+
+def diff_line(report: DiffReport | None) -> Text:
+    """How many differences from the last known-good snapshot nobody has explained yet."""
+    if report is None:
+        return Text()
+    if report.known_good is None:
+        return Text("no known-good snapshot yet (k takes one when every host is green)", style="dim")
+    # A host not read yet is a difference too, but it is named as such rather than counted.
+    found = [c for c in report.unexplained if c.host not in report.missing]
+    n = len(found)
+    text = Text(f"since known-good {report.known_good.id}: ")
+    text.append(f"{n} unexplained difference{'s' if n != 1 else ''}", style=STYLE[Status.WARN] if n else "")
+    if n:
+        hosts = sorted({c.host for c in found})
+        text.append(f" on {', '.join(hosts)} (enter on a host lists them)", style="dim")
+    if report.missing:
+        text.append(f"; no fingerprint of {', '.join(report.missing)} yet", style="dim")
+    return text
 
 
 class HealthScreen(FactoryScreen):
@@ -45,6 +87,7 @@ class HealthScreen(FactoryScreen):
     ]
     DEFAULT_CSS = """
     HealthScreen #health-top { height: 1; padding: 0 1; }
+    HealthScreen #health-known { height: auto; padding: 0 1; }
     HealthScreen VaultBadge { padding: 0 1; height: 1; }
     HealthScreen #cards { grid-size: 2; grid-gutter: 0 1; height: auto; padding: 0 1; }
     """
@@ -52,6 +95,7 @@ class HealthScreen(FactoryScreen):
     def compose_body(self) -> ComposeResult:
         yield VaultBadge()
         yield Static("", id="health-top")
+        yield Static("", id="health-known")
         with VerticalScroll(id="health-body"):
             yield from self._compose_cards()
 
@@ -121,6 +165,10 @@ class HealthScreen(FactoryScreen):
         if snap.paused:
             top.append("  · PAUSED (p to resume)", style="bold yellow")
         top_line.update(top)
+        known = backups_line(snap, feed.thresholds)
+        known.append_text(Text("\n") if known else Text())
+        known.append_text(diff_line(app_of(self).known_good.report(snap)))
+        self.query_one("#health-known", Static).update(known)
 
     def _selected(self) -> str | None:
         focused = self.focused
@@ -152,3 +200,6 @@ class HealthScreen(FactoryScreen):
         name = self._selected()
         if name is not None:
             run_ssh(app_of(self), name)
+
+    def action_known_good(self) -> None:
+        app_of(self).known_good.ask()

@@ -1,4 +1,5 @@
-"""One host in full: every signal with its verdict, the raw probe output and the last error; live."""
+"""One host in full: every signal with its verdict, what changed since the last known-good snapshot (each
+difference can be accepted with ``a``), the raw probe output and the last error; live."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from actions.health.evaluate import assess, clock
+from actions.health.known_good import DiffReport
 from actions.health.models import HostState, Snapshot, Status
 from tui.app_handle import app_of
 from tui.render.health_format import ICON, STYLE, age, uptime, verdict
+from tui.screens.base import lab_bar
 from tui.services.health_feed import feed_of
 from tui.ssh_shell import run_ssh
 
@@ -52,32 +55,42 @@ class HostDetailScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="host_detail.back", tooltip="Back to the health screen"),
-        Binding("r", "refresh_now", "Refresh", id="host_detail.refresh", tooltip="Probe every host now"),
+        Binding("r", "refresh_now", "Refresh", id="host_detail.refresh",
+                tooltip="Probe every host now, fingerprints too (the diff is then current)"),
         Binding("s", "ssh", "ssh", id="host_detail.ssh", tooltip="Suspend and open an ssh session to the host"),
+        Binding("a", "accept", "Accept difference", id="host_detail.accept",
+                tooltip="Accept the selected difference from the known-good snapshot (journalled with your name)"),
     ]
     DEFAULT_CSS = """
     HostDetailScreen #detail-title { height: 1; padding: 0 1; text-style: bold; }
     HostDetailScreen #detail-error { padding: 0 1; color: $error; height: auto; }
     HostDetailScreen DataTable { height: auto; max-height: 24; margin: 0 1; }
+    HostDetailScreen #detail-diff-title { padding: 0 1; height: auto; }
     HostDetailScreen #detail-raw { padding: 0 1; color: $text-muted; height: auto; }
     """
 
     def __init__(self, host_name: str) -> None:
         super().__init__()
         self.host_name = host_name
+        self._report: DiffReport | None = None
+        self._shown = False
 
     def compose(self) -> ComposeResult:
+        yield lab_bar(self, f"health › {self.host_name}")
         yield Static(self.host_name, id="detail-title")
         with VerticalScroll():
             yield Static("", id="detail-error")
             yield DataTable(id="detail-signals", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="detail-diff-title")
+            yield DataTable(id="detail-diff", cursor_type="row", zebra_stripes=True)
             yield Static("raw probe output", classes="modal-title")
             yield Static("", id="detail-raw", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#detail-signals", DataTable)
         table.add_columns("signal", "status", "value")
+        self.query_one("#detail-diff", DataTable).add_columns("since known-good", "accepted")
         feed = feed_of(self.app)
         if feed is not None:
             feed.subscribe(self, self.show)
@@ -86,7 +99,7 @@ class HostDetailScreen(Screen[None]):
         feed = feed_of(self.app)
         try:
             state = snap.host(self.host_name)
-            table = self.query_one(DataTable)
+            table = self.query_one("#detail-signals", DataTable)
         except (KeyError, NoMatches):  # an unknown host, or the screen is being taken down
             return
         if feed is None:
@@ -111,11 +124,53 @@ class HostDetailScreen(Screen[None]):
             table.add_row(name, "", value)
         raw = state.reading.raw if state.reading else "(no probe answer yet)"
         self.query_one("#detail-raw", Static).update(raw)
+        self._show_diff(snap)
+
+    def _show_diff(self, snap: Snapshot) -> None:
+        report = app_of(self).known_good.report(snap)
+        if self._shown and report is self._report:
+            return  # unchanged: keep the cursor where the operator put it
+        self._report, self._shown = report, True
+        title, table = self.query_one("#detail-diff-title", Static), self.query_one("#detail-diff", DataTable)
+        table.clear()
+        if report is None or report.known_good is None:
+            title.update(Text("no known-good snapshot yet (k on the health screen takes one)", style="dim"))
+            return
+        changes = report.for_host(self.host_name)
+        accepted = {a.key: a for a in report.accepted}
+        head = Text(f"since known-good {report.known_good.id}: ", style="bold")
+        unexplained = [c for c in changes if c.key not in accepted]
+        head.append(f"{len(unexplained)} unexplained" if changes else "no difference",
+                    style="yellow" if unexplained else "green")
+        if unexplained:
+            head.append("  (a accepts the selected one)", style="dim")
+        title.update(head)
+        for c in changes:
+            by = accepted.get(c.key)
+            table.add_row(c.text.removeprefix(f"{self.host_name}: "), by.operator if by else "", key=c.key)
+
+    def action_accept(self) -> None:
+        """Accept the difference under the diff table's cursor, under the operator's name."""
+        flow, report = app_of(self).known_good, self._report
+        table = self.query_one("#detail-diff", DataTable)
+        if report is None or report.known_good is None or not table.row_count:
+            self.notify("no difference to accept", severity="warning")
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        change = next((c for c in report.unexplained if c.key == key), None)
+        if change is None:
+            self.notify("already accepted", severity="information")
+            return
+        flow.accept(report, change)
+        self.notify(f"accepted: {change.text}", title="Known-good")
+        feed = feed_of(self.app)
+        if feed is not None and feed.latest is not None:
+            self._show_diff(feed.latest)
 
     def action_refresh_now(self) -> None:
         feed = feed_of(self.app)
-        if feed is not None:
-            feed.refresh_now()
+        if feed is not None and feed.poller is not None:
+            feed.poller.request_fingerprint()  # wakes the poller too
 
     def action_ssh(self) -> None:
         run_ssh(app_of(self), self.host_name)

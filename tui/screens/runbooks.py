@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import on
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Static
 from actions.runbooks.engine import current_states, progress
 from actions.runbooks.model import Runbook
 from tui.app_handle import app_of
+from tui.modals.start_session import SessionAnswer
 from tui.screens.base import FactoryScreen
 from tui.widgets.health_strip import HealthStrip
 
@@ -82,6 +84,9 @@ class RunbooksScreen(FactoryScreen):
             self.open_book(str(key.value))
 
     def open_book(self, name: str) -> None:
+        """Resume the session in progress; with none, ask first (start one, or only read the steps)."""
+        from actions.runbooks.walk import known_operator
+        from tui.modals.start_session import StartSessionModal
         from tui.screens.checklist import ChecklistScreen
 
         hub = app_of(self).runbooks
@@ -89,8 +94,34 @@ class RunbooksScreen(FactoryScreen):
         if book is None:
             return
         try:
-            walk = hub.walk(book)
-        except Exception as exc:  # read-only store with no session, journal errors
+            walk = hub.resume(book)
+            if walk is None and hub.store.read_only:
+                walk = hub.preview(book)
+                self.notify(f"{hub.read_only_reason}: the steps, read-only", title="Runbook", severity="warning")
+        except Exception as exc:  # journal errors
+            self.notify(str(exc), title="Runbook", severity="error")
+            return
+        if walk is not None:
+            self.app.push_screen(ChecklistScreen(walk))
+            return
+        settings = app_of(self).settings
+        ask_name = known_operator(settings.operator) is None
+        self.app.push_screen(StartSessionModal(book.title, book.kind, ask_name=ask_name),
+                             partial(self._answered, book))
+
+    def _answered(self, book: Runbook, answer: SessionAnswer | None) -> None:
+        from tui.screens.checklist import ChecklistScreen
+
+        if answer is None:
+            return
+        hub = app_of(self).runbooks
+        settings = app_of(self).settings
+        if answer.name:
+            # Who this is, for the session and for everything else this app records from now on.
+            settings.operator = answer.name
+        try:
+            walk = hub.preview(book) if answer.read_only else hub.start(book, answer.reason, settings.operator)
+        except Exception as exc:  # read-only store, journal errors
             self.notify(str(exc), title="Runbook", severity="error")
             return
         self.app.push_screen(ChecklistScreen(walk))

@@ -74,6 +74,10 @@ class RunsScreen(FactoryScreen):
             table.add_column(col, key=col)
         self.action_refresh_history()
 
+    def on_screen_resume(self) -> None:
+        # Runs started elsewhere meanwhile (a checklist step, the command line) are listed, running or not.
+        self.action_refresh_history()
+
     # -- journal and history ---------------------------------------------------------------------------
 
     @property

@@ -20,13 +20,14 @@ from actions.runbooks.engine import StepState
 from actions.runbooks.model import Step
 from actions.runbooks.predicates import Check
 from actions.runbooks.walk import StepRefused, Walk
+from tui import step_keeper
 from tui.app_handle import app_of
 from tui.modals.reason import ReasonModal
 from tui.render.step_format import STATE_STYLE
+from tui.screens.base import lab_bar
 from tui.step_actions import Outcome, describe_action, run_action
 from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.lab_bar import LabBar
 
 
 def checks_text(checks: list[Check]) -> Text:
@@ -41,7 +42,7 @@ def checks_text(checks: list[Check]) -> Text:
 
 class StepScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", id="step.back", tooltip="Back to the checklist"),
+        Binding("escape", "back", "Back", id="step.back", tooltip="Back to the checklist (a run goes on, in sight)"),
         Binding("x", "run", "Run action", id="step.run", tooltip="Run the step's action (gated)"),
         Binding("v", "verify", "Verify", id="step.verify", tooltip="Evaluate the verify checks now"),
         Binding("d", "done", "Mark done", id="step.done", tooltip="Record the step done (verify must pass)"),
@@ -71,8 +72,7 @@ class StepScreen(Screen[None]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        app = app_of(self)
-        yield LabBar(f"runbooks › {self.walk.book.name} › {self.step.id}", app.lab, app.inventory)
+        yield lab_bar(self, f"runbooks › {self.walk.book.name} › {self.step.id}")
         with Horizontal(id="step-body"):
             with VerticalScroll(id="step-doc"):
                 yield Markdown(self._doc(), id="step-markdown")
@@ -114,10 +114,12 @@ class StepScreen(Screen[None]):
             state.append(f" — {view.note}", style="")
         self.query_one("#step-state", Static).update(state)
         self.query_one("#step-lock", Static).update(f"locked: {view.locked}" if view.locked else "")
+        latest = getattr(getattr(self.app, "health", None), "latest", None)
+        self.query_one("#step-action", Static).update(describe_action(self.step.action, latest))
         title = Text("verify (live)\n", style="bold")
         body = checks_text(self.checks) if self.step.verify else Text("nothing to verify: mark it done yourself")
         self.query_one("#step-checks", Static).update(title + body)
-        read_only = self.walk.store.read_only
+        read_only = self.walk.read_only
         self.query_one("#run", Button).disabled = bool(view.locked) or self.busy or read_only
         for bid in ("#done", "#skip"):
             self.query_one(bid, Button).disabled = self.busy or read_only
@@ -140,17 +142,34 @@ class StepScreen(Screen[None]):
             self.notify(str(exc), title="Locked", severity="warning")
             return
         self.refresh_state()
+        # Leaving the screen must not take the run's pane, or the worker that journals the outcome, with it.
+        step_keeper.keep(self.app, self, step_keeper.screen_name(self.walk.session.id, self.step.id))
         try:
-            outcome = await run_action(self, self.step)
-        except Exception as exc:
-            outcome = None
-            self.log_line(Text(f"error: {exc}", style="bold red"))
-            self.walk.fail(self.step.id, f"action error: {exc}")
+            try:
+                outcome = await run_action(self, self.step)
+            except Exception as exc:
+                outcome = None
+                self.log_line(Text(f"error: {exc}", style="bold red"))
+                self.walk.fail(self.step.id, f"action error: {exc}")
+            finally:
+                self.busy = False
+            if outcome is not None:
+                await self._settle(outcome)
+            self.refresh_state()
         finally:
-            self.busy = False
-        if outcome is not None:
-            await self._settle(outcome)
-        self.refresh_state()
+            step_keeper.release(self.app, self)
+
+    def action_back(self) -> None:
+        """Back to the checklist. A run keeps going in sight: on the checklist's row, on the runs screen,
+        in the quit dialog; opening the step again shows its pane."""
+        if self.busy:
+            self.notify(f"{self.step.id} is still running: its row on the checklist shows it, and opening the "
+                        "step again shows its output.", title="Still running")
+        self.app.pop_screen()
+
+    def on_screen_suspend(self) -> None:
+        if not self.busy:
+            step_keeper.release(self.app, self)  # an action that ended while this screen was in sight
 
     async def _settle(self, outcome: Outcome) -> None:
         """Journal how the action ended. Only verify (or the operator, with nothing to verify) makes it done."""
@@ -202,5 +221,9 @@ class StepScreen(Screen[None]):
         self.refresh_state()
 
     def action_reopen(self) -> None:
-        self.walk.reopen(self.step.id)
+        try:
+            self.walk.reopen(self.step.id)
+        except StepRefused as exc:
+            self.notify(str(exc), severity="warning")
+            return
         self.refresh_state()

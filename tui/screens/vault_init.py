@@ -24,6 +24,7 @@ from actions.gates import Permit
 from actions.vault import VaultTarget
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
+from tui.screens.base import lab_bar
 from tui.widgets.secret_input import SecretInput
 
 
@@ -61,6 +62,7 @@ class VaultInitScreen(Screen[str]):
         self._summary = ""
 
     def compose(self) -> ComposeResult:
+        yield lab_bar(self, "vault › initialise")
         with Vertical():
             yield Label(f"Initialise Vault at {self.target.addr} (bring-up only)", classes="modal-title")
             with Vertical(id="init-plan"):

@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
 
 from actions import vault
 from actions.vault import ShareOutcome, ShareResult, UnsealSession
+from tui.screens.base import lab_bar
 from tui.widgets.secret_input import SecretInput
 
 _TONE = {
@@ -62,6 +63,7 @@ class VaultUnsealScreen(Screen[bool]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
+        yield lab_bar(self, "vault › unseal")
         with Vertical():
             yield Label(f"Unseal Vault at {self.session.target.addr}", classes="modal-title")
             yield Label("Enter one key share at a time (hex or base64). The field is masked and cleared "

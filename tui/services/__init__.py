@@ -1,1 +1,1 @@
-"""Long-lived helpers the app owns and hands to its screens: the health feed, a run's batcher."""
+"""Long-lived helpers the app owns and hands to its screens: the health and Vault feeds, a run's batcher."""

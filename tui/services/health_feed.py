@@ -4,10 +4,8 @@ The app owns a single :class:`~actions.health.poller.Poller` (one SSH connection
 app), run as an async worker in group ``health``. Each snapshot is kept as :attr:`HealthFeed.latest` and
 handed to the subscribers, so the health screen and every :class:`HealthStrip` show the same readings.
 
-Only subscribers on the screen in front are painted: every second (ages and staleness move on even
-without a new reading) and on each reading. A screen that comes back to the front is painted at once
-from the latest snapshot. Painting screens out of sight would take frames from the one in front, which
-may be streaming a run.
+Only subscribers on the screen in front are painted (see :mod:`tui.services.feed`): every second (ages
+and staleness move on even without a new reading) and on each reading.
 """
 
 from __future__ import annotations
@@ -17,16 +15,13 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual.app import ScreenStackError
-from textual.dom import NoScreen
-
 from actions.config import Thresholds
 from actions.health.models import Snapshot
+from tui.services.feed import Subscribers
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
-    from textual.screen import Screen
 
     from actions.config import Settings
     from actions.health.poller import Poller
@@ -42,10 +37,20 @@ class HealthFeed:
         self.app = app
         self.settings = settings
         self.lab = lab
-        self._subscribers: dict[DOMNode, Callable[[Snapshot], object]] = {}
-        self.latest: Snapshot | None = None
+        self._subscribers: Subscribers[Snapshot] = Subscribers(app)
         self.poller: Poller | None = None
         self._after_first: list[Callable[[], object]] = []
+        #: Called with every snapshot, on screen or not (the known-good recorder), whichever poller made it.
+        self.taps: list[Callable[[Snapshot], object]] = []
+
+    @property
+    def latest(self) -> Snapshot | None:
+        """The last snapshot (``None`` before the poller has started)."""
+        return self._subscribers.latest
+
+    @latest.setter
+    def latest(self, snap: Snapshot | None) -> None:
+        self._subscribers.latest = snap
 
     @property
     def thresholds(self) -> Thresholds:
@@ -57,7 +62,6 @@ class HealthFeed:
 
     def start(self) -> None:
         """Start polling (from the app's ``on_mount``); without a lab there is nothing to poll."""
-        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
         self.app.set_interval(self.REPAINT, self._tick)
         self._start_poller()
 
@@ -86,6 +90,7 @@ class HealthFeed:
             interval=cfg.interval,
             connect_timeout=cfg.connect_timeout,
             history_minutes=cfg.history_minutes,
+            fingerprint_every=cfg.fingerprint_minutes * 60,
             listener=self._publish,
         )
         self.poller = poller
@@ -99,25 +104,7 @@ class HealthFeed:
 
     def subscribe(self, node: DOMNode, callback: Callable[[Snapshot], object]) -> None:
         """Subscribe ``node``; it gets the latest snapshot at once when there is one."""
-        self._subscribers[node] = callback
-        if self.latest is not None:
-            node.call_next(callback, self.latest)
-
-    def _deliver(self, snap: Snapshot, screen: Screen[object] | None = None) -> None:
-        """Hand ``snap`` to the subscribers on ``screen`` (default: the screen in front)."""
-        try:
-            front = screen if screen is not None else self.app.screen
-        except ScreenStackError:  # no screen yet, or the app is closing
-            return
-        for node, callback in list(self._subscribers.items()):
-            try:
-                where = node.screen if node.is_attached else None
-            except NoScreen:  # detached in the meantime
-                where = None
-            if where is None:
-                del self._subscribers[node]
-            elif where is front:
-                node.call_next(callback, snap)
+        self._subscribers.add(node, callback)
 
     def after_first_reading(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` once every host has answered or failed for the first time (at once without a
@@ -128,8 +115,9 @@ class HealthFeed:
             self._after_first.append(callback)
 
     def _publish(self, snap: Snapshot) -> None:
-        self.latest = snap
-        self._deliver(snap)
+        self._subscribers.publish(snap)
+        for tap in list(self.taps):
+            tap(snap)
         if self._after_first and all(state.connection != "connecting" for state in snap.hosts):
             waiting, self._after_first = self._after_first, []
             for callback in waiting:
@@ -137,11 +125,7 @@ class HealthFeed:
 
     def _tick(self) -> None:
         if self.latest is not None:
-            self._deliver(self.latest)
-
-    def _screen_changed(self, screen: Screen[object]) -> None:
-        if self.latest is not None:
-            self._deliver(self.latest, screen)
+            self._subscribers.deliver(self.latest)
 
     def refresh_now(self) -> None:
         if self.poller is not None:

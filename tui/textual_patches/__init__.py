@@ -13,7 +13,10 @@ Checked against Textual 8.2 (8.2.8):
 - :mod:`.one_style_table`: ``DataTable.render_lines`` asking for ``rich_style`` once per line (the
   property is answered from one look-up per draw).
 - :mod:`.strip_cache`: ``Strip._divide_cache`` and ``Strip._line_length_cache`` (emptied).
-- :mod:`.rows`: ``Widget._styles_cache`` (emptied after a widget draws rows itself).
+
+Outside this package, ``tui.widgets.output_view.OutputView`` overrides two public hooks whose bodies
+follow Textual's: ``watch_scroll_y`` (ScrollView's, minus the hidden scrollbar's update) and
+``render_lines`` (a cached and a bare path beside Textual's own).
 """
 
 TEXTUAL_MINOR = (8, 2)
@@ -22,7 +25,7 @@ TEXTUAL_MINOR = (8, 2)
 PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
     "textual._compositor.Compositor": ("_get_renders", "visible_widgets"),
     "textual.screen.Screen": ("_compositor",),
-    "textual.widget.Widget": ("_scroll_update", "_styles_cache"),
+    "textual.widget.Widget": ("_scroll_update",),
     "textual.strip.Strip": ("_divide_cache", "_line_length_cache"),
 }
 """Each private name the patches use, by the class that holds it (instance attributes included)."""

@@ -25,6 +25,8 @@ class HostCard(Vertical, can_focus=True):
     HostCard.-warn:focus { border: double $warning; }
     HostCard.-critical:focus { border: double $error; }
     HostCard .line { height: 1; }
+    /* The failing signal in words must show whole ("unreachable since 03:10:42"), on a narrow card too. */
+    HostCard .headline { height: auto; }
     HostCard .values { height: auto; }
     HostCard Horizontal { height: 2; }
     HostCard .spark-label { width: 6; color: $text-muted; }

@@ -23,7 +23,6 @@ from actions.ansible.events import strip_ansi
 from tui.render.ansi_line import line_segments
 from tui.render.strip_store import StripStore
 from tui.textual_patches.quiet_size import set_virtual_size
-from tui.textual_patches.rows import forget_cached_rows
 
 
 class OutputView(ScrollView, can_focus=True):
@@ -170,8 +169,9 @@ class OutputView(ScrollView, can_focus=True):
                     if crop.x or crop.width != width:
                         strip = strip.crop(crop.x, crop.right)
                     found[i] = self._rows[keys[i]] = strip
-                # Textual's own row cache did not see these rows: it must not serve older ones later.
-                forget_cached_rows(self)
+                # Textual's own row cache (used by the other path) needs no reset here: every change of
+                # what a row shows (a scroll, new lines, a filter, a style) refreshes the view, which
+                # marks those rows stale there too (tests/tui/test_textual_patches.py shows it).
             else:
                 first, last = missing[0], missing[-1]
                 fresh = super().render_lines(Region(crop.x, crop.y + first, crop.width, last - first + 1))

@@ -1,0 +1,65 @@
+"""The fingerprint and its diff on the rehearsal hosts: root Debian 12 systems with systemd, each in its own
+network namespace, so a change on pi2 shows on pi2 alone. Their clocks are not NTP-synchronised, which is a
+warning: the lab is not green, and no known-good snapshot is taken of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions import rehearsal
+from actions.config import Settings, Thresholds
+from actions.health.diff import diff
+from actions.health.known_good import KnownGoodStore, NotGreen
+from actions.health.models import Fingerprint, Snapshot
+from actions.health.poller import Poller
+from actions.journal import open_journal
+from actions.lab import load_lab
+from tests.conftest import root_ssh
+
+pytestmark = pytest.mark.integration
+Lab = tuple[Settings, rehearsal.RehearsalStatus]
+CALM = Thresholds(load_per_core_warn=1000, load_per_core_crit=2000)
+
+
+async def read(lab: Lab) -> Snapshot:
+    poller = Poller(list(load_lab(lab[1].inventory).hosts), interval=0.5)
+    try:
+        return await poller.once()
+    finally:
+        await poller.close()
+
+
+def prints(snap: Snapshot) -> dict[str, Fingerprint | None]:
+    return {h.name: h.reading.fingerprint if h.reading else None for h in snap.hosts}
+
+
+async def test_a_stopped_service_and_a_failed_unit_on_pi2_are_named(rehearsal_lab: Lab) -> None:
+    settings, st = rehearsal_lab
+    pi2 = next(h.address for h in st.hosts if h.name == "pi2")
+    started = root_ssh(settings, pi2, "systemd-run --unit=factory-web python3 -m http.server 8080 && "
+                       "for i in $(seq 50); do grep -q ':1F90 00000000:0000 0A' /proc/net/tcp && exit 0; "
+                       "sleep 0.1; done; exit 1")
+    assert started.returncode == 0, started.stderr
+    try:
+        before = await read(rehearsal_lab)
+        stopped = root_ssh(settings, pi2, "systemctl stop factory-web; "
+                           "systemd-run --unit=backup-pg --property=Type=oneshot false; true")
+        assert stopped.returncode == 0, stopped.stderr
+        after = await read(rehearsal_lab)
+    finally:
+        root_ssh(settings, pi2, "systemctl stop factory-web; systemctl reset-failed")
+    fp_before = prints(before)["pi2"]
+    assert fp_before is not None and "0.0.0.0:8080" in fp_before.listening and fp_before.failed_units == []
+    changes = [c.text for c in diff(prints(before), prints(after))]
+    assert "pi2: nothing listens on 0.0.0.0:8080 any more" in changes
+    assert "pi2: new failed unit backup-pg.service" in changes
+    assert not [c for c in changes if not c.startswith("pi2: ")]
+
+    # systemd's clock is not synchronised here: a warning, so this lab is never known-good.
+    journal = open_journal(settings.state_dir)
+    try:
+        with pytest.raises(NotGreen, match="clock not synced"):
+            KnownGoodStore(journal).record(after, CALM, lab="rehearsal", operator="ana", reason="asked for")
+        assert KnownGoodStore(journal).latest("rehearsal") is None
+    finally:
+        journal.close()
