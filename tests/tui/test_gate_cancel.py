@@ -250,7 +250,7 @@ async def test_step_screen_gate_left_runs_nothing(
     marker = Path(f"/tmp/factory-gate-{uuid.uuid4().hex[:10]}")
     app = FactoryApp(settings=settings, lab=load_lab(sandbox.inventory), inventory=sandbox.inventory)
     async with app.run_test(size=(140, 45)) as pilot:
-        walk = app.runbooks.walk(_book(marker, destructive))
+        walk = app.runbooks.start(_book(marker, destructive), reason="", operator="tester")
         await app.push_screen(StepScreen(walk, "touch"))
         await pilot.pause()
         await pilot.press("x")
@@ -318,7 +318,7 @@ async def test_step_screen_gate_confirmed_runs_the_command(
     try:
         app = FactoryApp(settings=settings, lab=load_lab(sandbox.inventory), inventory=sandbox.inventory)
         async with app.run_test(size=(140, 45)) as pilot:
-            walk = app.runbooks.walk(_book(marker, destructive=False))
+            walk = app.runbooks.start(_book(marker, destructive=False), reason="", operator="tester")
             await app.push_screen(StepScreen(walk, "touch"))
             await pilot.pause()
             await pilot.press("x")

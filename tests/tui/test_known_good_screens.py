@@ -85,7 +85,7 @@ async def test_the_restore_step_names_the_dump_and_the_final_step_lists_what_is_
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: "backups on pi2: " in text(app.screen.query_one("#health-known", Static)), 30,
                     "the backups line")
-        walk = app.runbooks.walk(app.runbooks.books["recovery"])
+        walk = app.runbooks.start(app.runbooks.books["recovery"], reason="", operator="erin")
         await app.push_screen(StepScreen(walk, "restore_pg"))
         action = app.screen.query_one("#step-action", Static)
         want = f"pi2: would use {backup_root}/postgres/gitea/gitea-20261201T023000Z.dump, 6.5 h old (4.0 KiB)"
