@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from actions import rehearsal
+from bench.stopping import stops_on_signals
 from tests.conftest import make_settings
 from tests.drill import run_drill
 
@@ -28,23 +28,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report", action="store_true", help="print the whole incident report")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, stops_on_signals() as stops:
         settings = make_settings(Path(tmp) / "state")
-
-        # A signal stops the lab this bench started before it exits.
-        def stop(_sig: int, _frame: object) -> None:
-            rehearsal.down(settings, purge=True)
-            raise SystemExit(130)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         started = time.monotonic()
-        try:
-            status = rehearsal.up(settings)
-            up = time.monotonic() - started
-            drill, rows, report = asyncio.run(run_drill(settings, status, Path(tmp) / "drill"))
-        finally:
-            rehearsal.down(settings, purge=True)
+        stops.callback(rehearsal.down, settings, purge=True)
+        status = rehearsal.up(settings)
+        up = time.monotonic() - started
+        drill, rows, report = asyncio.run(run_drill(settings, status, Path(tmp) / "drill"))
     print(f"{'phase':<44} {'seconds':>8}")
     print(f"{'rehearsal lab up':<44} {up:>8.1f}")
     for name, seconds in drill.phases:

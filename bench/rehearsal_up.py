@@ -8,7 +8,6 @@ Usage (as root, on Linux): python bench/rehearsal_up.py [--runs N]
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from actions import rehearsal
 from actions.rehearsal import image
+from bench.stopping import stops_on_signals
 from tests.conftest import make_settings
 
 TARGET = 30.0
@@ -28,32 +28,24 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     first, warm = [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, stops_on_signals() as stops:
         settings = make_settings(Path(tmp) / "state")
-        # A signal stops the labs this bench started before it exits.
-        def stop(_sig: int, _frame: object) -> None:
-            rehearsal.down(settings, purge=True)
-            raise SystemExit(130)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        # SIGINT and SIGTERM too: the lab this bench started is stopped before it exits.
+        stops.callback(rehearsal.down, settings, purge=True)
         if not image.is_ready(settings.rehearsal.image_dir):
             t0 = time.perf_counter()
             image.ensure(settings.rehearsal.image_dir, settings.rehearsal.mirror, lambda _m: None)
             print(f"base image build (once, cached): {time.perf_counter() - t0:.1f} s")
-        try:
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                st = rehearsal.up(settings)
-                first.append(time.perf_counter() - t0)
-                assert st.all_up, st.hosts
-                rehearsal.down(settings)
-                t0 = time.perf_counter()
-                st = rehearsal.up(settings)
-                warm.append(time.perf_counter() - t0)
-                assert st.all_up, st.hosts
-                rehearsal.down(settings, purge=True)
-        finally:
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            st = rehearsal.up(settings)
+            first.append(time.perf_counter() - t0)
+            assert st.all_up, st.hosts
+            rehearsal.down(settings)
+            t0 = time.perf_counter()
+            st = rehearsal.up(settings)
+            warm.append(time.perf_counter() - t0)
+            assert st.all_up, st.hosts
             rehearsal.down(settings, purge=True)
     print(f"rehearsal up, first for a lab: median {sorted(first)[len(first) // 2]:.1f} s, worst {max(first):.1f} s "
           f"(target < {TARGET:.0f} s)")
