@@ -32,7 +32,8 @@ if ! command -v tofu >/dev/null && ! command -v terraform >/dev/null; then
 fi
 
 python=${PYTHON:-python3}
-[[ -x .venv/bin/python ]] || "$python" -m venv .venv
+# A venv left half-made by an interrupted run has no pip: make it again rather than fail on it.
+.venv/bin/python -m pip --version >/dev/null 2>&1 || "$python" -m venv --clear .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
 echo "setup: ready (.venv/bin/factory-tui)"
