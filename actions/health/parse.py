@@ -108,8 +108,9 @@ def parse_df(text: str) -> list[Disk]:
 
 
 def parse_ntp(text: str) -> bool | None:
+    """timedatectl's NTPSynchronized; ``container`` (the host's own clock, which the probe's offset checks) is synced."""
     value = text.strip().lower()
-    if value in ("yes", "true", "1"):
+    if value in ("yes", "true", "1", "container"):
         return True
     if value in ("no", "false", "0"):
         return False

@@ -210,3 +210,17 @@ def test_not_root_is_named_and_nothing_is_started() -> None:
     shutil.rmtree(tmp_path, ignore_errors=True)
     assert "it must run as root" in out.stdout, out.stdout + out.stderr
     assert "slot None" in out.stdout
+
+
+def test_health_reads_the_hosts_and_their_clock_is_the_machines(rehearsal_lab: Lab) -> None:
+    # No NTP client runs in a container: its clock is this machine's, which the probe's offset measures.
+    settings, _ = rehearsal_lab
+    out = subprocess.run([*CLI, "-i", "rehearsal", "health", "--once", "--json"], env=cli_env(settings),
+                         capture_output=True, text=True, timeout=120)
+    doc = json.loads(out.stdout)
+    hosts = doc["hosts"]
+    assert [h["name"] for h in hosts] == ["pi1", "pi2", "pi3"] and {h["connection"] for h in hosts} == {"up"}
+    for h in hosts:
+        clock = {f["signal"]: f for f in h["findings"]}
+        assert clock["clock sync"]["status"] == "ok", h["findings"]
+        assert clock["clock offset"]["status"] == "ok", h["findings"]

@@ -187,3 +187,10 @@ def test_docker_engine_api_answer() -> None:
     assert containers[0].status == "Up 5 days (healthy)"
     containers, note = parse_docker('rc 0\n{"message":"client version 1.24 is too old"}')
     assert containers is None and note == "docker unavailable: client version 1.24 is too old"
+
+
+def test_a_container_keeps_the_machines_clock_and_counts_as_synced() -> None:
+    from actions.health.parse import parse_ntp
+
+    assert parse_ntp("container\n") is True
+    assert parse_ntp("no") is False and parse_ntp("yes") is True and parse_ntp("") is None
