@@ -20,7 +20,6 @@ stdin, Ansible through its environment, and the app gets the shares typed in.
 
 from __future__ import annotations
 
-import secrets
 import shlex
 import time
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from actions.config import Settings
 from actions.gates import issue
 from actions.journal import open_journal
 from actions.lab import load_lab
-from actions.rehearsal.converge import SECRET_ENV_PREFIX
+from actions.rehearsal.converge import SECRET_ENV_PREFIX, lab_secret
 from actions.runbooks.engine import StepState
 from actions.runbooks.report import render_report
 from actions.runbooks.store import RunbookStore
@@ -95,13 +94,19 @@ class Drill:
     status: Any
     workdir: Path
     phases: list[tuple[str, float]] = field(default_factory=list)
-    password: SecretStr = field(default_factory=lambda: SecretStr(secrets.token_urlsafe(24)))
-    offsite_password: SecretStr = field(default_factory=lambda: SecretStr(secrets.token_urlsafe(24)))
+    password: SecretStr = field(init=False)
+    offsite_password: SecretStr = field(init=False)
     shares: list[SecretStr] = field(default_factory=list)
     root_token: SecretStr | None = None
     bao: BaoServer | None = None
     disaster_at: float = 0.0
     newest_dump: str = ""
+
+    def __post_init__(self) -> None:
+        # The lab's own throwaway values, as `rehearse` hands them over: a converge of this lab before or
+        # after the drill (or the off-site repository it initialised) agrees with them.
+        self.password = lab_secret(self.settings, "postgres_password")
+        self.offsite_password = lab_secret(self.settings, "backup_offsite_password")
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:

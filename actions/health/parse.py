@@ -108,7 +108,7 @@ def parse_df(text: str) -> list[Disk]:
 
 
 def parse_ntp(text: str) -> bool | None:
-    """timedatectl's NTPSynchronized; ``container`` (the host's own clock, which the probe's offset checks) is synced."""
+    """timedatectl's NTPSynchronized; ``container`` (the machine's own clock, offset still checked) is synced."""
     value = text.strip().lower()
     if value in ("yes", "true", "1", "container"):
         return True

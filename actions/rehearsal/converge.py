@@ -4,14 +4,20 @@
 but a rehearsal lab. One confirmation covers the whole converge (it lists every command it will run);
 each run then gets its own single-use permit for exactly that command, issued here and nowhere else.
 
-Secrets the playbooks would read from Vault are, in a rehearsal, throwaway values made for this converge:
-the rehearsal inventory reads each from an environment variable (``FACTORY_REHEARSAL_SECRET_<NAME>``),
-they are handed to ansible-playbook through its environment only, and the same values serve both passes so
-that a role templating one can converge.
+Secrets the playbooks would read from Vault are, in a rehearsal, throwaway values of this lab: the
+rehearsal inventory reads each from an environment variable (``FACTORY_REHEARSAL_SECRET_<NAME>``), and they
+are handed to ansible-playbook through its environment only, never on a command line or in the run's files.
+Each is derived from a random seed kept with the lab's hosts (their disks hold what they were given anyway),
+so every converge of one lab uses the same values: a role that templates one, or a repository that was
+initialised with one, still converges the next time. A new lab gets a new seed.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import os
 import secrets
 import threading
 import time
@@ -94,6 +100,21 @@ def secret_host_vars(playbook_dir: Path) -> dict[str, str]:
     }
 
 
+def lab_secret(settings: Settings, name: str) -> SecretStr:
+    """The rehearsal lab's throwaway value for the Vault secret ``name`` (stable for the lab's life)."""
+    seed_file = settings.rehearsal_dir / "secret.seed"
+    try:
+        fd = os.open(seed_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        seed = seed_file.read_bytes()
+    else:
+        seed = secrets.token_bytes(32)
+        with os.fdopen(fd, "wb") as out:
+            out.write(seed)
+    digest = hmac.new(seed, name.encode(), hashlib.sha256).digest()
+    return SecretStr(base64.urlsafe_b64encode(digest[:24]).decode())
+
+
 class ConvergePlan:
     """Everything decided before the converge starts; the CLI shows :attr:`request` to the operator."""
 
@@ -110,7 +131,7 @@ class ConvergePlan:
         self.journal = journal
         self.playbooks = playbooks
         self.secret_env = tuple(
-            (SECRET_ENV_PREFIX + name.upper(), SecretStr(secrets.token_urlsafe(24)))
+            (SECRET_ENV_PREFIX + name.upper(), lab_secret(settings, name))
             for name in secret_names(settings.ansible.playbook_dir)
         )
         self.specs = [
@@ -128,7 +149,7 @@ class ConvergePlan:
             targets=tuple(hosts),
             details=(
                 *(f"pass 1 and 2: {p.request.command_line()}" for p in first),
-                "Vault secrets: throwaway values for this converge, in the environment only",
+                "Vault secrets: the rehearsal lab's throwaway values, in the environment only",
             ),
             confirm_name=lab.name,
         )

@@ -60,7 +60,7 @@ async def test_a_stopped_service_and_a_failed_unit_on_pi2_are_named(rehearsal_la
     journal = open_journal(settings.state_dir)
     try:
         store = KnownGoodStore(journal)
-        store.record(before, CALM, lab="rehearsal", operator="ana", reason="asked for")
+        store.record(before, CALM, lab="rehearsal", operator="ana", reason="asked for", now=before.taken_at)
         assert store.latest("rehearsal") is not None
     finally:
         journal.close()

@@ -47,10 +47,13 @@ def test_the_playbooks_converge_twice_and_the_guidebook_shows_the_table(rehearsa
     assert page_table() == [(r.role, r.verdict.value) for r in report.rows], (
         "docs/rehearsal.md's table is not this run's: regenerate it with `factory-tui rehearse --markdown`"
     )
-    # The throwaway Vault secrets went to ansible-playbook's environment only.
+    # The throwaway Vault secrets went to ansible-playbook's environment only: no journal, run artifact or
+    # log of the controller holds one. (The hosts' own disks are the hosts' business: pi2 keeps a pgpass.)
     values = [value.get_secret_value().encode() for _, value in conv.secret_env]
     assert values
     for path in settings.state_dir.rglob("*"):
-        if path.is_file() and path.stat().st_size < 50_000_000:
+        if settings.rehearsal_dir / "hosts" in path.parents or not path.is_file() or path.is_symlink():
+            continue
+        if path.stat().st_size < 50_000_000:
             data = path.read_bytes()
             assert not any(v in data for v in values), f"a Vault secret of the converge reached {path}"
