@@ -196,7 +196,9 @@ def _up_locked(
 
     state = _read_state(settings)
     slot = state.get("slot")
-    if not isinstance(slot, int):
+    # A slot kept from an earlier `up` may have gone to another lab while this one was down.
+    ours_up = started_before(settings) or pid_alive(state.get("proxy_pid"))
+    if not isinstance(slot, int) or (net.device_exists(net.bridge_name(slot)) and not ours_up):
         slot = net.free_slot(set())
         state["slot"] = slot
         _write_state(settings, state)

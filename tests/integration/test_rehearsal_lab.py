@@ -127,7 +127,18 @@ def test_two_labs_share_no_disk_or_address_and_down_leaves_nothing(rehearsal_lab
     assert_nothing_left(other, ost)
     # Kept for the next `up` until purged.
     assert (other.rehearsal_dir / "hosts" / "pi1" / "upper" / marker.lstrip("/")).exists()
-    rehearsal.down(other, purge=True)
+    # While it was down, a third lab may take its addresses: coming back, it takes others.
+    third = make_settings(tmp_path / "third")
+    tst = rehearsal.up(third)
+    try:
+        back = rehearsal.up(other)
+        try:
+            assert back.slot not in (tst.slot, st.slot) and back.all_up
+            assert root_ssh(other, back.hosts[0].address, f"test -e {marker}").returncode == 0, "its disk came back"
+        finally:
+            rehearsal.down(other, purge=True)
+    finally:
+        rehearsal.down(third, purge=True)
     assert not other.rehearsal_dir.exists()
 
 
