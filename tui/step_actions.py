@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import shlex
 import threading
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,21 +25,13 @@ from actions.runbooks.model import (
     VaultInitAction,
     VaultUnsealAction,
 )
+from actions.runbooks.outcome import Outcome
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
 
 if TYPE_CHECKING:
     from actions.ansible import RunResult
     from tui.screens.step import StepScreen
-
-
-@dataclass
-class Outcome:
-    run_id: str | None = None
-    note: str = ""
-    cancelled: bool = False
-    failed: bool = False
-    check_only: bool = False
 
 
 def describe_action(action: Any, snapshot: Snapshot | None = None) -> Text:
