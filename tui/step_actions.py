@@ -1,6 +1,7 @@
 """Carry out a checklist step's action from the step screen, through the same adapters and gates as the
 rest of the app: playbook runs (check first, then real), tofu plans, Vault init/unseal, SSH commands and
-manual instructions. Each returns an :class:`Outcome` the step screen journals."""
+manual instructions. Each returns an :class:`Outcome` for :meth:`Walk.settle` to journal; the playbook
+policy (check first, then real) is :mod:`actions.runbooks.playbook_step`."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def describe_action(action: Any, snapshot: Snapshot | None = None) -> Text:
 
 
 async def run_action(screen: StepScreen, step: Step) -> Outcome | None:
+    """Carry out ``step``'s action from its screen and say how it ended."""
     action = step.action
     if isinstance(action, ManualAction):
         screen.log_line(Text(action.instructions.strip(), style="italic"))

@@ -2,7 +2,8 @@
 
 UI-free, so the screens and the CLI make the same moves with the same rules: a step starts only when it is
 not locked; it is done only when its verify checks pass (or, for a step with nothing to verify, when the
-operator says so); a skip needs a reason. Every move is journalled with a one-line health summary.
+operator says so); a skip needs a reason; how a step's action ended is settled here too (:meth:`Walk.settle`).
+Every move is journalled with a one-line health summary.
 """
 
 from __future__ import annotations

@@ -131,6 +131,7 @@ class StepScreen(Screen[None]):
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_run(self) -> None:
+        """Run the step's action (gated) with the step marked running, then journal how it ended."""
         if self.busy:
             return
         self.busy = True
