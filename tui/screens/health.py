@@ -7,7 +7,7 @@ open a host's detail, and ``s`` to suspend the app for an interactive ssh sessio
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,7 +19,6 @@ from textual.widgets import Static
 from actions.config import Thresholds
 from actions.health.backups import age_text, newest_by_kind
 from actions.health.evaluate import clock
-from actions.health.known_good import DiffReport
 from actions.health.models import Snapshot, Status, worst
 from tui.app_handle import app_of
 from tui.render.health_format import ICON, STYLE, verdict
@@ -28,6 +27,9 @@ from tui.services.health_feed import feed_of
 from tui.ssh_shell import run_ssh
 from tui.widgets.host_card import HostCard
 from tui.widgets.vault_badge import VaultBadge
+
+if TYPE_CHECKING:  # the known-good store is loaded after the first reading
+    from actions.health.known_good import DiffReport
 
 HEALTH_BINDINGS: list[BindingType] = [
     Binding("r", "refresh_now", "Refresh", id="health.refresh", tooltip="Probe every host now"),
