@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from actions.durations import duration_text
 from tui.cli.context import CliContext, CliError
 from tui.cli.grammar import example
 
@@ -125,8 +126,6 @@ async def _apply(adapter: Any, root: Any, args: argparse.Namespace, journal: Any
 
 
 def _list(adapter: Any, as_json: bool) -> int:
-    from actions.tofu.store import format_age
-
     rows = []
     for root in adapter.roots():
         record = adapter.record(root)
@@ -135,7 +134,7 @@ def _list(adapter: Any, as_json: bool) -> int:
             "path": str(root.path),
             "exists": root.exists,
             "status": record.status if record else None,
-            "age": format_age(record.age()) if record else None,
+            "age": duration_text(record.age().total_seconds()) if record else None,
             "counts": record.counts.model_dump() if record and record.counts else None,
             "message": record.message if record else "",
         })

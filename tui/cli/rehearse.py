@@ -14,6 +14,7 @@ import sys
 import threading
 from typing import Any
 
+from actions.durations import duration_text
 from tui.cli.cancellable import run_cancellable
 from tui.cli.context import CliContext, CliError
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             print(strip_ansi(text), file=sys.stderr)
 
     def on_run(r: Any) -> None:
-        print(f"pass {r.pass_no} {r.playbook:12} {r.status.value:9} {r.seconds:6.1f}s  run {r.run_id}"
+        print(f"pass {r.pass_no} {r.playbook:12} {r.status.value:9} {duration_text(r.seconds):>6}  run {r.run_id}"
               + (f"  ({r.message})" if r.message else ""), file=sys.stderr, flush=True)
 
     def work() -> None:
@@ -91,7 +92,8 @@ def _print_table(report: Any) -> None:
 
     from actions.rehearsal.table import STYLE
 
-    table = Table(title=f"converge of {', '.join(report.playbooks)} on '{report.lab}' ({report.seconds:.0f}s)")
+    took = duration_text(report.seconds)
+    table = Table(title=f"converge of {', '.join(report.playbooks)} on '{report.lab}' ({took})")
     for col in ("role", "verdict", "playbooks", "hosts", "detail"):
         table.add_column(col, overflow="fold")
     for row in report.rows:

@@ -34,6 +34,7 @@ from actions.ansible import (
 )
 from actions.ansible.catalog import load_catalog
 from actions.config import Settings
+from actions.durations import duration_text
 from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError
 from tui.app_handle import app_of
@@ -97,7 +98,7 @@ class RunsScreen(FactoryScreen):
         if journal is None:
             return
         for r in journal.runs():
-            took = f"{r.duration:.0f}s" if r.duration is not None else ""
+            took = duration_text(r.duration, missing="")
             table.add_row(
                 time.strftime("%m-%d %H:%M:%S", time.localtime(r.started_at)), r.operator, r.playbook,
                 "check" if r.check else "REAL", r.limit or "", r.status, took, r.id, key=r.id,
