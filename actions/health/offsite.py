@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from actions.durations import ago_text
+from actions.keyvalue import key_value_lines
 
 STATUS_FILE = "/var/lib/factory-backup/offsite.status"
 
@@ -40,7 +41,7 @@ def _stamp(value: str) -> float | None:
 
 def parse_offsite_status(text: str) -> OffsiteStatus | None:
     """The status file's text; None when it holds no run at all (empty, or not this file)."""
-    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    fields = key_value_lines(text)
     if "result" not in fields:
         return None
     return OffsiteStatus(

@@ -87,3 +87,14 @@ def test_empty_journal_lists_say_so(tmp_path: Path) -> None:
         assert listed.stdout.strip() == f"no {noun} journalled in {state / 'journal.sqlite3'}"
         as_json = _cli(state, inv, command, "--json")
         assert as_json.returncode == 0 and json.loads(as_json.stdout) == []
+
+
+def test_an_extra_var_that_is_no_pair_is_one_line_and_runs_nothing(tmp_path: Path) -> None:
+    """`-e` words go through the same KEY=VALUE reader as the run form: a bad one stops before anything runs."""
+    state, inv = tmp_path / "state", DATA / "local_inventory.yml"
+    for word, says in (("nope", "-e 'nope': expected KEY=VALUE"), ("my-db=x", "'my-db' is not a variable name")):
+        bad = _cli(state, inv, "run", str(DATA / "hello.yml"), "--check", "-e", "a=1", "-e", word)
+        assert bad.returncode == 1 and says in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr and "PLAY" not in bad.stdout
+    listed = _cli(state, inv, "runs", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []

@@ -37,14 +37,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _extra_vars(pairs: list[str]) -> tuple[tuple[str, str], ...]:
-    out = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise CliError(f"-e {pair!r}: expected KEY=VALUE")
-        out.append((key.strip(), value))
-    return tuple(out)
+def _extra_vars(words: list[str]) -> tuple[tuple[str, str], ...]:
+    """Each ``-e`` word as one pair (the shell has split and unquoted them already)."""
+    from actions.keyvalue import PairError, pair
+
+    try:
+        return tuple(pair(word) for word in words)
+    except PairError as exc:
+        raise CliError(f"-e {exc}") from None
 
 
 def _confirm(request: Any, typed: str | None, operator: str) -> Any:
