@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Plan, confirm, converge, print the table."""
     from actions.rehearsal.converge import ConvergeError, converge, plan
-    from tui.cli.run import _confirm
+    from tui.cli.gate_prompt import ask_permit
 
     if getattr(args, "sub_inventory", None):
         ctx.inventory_arg = args.sub_inventory
@@ -47,7 +47,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         conv = plan(ctx.settings, ctx.lab, args.playbooks or None, ctx.journal)
     except ConvergeError as exc:
         raise CliError(str(exc)) from None
-    permit = _confirm(conv.request, args.confirm, ctx.settings.operator)
+    permit = ask_permit(conv.request, args.confirm, ctx.settings.operator,
+                        expected=conv.request.confirm_name or "", noun="the rehearsal lab's name",
+                        question="converge it for real?")
     cancel = threading.Event()
     box: dict[str, Any] = {}
 
