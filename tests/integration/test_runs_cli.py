@@ -118,7 +118,8 @@ def test_a_refused_terminal_gate_runs_nothing(tmp_path: Path, how: str) -> None:
     kept.write_text("a marker the recover playbook would remove\n")
     try:
         refuse_at_gate(["-i", inv, "run", str(DATA / "recover" / "wipe_marker.yml"), "--limit", "local2",
-                        "-e", f"run_tag={tag}"], env, "type 'wipe_marker' to confirm, anything else cancels:", how, wrong="wipe")
+                        "-e", f"run_tag={tag}"],
+                       env, "type 'wipe_marker' to confirm, anything else cancels:", how, wrong="wipe")
         assert kept.exists()
     finally:
         kept.unlink()
