@@ -7,6 +7,7 @@ import re
 from textual import on
 from textual.app import App, ComposeResult
 
+from actions.ansible import RunStatus
 from tui.widgets.run_pane import RunPane
 
 
@@ -33,7 +34,7 @@ async def test_title_is_announced_once_per_change_while_the_clock_ticks() -> Non
         assert counted and int(counted[1]) >= 1, header  # the header did count the seconds
         assert app.titles == ["stream · running"]
 
-        pane.finish(None, error="the run could not start", status="error")
+        pane.finish(None, error="the run could not start", status=RunStatus.ERROR)
         await pilot.pause(1.2)
         assert len(app.titles) == 2
         assert re.fullmatch(r"stream · error · \d+s", app.titles[1])
