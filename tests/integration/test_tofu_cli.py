@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,17 +17,11 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def env(tmp_path: Path, tofu_env: str) -> dict[str, str]:
-    """Environment of a CLI run: fixture roots from settings, its own state dir, tofu_env's quiet CLI config."""
+def env(tmp_path: Path, tofu_cli_env: dict[str, str]) -> dict[str, str]:
+    """Environment of a CLI run: tofu_cli_env's, with the fixture roots in settings."""
     roots = tmp_path / "roots"
     shutil.copytree(DATA, roots)
-    base = {k: v for k, v in os.environ.items() if not k.startswith("FACTORY_")}
-    base.update({
-        "FACTORY_STATE_DIR": str(tmp_path / "state"),
-        "FACTORY_TOFU__ROOTS": json.dumps([str(roots / "changes"), str(roots / "broken")]),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    })
-    return base
+    return {**tofu_cli_env, "FACTORY_TOFU__ROOTS": json.dumps([str(roots / "changes"), str(roots / "broken")])}
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -166,27 +166,27 @@ def _token() -> SecretStr:
     return token
 
 
-def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
+def _with_token(args: argparse.Namespace, ctx: CliContext, request_of: Any, act: Any, done: str) -> int:
+    """A Vault change that needs a token (seal, step-down): its gate, then the token, then the call."""
     from actions import vault
 
     target = _target(ctx)
-    permit = _permit(vault.seal_request(target), args.confirm, target.host, ctx.settings.operator)
+    permit = _permit(request_of(target), args.confirm, target.host, ctx.settings.operator)
     try:
-        vault.seal(target, _token(), permit, ctx.journal)
+        act(target, _token(), permit, ctx.journal)
     except vault.VaultError as exc:
         raise CliError(str(exc)) from None
-    print(f"{target.addr}: sealed")
+    print(f"{target.addr}: {done}")
     return 0
+
+
+def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
+    from actions import vault
+
+    return _with_token(args, ctx, vault.seal_request, vault.seal, "sealed")
 
 
 def run_step_down(args: argparse.Namespace, ctx: CliContext) -> int:
     from actions import vault
 
-    target = _target(ctx)
-    permit = _permit(vault.step_down_request(target), args.confirm, target.host, ctx.settings.operator)
-    try:
-        vault.step_down(target, _token(), permit, ctx.journal)
-    except vault.VaultError as exc:
-        raise CliError(str(exc)) from None
-    print(f"{target.addr}: stepped down")
-    return 0
+    return _with_token(args, ctx, vault.step_down_request, vault.step_down, "stepped down")
