@@ -22,7 +22,7 @@ REFUSALS = {
 def refuse_at_gate(args: list[str], env: dict[str, str], prompt: str, how: str, wrong: str = "nope") -> str:
     """Run ``factory-tui ARGS`` on a terminal, wait for ``prompt``, answer ``how``; returns what the terminal
     showed, after checking the exit code, the last words and that no traceback came out."""
-    child = pexpect.spawn(sys.executable, [*ENTRY, *args], env=env, cwd=str(ROOT), encoding="utf-8", timeout=60)
+    child = pexpect.spawn(sys.executable, [*ENTRY, *args], env=env, cwd=str(ROOT), encoding="utf-8", timeout=120)
     seen = io.StringIO()
     child.logfile_read = seen
     try:
