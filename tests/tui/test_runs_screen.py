@@ -96,7 +96,7 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         history = screen.query_one("#history-table", DataTable)
         assert history.row_count == 1
         history.focus()
-        await pilot.pause()
+        await _wait(pilot, lambda: history.has_focus)
         await pilot.press("enter")
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
         replayed = next(p for p in screen.query(RunPane) if p.replay)

@@ -35,6 +35,9 @@ from tui.widgets.plan_summary import PlanSummaryView
 class PlansScreen(FactoryScreen):
     """OpenTofu plans of the lab's roots."""
 
+    # Seconds between refreshes of the roots' ages while the screen is in front.
+    REFRESH_EVERY: ClassVar[float] = 10.0
+
     SECTION = "plans"
     DEFAULT_CSS = """
     PlansScreen #plans-body { height: 1fr; }
@@ -84,7 +87,7 @@ class PlansScreen(FactoryScreen):
         table = self.query_one("#plan-roots", DataTable)
         self._columns = table.add_columns("root", "last plan", "age")
         self.refresh_roots()
-        self.set_interval(10, self._refresh_in_front)
+        self.set_interval(self.REFRESH_EVERY, self._refresh_in_front)
         table.focus()
 
     def _refresh_in_front(self) -> None:
