@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from actions.durations import duration_text
 from actions.locks import FileLock, LockBusy
 
 SUITE = "bookworm"
@@ -126,7 +127,7 @@ def _build(image_dir: Path, mirror: str | None, log: Log) -> None:
         if not (final / "ready.json").is_file():
             shutil.rmtree(partial, ignore_errors=True)
         raise
-    log(f"base image ready in {time.monotonic() - t0:.0f}s: {final / 'rootfs'}")
+    log(f"base image ready in {duration_text(time.monotonic() - t0)}: {final / 'rootfs'}")
 
 
 def _configure(rootfs: Path) -> None:

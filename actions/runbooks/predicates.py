@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from actions.config import Settings
+from actions.durations import ago_text, duration_text
 from actions.health.offsite import STATUS_FILE as OFFSITE_STATUS_FILE
 from actions.health.offsite import describe as describe_offsite
 from actions.health.offsite import parse_offsite_status
@@ -468,7 +469,7 @@ async def argocd_ready(live: Live, namespace: str = "argocd") -> Check:
 @predicate("root")
 async def tofu_plan_fresh(live: Live, root: str) -> Check:
     """The root has a plan made within the max plan age that did not fail (a review can rely on it)."""
-    from actions.tofu.store import format_age, load_record
+    from actions.tofu.store import load_record
 
     name = f"tofu_plan_fresh({root})"
     record = load_record(live.settings, root)
@@ -480,8 +481,8 @@ async def tofu_plan_fresh(live: Live, root: str) -> Check:
     if record.status in ("failed", "cancelled", "apply-failed"):
         return Check(name=name, ok=False, reading=f"last plan {record.status}: {record.message[:120]}")
     if age.total_seconds() > limit:
-        return Check(name=name, ok=False, reading=f"last plan is {format_age(age)} old; plan again")
-    return Check(name=name, ok=True, reading=f"planned {format_age(age)} ago: {counts}")
+        return Check(name=name, ok=False, reading=f"last plan is {duration_text(age.total_seconds())} old; plan again")
+    return Check(name=name, ok=True, reading=f"planned {ago_text(age.total_seconds())}: {counts}")
 
 
 # -- the control machine ---------------------------------------------------------------------------------

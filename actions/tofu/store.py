@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from actions.config import Settings
+from actions.durations import duration_text
 from actions.tofu.summary import Counts
 
 Status = Literal["no-changes", "changes", "failed", "cancelled", "applied", "apply-failed"]
@@ -116,7 +117,8 @@ def stale_reason(
     age = record.age(now)
     if age > timedelta(minutes=max_age_minutes):
         return (
-            f"the plan of {record.root} is {format_age(age)} old (limit {max_age_minutes:g} min): plan again"
+            f"the plan of {record.root} is {duration_text(age.total_seconds())} old "
+            f"(limit {max_age_minutes:g} min): plan again"
         )
     serial, lineage = current
     if record.lineage is not None and lineage != record.lineage:
@@ -127,14 +129,3 @@ def stale_reason(
             "plan again"
         )
     return None
-
-
-def format_age(age: timedelta) -> str:
-    seconds = max(0, int(age.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d"

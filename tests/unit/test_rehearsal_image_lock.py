@@ -22,7 +22,7 @@ def test_a_build_going_on_is_waited_for_and_its_image_used(tmp_path: Path) -> No
     def second_lab() -> None:
         try:
             got.append(image.ensure(tmp_path, None, said.append, wait=60))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+        except BaseException as exc:  # handed to the test's thread
             got.append(exc)
 
     waiter = threading.Thread(target=second_lab)
@@ -40,9 +40,9 @@ def test_a_build_going_on_is_waited_for_and_its_image_used(tmp_path: Path) -> No
 
 
 def test_a_build_that_never_ends_is_named_after_the_wait(tmp_path: Path) -> None:
-    with FileLock(tmp_path / ".build.lock", "building the rehearsal base image"):
-        with pytest.raises(image.ImageError) as caught:
-            image.ensure(tmp_path, None, lambda _line: None, wait=0.2)
+    with FileLock(tmp_path / ".build.lock", "building the rehearsal base image"), \
+            pytest.raises(image.ImageError) as caught:
+        image.ensure(tmp_path, None, lambda _line: None, wait=0.2)
     message = str(caught.value)
     assert "another process is still building the base image" in message
     assert "building the rehearsal base image (pid" in message

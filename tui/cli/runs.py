@@ -7,6 +7,7 @@ import json
 import time
 from typing import Any
 
+from actions.durations import duration_text
 from tui.cli.context import CliContext
 from tui.cli.grammar import example
 from tui.cli.listing import print_listing
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     rows = (
         (r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)), r.operator, r.playbook,
          "check" if r.check else "real", r.limit or "", r.status,
-         f"{r.duration:.0f}s" if r.duration is not None else "", _recap(r.recap))
+         duration_text(r.duration, missing=""), _recap(r.recap))
         for r in records
     )
     columns = ("id", "when", "who", "playbook", "mode", "limit", "status", "took", "recap ok/changed")

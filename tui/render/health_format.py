@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from actions.config import Thresholds
+from actions.durations import ago_text
 from actions.health.evaluate import clock, failing, host_findings, is_stale
 from actions.health.models import Finding, HostState, Reading, Status
 
@@ -50,12 +51,4 @@ def age(state: HostState, interval: float, now: float | None = None) -> str:
     if a is None:
         return "never read"
     stale = " STALE" if is_stale(state, interval, now) else ""
-    return f"read {a:.0f}s ago ({clock(state.reading.taken_at)}){stale}" if state.reading else ""
-
-
-def uptime(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    return f"{days}d {hours}h" if days else f"{hours}h {rest // 60}m"
+    return f"read {ago_text(a)} ({clock(state.reading.taken_at)}){stale}" if state.reading else ""

@@ -17,7 +17,8 @@ from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from actions.config import Thresholds
-from actions.health.backups import age_text, newest_by_kind
+from actions.durations import HOUR, duration_text
+from actions.health.backups import newest_by_kind
 from actions.health.evaluate import clock
 from actions.health.models import Snapshot, Status, worst
 from tui.app_handle import app_of
@@ -53,7 +54,8 @@ def backups_line(snap: Snapshot, th: Thresholds) -> Text:
             line.append(f"none in {state.reading.backup_root}", style=STYLE[Status.WARN])
         for i, k in enumerate(kinds):
             line.append(" · " if i else "")
-            line.append(f"{k.kind} {age_text(k.age_h)}", style=STYLE[k.status] if k.status is not Status.OK else "")
+            style = STYLE[k.status] if k.status is not Status.OK else ""
+            line.append(f"{k.kind} {duration_text(k.age_h * HOUR)}", style=style)
         line.append("  ")
     line.rstrip()
     return line

@@ -177,8 +177,7 @@ class PlansScreen(FactoryScreen):
         line.append_text(status_text(record))
         if record is not None:
             line.append("  ")
-            line.append_text(age_text(record, self.adapter.settings.tofu.plan_max_age_minutes))
-            line.append(" ago" if record else "")
+            line.append_text(age_text(record, self.adapter.settings.tofu.plan_max_age_minutes, ago=True))
             if record.message:
                 line.append(f"  {record.message}", style="dim")
         return line

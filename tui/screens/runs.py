@@ -8,7 +8,6 @@ through ``post_message`` (batched). ``Enter`` on a history row replays that run 
 from __future__ import annotations
 
 import contextlib
-import shlex
 import time
 from functools import partial
 from pathlib import Path
@@ -32,7 +31,9 @@ from actions.ansible import (
 )
 from actions.ansible.catalog import load_catalog
 from actions.config import Settings
+from actions.durations import duration_text
 from actions.journal import Journal, RunRecord
+from actions.keyvalue import PairError, pairs
 from actions.lab import InventoryError
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
@@ -96,7 +97,7 @@ class RunsScreen(FactoryScreen):
         if journal is None:
             return
         for r in journal.runs():
-            took = f"{r.duration:.0f}s" if r.duration is not None else ""
+            took = duration_text(r.duration, missing="")
             table.add_row(
                 time.strftime("%m-%d %H:%M:%S", time.localtime(r.started_at)), r.operator, r.playbook,
                 "check" if r.check else "REAL", r.limit or "", r.status, took, r.id, key=r.id,
@@ -153,8 +154,8 @@ class RunsScreen(FactoryScreen):
         if answers is None:
             return
         try:
-            extra = tuple(_pair(word) for word in shlex.split(answers.extra_vars))
-        except ValueError as exc:
+            extra = pairs(answers.extra_vars)
+        except PairError as exc:
             self.notify(str(exc), title="Extra vars", severity="error")
             return
         inventory = app_of(self).inventory or self.settings.inventory
@@ -248,10 +249,3 @@ class RunsScreen(FactoryScreen):
             for pane in self.query(RunPane):
                 if pane.tab_id == name and pane.status.ongoing:
                     pane.finish(None, error=str(event.worker.error), status=RunStatus.ERROR)
-
-
-def _pair(word: str) -> tuple[str, str]:
-    key, sep, value = word.partition("=")
-    if not sep or not key:
-        raise ValueError(f"{word!r}: expected KEY=VALUE")
-    return key, value

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Static
 
 from actions.ansible import HostRecap, RunEvent, RunResult, RunStatus
 from actions.ansible.models import RECAP_FIELDS
+from actions.durations import duration_text
 from tui import gc_pauses
 from tui.textual_patches.one_style_table import OneStyleTable
 from tui.widgets.output_view import OutputView
@@ -42,11 +43,6 @@ STATUS_STYLE = {
     RunStatus.RUNNING: "yellow", RunStatus.OK: "green", RunStatus.FAILED: "red", RunStatus.CANCELLED: "magenta",
     RunStatus.ERROR: "red", RunStatus.REFUSED: "red",
 }
-
-
-def elapsed(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class RunPane(Vertical):
@@ -247,7 +243,7 @@ class RunPane(Vertical):
         The pane's header beside the output counts the seconds.
         """
         if self.finished_at:
-            return f"{self.run_name} · {self.status} · {elapsed(self.finished_at - self.started_at)}"
+            return f"{self.run_name} · {self.status} · {duration_text(self.finished_at - self.started_at)}"
         return f"{self.run_name} · {self.status}"
 
     def _refresh_header(self) -> None:
@@ -256,7 +252,7 @@ class RunPane(Vertical):
         header.append(f"{self.run_name}  ", style="bold")
         header.append(f"[{self.mode}]  ")
         header.append(self.status, style=STATUS_STYLE.get(self.status, ""))
-        header.append(f"  {elapsed(end - self.started_at)}  ·  {self.events} events  ·  ")
+        header.append(f"  {duration_text(end - self.started_at)}  ·  {self.events} events  ·  ")
         header.append("follow on" if self.follow else "follow OFF", style="" if self.follow else "bold yellow")
         if self.replay:
             header.append("  ·  replay", style="italic")

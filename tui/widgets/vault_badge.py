@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 from textual.widgets import Static
 
+from actions.durations import ago_text, duration_text
 from tui.services.vault_feed import VaultFeed, vault_feed_of
 
 if TYPE_CHECKING:
@@ -93,9 +94,9 @@ class VaultBadge(Static):
         if self.status is None:
             return "Vault: reading…"
         age = self.status.age(now)
-        text = f"Vault {self.status.summary()} · {age:.0f}s ago · {self.status.addr}"
+        text = f"Vault {self.status.summary()} · {ago_text(age)} · {self.status.addr}"
         if self.feed is not None and self.feed.stale(self.status, now):
-            text = f"Vault {self.status.summary()}? · STALE: no reading for {age:.0f}s · {self.status.addr}"
+            text = f"Vault {self.status.summary()}? · STALE: no reading for {duration_text(age)} · {self.status.addr}"
         return text
 
     def paint(self) -> None:
