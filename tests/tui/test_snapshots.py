@@ -195,7 +195,10 @@ class SnapApp(FactoryApp):
 
     CSS_PATH = Path(inspect.getfile(FactoryApp)).with_name("app.tcss")  # relative paths are the test's
 
-    def __init__(self, settings: Settings, vault: VaultStatus) -> None:
+    def __init__(self, settings: Settings, vault: VaultStatus, mode: str = "health") -> None:
+        # Opened on the screen to draw, as a key would switch to it: composing the health screen first
+        # would only cost time.
+        self.DEFAULT_MODE = mode  # type: ignore[misc]
         super().__init__(settings=settings, lab=LAB, inventory=INVENTORY)
         self.animation_level = "none"
         self.health = FixedHealthFeed(self, settings, LAB, health_snapshot())
@@ -258,16 +261,14 @@ def test_host_detail(snap_compare: Callable[..., bool], app: SnapApp) -> None:
     shoot(snap_compare, app, steps)
 
 
-def test_runbooks(snap_compare: Callable[..., bool], app: SnapApp) -> None:
-    shoot(snap_compare, app, press=("2",))
+def test_runbooks(snap_compare: Callable[..., bool], settings: Settings) -> None:
+    shoot(snap_compare, SnapApp(settings, VAULT_STATES["sealed"], mode="runbooks"))
 
 
 async def _open_checklist(pilot: Pilot[Any]) -> None:
     from tui.modals.start_session import StartSessionModal
     from tui.screens.checklist import ChecklistScreen
 
-    await pilot.press("2")
-    await pilot.pause()
     pilot.app.screen.open_book("recovery")  # type: ignore[attr-defined]
     await until(pilot, "the start question", lambda: isinstance(pilot.app.screen, StartSessionModal))
     await pilot.press(*"power cut", "enter")
@@ -275,11 +276,11 @@ async def _open_checklist(pilot: Pilot[Any]) -> None:
     await pilot.app.workers.wait_for_complete()
 
 
-def test_checklist(snap_compare: Callable[..., bool], app: SnapApp) -> None:
-    shoot(snap_compare, app, _open_checklist)
+def test_checklist(snap_compare: Callable[..., bool], settings: Settings) -> None:
+    shoot(snap_compare, SnapApp(settings, VAULT_STATES["sealed"], mode="runbooks"), _open_checklist)
 
 
-def test_step(snap_compare: Callable[..., bool], app: SnapApp) -> None:
+def test_step(snap_compare: Callable[..., bool], settings: Settings) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         from tui.screens.step import StepScreen
 
@@ -287,7 +288,7 @@ def test_step(snap_compare: Callable[..., bool], app: SnapApp) -> None:
         await pilot.press("down", "enter")
         await until(pilot, "the step", lambda: isinstance(pilot.app.screen, StepScreen))
 
-    shoot(snap_compare, app, steps)
+    shoot(snap_compare, SnapApp(settings, VAULT_STATES["sealed"], mode="runbooks"), steps)
 
 
 def test_runs_with_a_finished_run(snap_compare: Callable[..., bool], settings: Settings) -> None:
@@ -304,13 +305,12 @@ def test_runs_with_a_finished_run(snap_compare: Callable[..., bool], settings: S
                        recap={h: {"ok": 2, "changed": 0, "unreachable": 0, "failures": 0, "skipped": 1,
                                   "rescued": 0, "ignored": 0} for h in ("local1", "local2")})
     journal.close()
-    app = SnapApp(settings, VAULT_STATES["sealed"])
+    app = SnapApp(settings, VAULT_STATES["sealed"], mode="runs")
 
     async def steps(pilot: Pilot[Any]) -> None:
         from tui.screens.runs import RunsScreen
         from tui.widgets.run_pane import RunPane
 
-        await pilot.press("3")
         screen = pilot.app.screen
         assert isinstance(screen, RunsScreen)
         finished = screen.journal.get(record.id) if screen.journal else None
@@ -333,18 +333,12 @@ def test_plans_with_a_summary(snap_compare: Callable[..., bool], settings: Setti
         return record, summary
 
     monkeypatch.setattr(TofuAdapter, "saved_summary", saved_summary)
-    app = SnapApp(settings, VAULT_STATES["sealed"])
-
-    async def steps(pilot: Pilot[Any]) -> None:
-        await pilot.press("4")
-        await pilot.app.workers.wait_for_complete()
-
-    shoot(snap_compare, app, steps)
+    shoot(snap_compare, SnapApp(settings, VAULT_STATES["sealed"], mode="plans"))
 
 
 @pytest.mark.parametrize("state", list(VAULT_STATES))
 def test_vault(snap_compare: Callable[..., bool], settings: Settings, state: str) -> None:
-    shoot(snap_compare, SnapApp(settings, VAULT_STATES[state]), press=("5",))
+    shoot(snap_compare, SnapApp(settings, VAULT_STATES[state], mode="vault"))
 
 
 def test_help(snap_compare: Callable[..., bool], app: SnapApp) -> None:
