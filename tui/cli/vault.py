@@ -23,6 +23,7 @@ EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_SEALED = 0, 1, 2
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui vault`` and its verbs to the subcommands."""
     p = sub.add_parser("vault", help="Vault seal status, unseal, seal and step-down",
                        epilog=example("factory-tui vault status -i sandbox"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -91,6 +92,7 @@ def _permit(request: GateRequest, confirm: str | None, host: str, operator: str)
 
 
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print Vault's seal status and where its address came from."""
     from actions import vault
 
     target = _target(ctx)
@@ -139,6 +141,7 @@ def _shares(prompt_for: Any) -> Any:
 
 
 def run_unseal(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Unseal Vault behind the gate, shares read from a no-echo prompt or stdin."""
     from actions import vault
 
     target = _target(ctx)
@@ -186,6 +189,7 @@ def _token() -> SecretStr:
 
 
 def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Seal Vault behind the typed confirmation, with a token from the environment or a prompt."""
     from actions import vault
 
     target = _target(ctx)
@@ -199,6 +203,7 @@ def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_step_down(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Make the active Vault node step down, behind the gate."""
     from actions import vault
 
     target = _target(ctx)

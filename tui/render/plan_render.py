@@ -58,12 +58,14 @@ def counts_text(counts: Counts) -> Text:
 
 
 def status_text(record: PlanRecord | None) -> Text:
+    """A plan record's status, coloured; ``never planned`` without one."""
     if record is None:
         return Text("never planned", style="dim")
     return Text(record.status, style=STATUS_STYLE.get(record.status, ""))
 
 
 def age_text(record: PlanRecord | None, max_age_minutes: float) -> Text:
+    """How old the plan is, in red with ``(stale)`` once a plan with changes is too old to apply."""
     if record is None:
         return Text("")
     age = record.age()
