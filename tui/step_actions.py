@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Outcome:
+    """How a step's action ended: its run (when it had one), a note, cancelled or failed."""
     run_id: str | None = None
     note: str = ""
     cancelled: bool = False
@@ -76,6 +77,7 @@ def describe_action(action: Any, snapshot: Snapshot | None = None) -> Text:
 
 
 async def run_action(screen: StepScreen, step: Step) -> Outcome | None:
+    """Carry out the step's action from its screen (gated where it changes the lab) and say how it ended."""
     action = step.action
     if isinstance(action, ManualAction):
         screen.log_line(Text(action.instructions.strip(), style="italic"))
