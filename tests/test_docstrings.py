@@ -3,8 +3,8 @@
 Read with ``ast``, so nothing is imported. Public means a name without a leading underscore, at module
 level or in a class (functions nested in functions are private to them). Exempt are the hooks Textual
 calls by name, which say what they are (``compose``, ``render_line``, ``check_action``, the ``on_*`` and
-``key_*`` handlers, the ``watch_``/``validate_``/``compute_`` reactives), and property setters (the getter
-says it).
+``key_*`` handlers, the ``watch_``/``validate_``/``compute_`` reactives), Ansible's ``v2_*`` callback hooks,
+and property setters (the getter says it).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("tui", "actions")
-HOOK_PREFIXES = ("on_", "key_", "watch_", "validate_", "compute_")
+HOOK_PREFIXES = ("on_", "key_", "watch_", "validate_", "compute_", "v2_")
 HOOKS = {"compose", "compose_body", "render", "render_line", "render_lines", "check_action"}
 
 
 def _exempt(name: str) -> bool:
-    """Private, or a hook Textual calls by name."""
+    """Private, or a hook Textual (or Ansible) calls by name."""
     return name.startswith("_") or name in HOOKS or name.startswith(HOOK_PREFIXES)
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class RunStatus(StrEnum):
+    """How a run ended (or that it is still going)."""
     RUNNING = "running"
     OK = "ok"  # every host ok (changed or not)
     FAILED = "failed"  # at least one host failed or was unreachable
@@ -18,6 +19,7 @@ class RunStatus(StrEnum):
 
     @property
     def exit_code(self) -> int:
+        """The process exit status the CLI gives for this status."""
         return {"ok": 0, "failed": 2, "cancelled": 130}.get(self.value, 1)
 
 
@@ -54,6 +56,7 @@ class HostRecap(BaseModel):
 
     @property
     def bad(self) -> bool:
+        """The host failed or was unreachable."""
         return self.failures > 0 or self.unreachable > 0
 
 
@@ -107,4 +110,5 @@ class RunResult(BaseModel):
 
     @property
     def exit_code(self) -> int:
+        """The process exit status the CLI gives for this run."""
         return self.status.exit_code
