@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -70,7 +71,8 @@ LAB = Lab(name="sandbox", kind="sandbox", inventory=INVENTORY,  # type: ignore[a
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Wall clock, time zone and random ids fixed; Textual's timers run on the monotonic clock, untouched."""
+    """Wall clock, time zone, random ids and this machine's name fixed; Textual's timers run on the monotonic
+    clock, untouched."""
     real_localtime, real_strftime, real_gmtime = time.localtime, time.strftime, time.gmtime
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
@@ -81,6 +83,7 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                         lambda fmt, t=None: real_strftime(fmt, real_localtime(NOW) if t is None else t))
     ids = count(1)
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(ids)))
+    monkeypatch.setattr(socket, "gethostname", lambda: "console")
 
     class FrozenDatetime(datetime):
         @classmethod
