@@ -45,7 +45,7 @@ class HostSpec(BaseModel):
 
     @property
     def tag(self) -> str:
-        """The name of the host's network interfaces and processes (``fxr<slot>-<name>``)."""
+        """The name of the host's cgroups (``fxr<slot>-<name>``), unique to its lab's slot."""
         return f"fxr{self.slot}-{self.name}"
 
     @property
