@@ -312,6 +312,7 @@ def test_runs_with_a_finished_run(snap_compare: Callable[..., bool], settings: S
 
     async def steps(pilot: Pilot[Any]) -> None:
         from tui.screens.runs import RunsScreen
+        from tui.widgets.output_view import OutputView
         from tui.widgets.run_pane import RunPane
 
         screen = pilot.app.screen
@@ -320,6 +321,13 @@ def test_runs_with_a_finished_run(snap_compare: Callable[..., bool], settings: S
         assert finished is not None
         screen.open_replay(finished)
         await until(pilot, "the replay", lambda: any(p.status == "ok" for p in screen.query(RunPane)))
+        pane = screen.query_one(RunPane)
+        view = pane.query_one(OutputView)
+        # The recap takes rows from the log as it shows: the log, following, moves to its new end.
+        for _ in range(2):
+            await until(pilot, "the log at its end, the recap shown",
+                        lambda: pane.query_one("#run-recap").has_class("-on") and view.scroll_y == view.max_scroll_y)
+            await pilot.pause()
 
     shoot(snap_compare, app, steps)
 

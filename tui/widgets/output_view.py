@@ -84,6 +84,12 @@ class OutputView(ScrollView, can_focus=True):
             self.vertical_scrollbar.position = self.scroll_y  # it was left alone while following
         self.post_message(self.FollowChanged(value))
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A following view stays on its last line when it changes size (the recap shows up under it when
+        the run ends): the end it scrolled to is no longer the end."""
+        if self.follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         # As ScrollView's, except that the zero-wide scrollbar of a following view is left alone: a refresh
         # of a widget that is not on screen makes Textual rebuild the screen's whole map, every frame.
