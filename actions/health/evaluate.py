@@ -77,6 +77,7 @@ def clock(t: float) -> str:
 
 
 def is_stale(state: HostState, interval: float, now: float | None = None) -> bool:
+    """The host's reading is older than a few polling intervals."""
     age = state.age(now)
     return age is not None and age > STALE_TICKS * interval
 

@@ -68,6 +68,7 @@ def parse_temp(text: str) -> tuple[float, str] | None:
 
 
 def parse_loadavg(text: str) -> tuple[float, float, float] | None:
+    """The three load averages of ``/proc/loadavg``, or ``None``."""
     parts = text.split()
     try:
         return float(parts[0]), float(parts[1]), float(parts[2])

@@ -34,6 +34,7 @@ class Check(BaseModel):
 
     @property
     def mark(self) -> str:
+        """The result as a word: ``ok``, ``FAIL`` or ``?`` (unknown)."""
         return {True: "ok", False: "FAIL", None: "?"}[self.ok]
 
 
@@ -41,10 +42,12 @@ class VaultView(Protocol):
     """What the Vault predicates read of a seal status (``None``: not known from this reading)."""
 
     @property
-    def initialized(self) -> bool | None: ...
+    def initialized(self) -> bool | None:
+        """Vault has been initialised (``None`` when unknown)."""
 
     @property
-    def sealed(self) -> bool | None: ...
+    def sealed(self) -> bool | None:
+        """Vault is sealed (``None`` when unknown)."""
 
 
 SshRunner = Callable[[str, str], Awaitable[tuple[int, str]]]
@@ -68,6 +71,7 @@ PredicateFn = Callable[..., Awaitable[Check]]
 
 @dataclass(frozen=True)
 class Predicate:
+    """A live check the runbooks can name: its function and the arguments it takes."""
     name: str
     fn: PredicateFn
     params: frozenset[str]
@@ -75,6 +79,7 @@ class Predicate:
     doc: str
 
     def check_args(self, args: dict[str, Any]) -> str | None:
+        """What is wrong with ``args`` for this predicate (unknown or missing ones), or ``None``."""
         unknown = set(args) - self.params
         if unknown:
             return f"unknown argument(s) {', '.join(sorted(unknown))}"
@@ -94,6 +99,7 @@ PREDICATES: dict[str, Predicate] = {}
 
 
 def predicate(*required: str, optional: tuple[str, ...] = ()) -> Callable[[PredicateFn], PredicateFn]:
+    """Register the decorated function as a predicate taking ``required`` and ``optional`` arguments."""
     def register(fn: PredicateFn) -> PredicateFn:
         PREDICATES[fn.__name__] = Predicate(
             fn.__name__, fn, frozenset(required) | frozenset(optional), frozenset(required),

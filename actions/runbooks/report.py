@@ -39,6 +39,7 @@ def _rto(started_at: float, views: dict[str, StepView]) -> str:
 
 
 def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]) -> str:
+    """The session's incident (or bring-up) report as Markdown: each step, its state, who, when and notes."""
     views = current_states(book, events)
     ended = session.ended_at or (events[-1].at if events else None)
     lines = [

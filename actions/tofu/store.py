@@ -43,18 +43,22 @@ class PlanRecord(BaseModel):
     applied_at: datetime | None = None
 
     def age(self, now: datetime | None = None) -> timedelta:
+        """How old the plan is at ``now``."""
         return (now or datetime.now(UTC)) - self.created_at
 
 
 def plan_dir(settings: Settings, root_name: str) -> Path:
+    """The directory of the root's saved plan."""
     return settings.state_dir / "plans" / Path(*root_name.split("/"))
 
 
 def plan_path(settings: Settings, root_name: str) -> Path:
+    """The root's saved plan file."""
     return plan_dir(settings, root_name) / PLAN_FILE
 
 
 def ensure_plan_dir(settings: Settings, root_name: str) -> Path:
+    """Make the root's plan directory, private to the operator (0700)."""
     path = plan_dir(settings, root_name)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     (settings.state_dir / "plans").chmod(0o700)
@@ -84,6 +88,7 @@ def save_record(settings: Settings, record: PlanRecord) -> Path:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, in hex."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

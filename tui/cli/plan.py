@@ -20,6 +20,7 @@ from tui.cli.grammar import example
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui plan`` to the subcommands."""
     p = sub.add_parser("plan", help="plan an OpenTofu root and print its summary (exit 0 none, 2 changes)",
                        epilog=example("factory-tui plan postgres/iac --no-backend --json"))
     p.add_argument("root", nargs="?", metavar="ROOT",
@@ -33,6 +34,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """List the roots, plan one and print its summary, or apply its saved plan behind the gate."""
     from actions.tofu import TofuAdapter, TofuError
 
     adapter = TofuAdapter(ctx.settings)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui run`` to the subcommands."""
     p = sub.add_parser("run", help="run a playbook headless, behind the same gates",
                        epilog=example("factory-tui run 01_system -i sandbox --check --diff --limit pi1"))
     p.add_argument("playbook", help="catalog name, path under the playbook dir, or any playbook path")
@@ -58,6 +59,7 @@ def _confirm(request: Any, typed: str | None, operator: str) -> Any:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Run a playbook headless behind the gates, streaming a plain log; returns the run's exit status."""
     from pydantic import SecretStr
 
     from actions.ansible import AnsibleNotFound, PlaybookError, RunRefused, RunSpec, prepare, run_prepared

@@ -14,6 +14,7 @@ from tui.cli.listing import print_listing
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui runs`` to the subcommands."""
     p = sub.add_parser("runs", help="list journalled playbook runs",
                        epilog=example("factory-tui runs --last 10 --json"))
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -30,6 +31,7 @@ def _recap(recap: dict[str, dict[str, int]]) -> str:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print the journalled playbook runs, newest first."""
     from actions.journal import as_json
 
     journal = ctx.journal

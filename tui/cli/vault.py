@@ -24,6 +24,7 @@ EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_SEALED = 0, 1, 2
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui vault`` and its verbs to the subcommands."""
     p = sub.add_parser("vault", help="Vault seal status, unseal, seal and step-down",
                        epilog=example("factory-tui vault status -i sandbox"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -72,6 +73,7 @@ def _permit(request: GateRequest, confirm: str | None, host: str, operator: str)
 
 
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print Vault's seal status and where its address came from."""
     from actions import vault
 
     target = _target(ctx)
@@ -120,6 +122,7 @@ def _shares(prompt_for: Any) -> Any:
 
 
 def run_unseal(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Unseal Vault behind the gate, shares read from a no-echo prompt or stdin."""
     from actions import vault
 
     target = _target(ctx)
@@ -187,6 +190,7 @@ def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_step_down(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Make the active Vault node step down, behind the gate."""
     from actions import vault
 
     return _with_token(args, ctx, vault.step_down_request, vault.step_down, "stepped down")

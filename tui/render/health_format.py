@@ -16,6 +16,7 @@ ICON = {Status.OK: "●", Status.WARN: "▲", Status.CRITICAL: "✖", Status.UNK
 def verdict(
     state: HostState, th: Thresholds, interval: float, now: float | None = None
 ) -> tuple[Status, list[Finding]]:
+    """The host's overall status and its findings, judged at ``now``."""
     return host_findings(state, th, interval, time.time() if now is None else now)
 
 
@@ -46,6 +47,7 @@ def values(reading: Reading | None) -> str:
 
 
 def age(state: HostState, interval: float, now: float | None = None) -> str:
+    """How old the host's reading is, in words (``read 3s ago (12:00:01)``, ``never read``)."""
     now = time.time() if now is None else now
     a = state.age(now)
     if a is None:

@@ -59,6 +59,7 @@ def counts_text(counts: Counts) -> Text:
 
 
 def status_text(record: PlanRecord | None) -> Text:
+    """A plan record's status, coloured; ``never planned`` without one."""
     if record is None:
         return Text("never planned", style="dim")
     return Text(record.status, style=STATUS_STYLE.get(record.status, ""))

@@ -141,6 +141,7 @@ class HealthScreen(FactoryScreen):
     _swapping = False
 
     def show(self, snap: Snapshot) -> None:
+        """Paint ``snap``: each host's card, the overall verdict, backups and known-good lines."""
         if self._swapping:
             return
         feed = feed_of(self.app)
@@ -182,18 +183,21 @@ class HealthScreen(FactoryScreen):
         return cards[0].host_name if cards else None
 
     def action_refresh_now(self) -> None:
+        """Probe every host now."""
         feed = feed_of(self.app)
         if feed is not None:
             feed.refresh_now()
             self.notify("refreshing every host", timeout=2)
 
     def action_pause(self) -> None:
+        """Pause or resume polling."""
         feed = feed_of(self.app)
         if feed is not None:
             paused = feed.toggle_pause()
             self.notify("health polling paused" if paused else "health polling resumed", timeout=3)
 
     def action_detail(self) -> None:
+        """Open the focused host's detail screen."""
         name = self._selected()
         if name is not None:
             from tui.screens.host_detail import HostDetailScreen
@@ -201,9 +205,11 @@ class HealthScreen(FactoryScreen):
             self.app.push_screen(HostDetailScreen(name))
 
     def action_ssh(self) -> None:
+        """Suspend the app for an ssh session to the focused host."""
         name = self._selected()
         if name is not None:
             run_ssh(app_of(self), name)
 
     def action_known_good(self) -> None:
+        """Take a known-good snapshot now (refused unless every host is green)."""
         app_of(self).known_good.ask()

@@ -97,6 +97,7 @@ class HostDetailScreen(Screen[None]):
             feed.subscribe(self, self.show)
 
     def show(self, snap: Snapshot) -> None:
+        """Paint the host's signals, facts, known-good diff, raw probe output and last error from ``snap``."""
         feed = feed_of(self.app)
         try:
             state = snap.host(self.host_name)
@@ -169,9 +170,11 @@ class HostDetailScreen(Screen[None]):
             self._show_diff(feed.latest)
 
     def action_refresh_now(self) -> None:
+        """Probe every host now, fingerprints too, so the diff is current."""
         feed = feed_of(self.app)
         if feed is not None and feed.poller is not None:
             feed.poller.request_fingerprint()  # wakes the poller too
 
     def action_ssh(self) -> None:
+        """Suspend the app for an ssh session to this host."""
         run_ssh(app_of(self), self.host_name)

@@ -81,6 +81,7 @@ class PlansScreen(FactoryScreen):
 
     @property
     def adapter(self) -> TofuAdapter:
+        """The tofu adapter over the app's settings."""
         return TofuAdapter(app_of(self).settings)
 
     def on_mount(self) -> None:
@@ -100,6 +101,7 @@ class PlansScreen(FactoryScreen):
             self.refresh_roots()
 
     def refresh_roots(self) -> None:
+        """List the roots with their last plan's status and age, keeping the cursor where it was."""
         adapter = self.adapter
         table = self.query_one("#plan-roots", DataTable)
         roots = adapter.roots()
@@ -131,6 +133,7 @@ class PlansScreen(FactoryScreen):
             self._status("No roots: iac/ and postgres/iac/ are not in this checkout and settings name none.")
 
     def selected_root(self) -> Root | None:
+        """The root under the cursor, or ``None`` without roots."""
         table = self.query_one("#plan-roots", DataTable)
         if not self._roots or table.cursor_row < 0:
             return None
@@ -150,6 +153,7 @@ class PlansScreen(FactoryScreen):
 
     @work(group="tofu-show", exclusive=True, exit_on_error=False)
     async def show_saved(self) -> None:
+        """Show the selected root's saved plan as a summary (``show -json`` of the plan file)."""
         root = self.selected_root()
         if root is None:
             return
@@ -190,6 +194,7 @@ class PlansScreen(FactoryScreen):
         return False
 
     def action_plan(self, backend: bool = True) -> None:
+        """Plan the selected root (read-only); ``backend=False`` plans with ``init -backend=false``."""
         root = self.selected_root()
         if root is None or self._busy():
             return
@@ -237,6 +242,7 @@ class PlansScreen(FactoryScreen):
 
     # -- apply -----------------------------------------------------------------------------------------
     def action_apply(self) -> None:
+        """Apply the selected root's saved plan, behind its gate."""
         root = self.selected_root()
         if root is None or self._busy():
             return
@@ -269,11 +275,13 @@ class PlansScreen(FactoryScreen):
 
     # -- other keys ------------------------------------------------------------------------------------
     def action_cancel(self) -> None:
+        """Stop the running plan or apply."""
         if self._cancel_run is not None:
             self._cancel_run.set()
             self._status(Text("cancelling: stopping the process...", style="yellow"))
 
     def action_detail(self) -> None:
+        """Show the before and after of the highlighted change."""
         change = self.query_one("#plan-summary", PlanSummaryView).highlighted_change()
         if change is None:
             self.notify("No change selected: plan first, then move to a change.", severity="warning")
@@ -285,15 +293,18 @@ class PlansScreen(FactoryScreen):
         self.app.push_screen(PlanDetailModal(event.change))
 
     def action_guide(self) -> None:
+        """Show the selected root's guidebook page."""
         root = self.selected_root()
         if root is not None:
             self.app.push_screen(GuideModal(root.guide, root.name))
 
     def action_toggle_log(self) -> None:
+        """Flip between the live log and the summary."""
         switcher = self.query_one("#plan-switcher", ContentSwitcher)
         self._show("plan-summary" if switcher.current == "plan-log" else "plan-log")
 
     def action_refresh(self) -> None:
+        """Read the roots and their plans again."""
         self.refresh_roots()
 
     # -- errors of every worker end up here ------------------------------------------------------------

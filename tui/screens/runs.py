@@ -91,6 +91,7 @@ class RunsScreen(FactoryScreen):
         return app_of(self).journal
 
     def action_refresh_history(self) -> None:
+        """List the journal's runs, newest first, in the History tab."""
         journal = self.journal
         table = self.query_one("#history-table", DataTable)
         table.clear()
@@ -132,6 +133,7 @@ class RunsScreen(FactoryScreen):
             self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label = pane.title_text()
 
     def action_close_tab(self) -> None:
+        """Close the active run's tab, unless its run is still going."""
         tabs = self.query_one("#runs-tabs", TabbedContent)
         active = tabs.active
         if not active or active == "history":
@@ -145,9 +147,11 @@ class RunsScreen(FactoryScreen):
     # -- starting runs ---------------------------------------------------------------------------------
 
     def playbook_names(self) -> list[str]:
+        """The catalog's playbooks, by name, for the new-run form."""
         return [Path(e.path).stem for e in load_catalog(self.settings.ansible.playbook_dir)]
 
     def action_new_run(self) -> None:
+        """Ask what to run (check mode by default), then start it."""
         self.app.push_screen(NewRunModal(self.playbook_names()), self._answers)
 
     def _answers(self, answers: RunAnswers | None) -> None:
@@ -202,6 +206,7 @@ class RunsScreen(FactoryScreen):
             self.app.call_from_thread(self.action_refresh_history)
 
     def open_replay(self, record: RunRecord) -> None:
+        """Replay a journalled run from its artifacts in a new tab."""
         pane = RunPane(record.playbook, record.hosts, mode="check" if record.check else "REAL",
                        tab_id=self._next_tab_id(), replay=True, started_at=record.started_at)
         self.run_worker(self._open_then_replay(record, pane), group="runs-replay", exit_on_error=False)

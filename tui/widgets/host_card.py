@@ -52,6 +52,7 @@ class HostCard(Vertical, can_focus=True):
             yield Sparkline([], id="spark-temp")
 
     def show(self, state: HostState, status: Status, findings: list[Finding], interval: float, now: float) -> None:
+        """Paint the host's status, headline findings, numbers, age and sparklines."""
         self.status = status
         for s in Status:
             self.set_class(s is status, f"-{s.value}")

@@ -72,17 +72,20 @@ class RunPane(Vertical):
 
     @dataclass
     class Batch(Message):
+        """Output lines and events of the run, batched by the thread that reads them."""
         lines: list[str]
         events: list[RunEvent]
 
     @dataclass
     class Finished(Message):
+        """The run ended: its result, or the error that stopped it."""
         result: RunResult | None = None
         error: str | None = None
         status: RunStatus | None = None
 
     @dataclass
     class StatusChanged(Message):
+        """The pane's status changed (its tab's title shows it)."""
         pane: RunPane = field(repr=False)
 
     filter_text: reactive[str] = reactive("")
@@ -169,6 +172,7 @@ class RunPane(Vertical):
         return self.output.lines
 
     def feed(self, lines: list[str], events: list[RunEvent]) -> None:
+        """Show a batch: lines in the log, events in the task table and header."""
         if lines:
             self.query_one("#run-log", OutputView).append(lines)
         for event in events:
@@ -198,6 +202,7 @@ class RunPane(Vertical):
         self.query_one("#run-tasks", DataTable).update_cell(key, host, Text(label, style=style))
 
     def show_recap(self, recap: dict[str, HostRecap]) -> None:
+        """Fill the recap table, one row per host, failures in red."""
         table = self.query_one("#run-recap", DataTable)
         table.clear()
         for host, r in recap.items():
@@ -266,6 +271,7 @@ class RunPane(Vertical):
     # -- filter, follow, cancel ------------------------------------------------------------------------
 
     def action_filter(self) -> None:
+        """Open the filter box."""
         box = self.query_one("#run-filter", Input)
         box.add_class("-on")
         box.focus()
@@ -303,9 +309,11 @@ class RunPane(Vertical):
         self._refresh_header()
 
     def action_follow(self) -> None:
+        """Turn following the newest output on or off."""
         self.output.follow = not self.output.follow
 
     def action_cancel_run(self) -> None:
+        """Cancel the running playbook (a replay has nothing to cancel)."""
         if self.status is RunStatus.RUNNING and not self.replay and not self.cancel.is_set():
             self.cancel.set()
             self.status = RunStatus.CANCELLING

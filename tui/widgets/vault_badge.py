@@ -63,14 +63,17 @@ class VaultBadge(Static):
 
     @property
     def target(self) -> VaultTarget | None:
+        """The Vault the badge reads, or ``None``."""
         return self.feed.target if self.feed is not None else None
 
     @property
     def problem(self) -> str | None:
+        """Why there is no Vault to read, or ``None``."""
         return self.feed.problem if self.feed is not None else None
 
     @property
     def interval(self) -> float:
+        """Seconds between readings."""
         return self.feed.interval if self.feed is not None else 2.0
 
     @property
@@ -85,6 +88,7 @@ class VaultBadge(Static):
 
     @property
     def stale(self) -> bool:
+        """The reading is older than two polling intervals."""
         return self.target is not None and self.feed is not None and self.feed.stale(self.status)
 
     def line(self, now: float | None = None) -> str:
@@ -100,6 +104,7 @@ class VaultBadge(Static):
         return text
 
     def paint(self) -> None:
+        """Paint the reading: state, age and address, coloured by state."""
         state = self.status.state.value if self.status else None
         for state_, cls in _CLASS.items():
             self.set_class(state_ == state, cls)
