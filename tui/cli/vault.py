@@ -184,6 +184,7 @@ def _with_token(args: argparse.Namespace, ctx: CliContext, request_of: Any, act:
 
 
 def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Seal Vault behind the typed confirmation, with a token from the environment or a prompt."""
     from actions import vault
 
     return _with_token(args, ctx, vault.seal_request, vault.seal, "sealed")
