@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from pydantic import SecretStr
 
@@ -179,8 +180,10 @@ def test_cancel_stops_everything_locally_and_remotely(sandbox: Any, settings: Se
     while not _remote_sleepers(seconds):
         assert time.monotonic() < deadline, "the remote sleep never started"
         time.sleep(0.2)
-    tree = [pids[0], *descendants(pids[0])]
-    assert len(tree) >= 3  # ansible-playbook, a worker, its ssh client
+    worker_proc = psutil.Process(pids[0]).parent()  # the run's child process, which runs ansible-runner
+    assert worker_proc is not None and "actions.ansible.worker" in " ".join(worker_proc.cmdline())
+    tree = [worker_proc.pid, pids[0], *descendants(pids[0])]
+    assert len(tree) >= 4  # the run's process, ansible-playbook, a worker, its ssh client
     cancel.set()
     t0 = time.monotonic()
     worker.join(30)
