@@ -18,6 +18,7 @@ from actions.ansible import RunEvent, RunResult, RunSpec, RunStatus, prepare, re
 from actions.config import Settings
 from actions.journal import open_journal
 from actions.procs import alive, descendants
+from tests.run_threads import RunOnThread, start_run
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parent.parent / "data" / "playbooks"
@@ -80,13 +81,6 @@ def test_quiet_task_still_ticks_and_is_cancelled_at_once(settings: Settings) -> 
     assert took < 15, f"the cancel took until {took:.0f}s into the run"
 
 
-def _worker_of(playbook_pid: int) -> psutil.Process:
-    """The run's child process: ansible-playbook's parent."""
-    worker = psutil.Process(playbook_pid).parent()
-    assert worker is not None and "actions.ansible.worker" in " ".join(worker.cmdline())
-    return worker
-
-
 def _gone(pids: list[int], timeout: float = 10) -> list[int]:
     """Those of ``pids`` still running after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -99,57 +93,36 @@ def _sleepers(seconds: int) -> list[int]:
     return [p.pid for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", str(seconds)]]
 
 
-def _sleep_run(settings: Settings, seconds: int, **kw: object) -> tuple[threading.Thread, dict[str, object],
-                                                                        list[int], threading.Event]:
-    """A real run of sleep.yml on local1 on a thread; returns it, its result box, ansible-playbook's pid
-    (once it runs) and the run's cancel."""
+def _sleep_run(settings: Settings, seconds: int, **kw: object) -> RunOnThread:
+    """A real run of sleep.yml on local1, on a thread, returned once the sleep runs."""
     spec = RunSpec(playbook=str(DATA / "sleep.yml"), inventory=INVENTORY, limit="local1",
                    extra_vars=(("sleep_seconds", str(seconds)),), **kw)  # type: ignore[arg-type]
-    prepared = prepare(spec, settings, open_journal(settings.state_dir))
-    permit = gates.issue(prepared.request, confirmed=True)
-    pids: list[int] = []
-    cancel = threading.Event()
-    box: dict[str, object] = {}
-
-    def on_event(ev: RunEvent) -> None:
-        if ev.kind == "playbook_start" and ev.pid:
-            pids.append(ev.pid)
-
-    worker = threading.Thread(target=lambda: box.setdefault(
-        "r", run_prepared(prepared, permit=permit, cancel=cancel, on_event=on_event)))
-    worker.start()
-    deadline = time.monotonic() + 120
-    while not (pids and _sleepers(seconds)):
-        assert worker.is_alive() and time.monotonic() < deadline, f"the sleep never started: {box}"
-        time.sleep(0.1)
-    return worker, box, pids, cancel
+    return start_run(prepare(spec, settings, open_journal(settings.state_dir)), lambda: bool(_sleepers(seconds)))
 
 
 def test_cancel_leaves_no_child_process(settings: Settings) -> None:
     seconds = 5000 + uuid.uuid4().int % 900
-    worker, box, pids, cancel = _sleep_run(settings, seconds)
-    child = _worker_of(pids[0])
-    tree = [child.pid, pids[0], *descendants(pids[0])]
-    cancel.set()
-    worker.join(60)
-    assert not worker.is_alive(), "the cancelled run never returned"
-    result = box["r"]
+    run = _sleep_run(settings, seconds)
+    tree = [run.child.pid, run.pids[0], *descendants(run.pids[0])]
+    run.cancel.set()
+    run.thread.join(60)
+    assert not run.thread.is_alive(), "the cancelled run never returned"
+    result = run.box["r"]
     assert isinstance(result, RunResult) and result.status is RunStatus.CANCELLED
     assert _gone(tree) == [] and _sleepers(seconds) == []
 
 
 def test_a_child_that_dies_is_a_clear_error_and_leaves_nothing_running(settings: Settings) -> None:
     seconds = 6000 + uuid.uuid4().int % 900
-    worker, box, pids, cancel = _sleep_run(settings, seconds)
-    child = _worker_of(pids[0])
-    tree = [pids[0], *descendants(pids[0])]
-    child.kill()  # as a crash would: no goodbye, ansible-playbook orphaned mid-task
-    worker.join(60)
-    if worker.is_alive():
-        cancel.set()
-        worker.join(30)
+    run = _sleep_run(settings, seconds)
+    tree = [run.pids[0], *descendants(run.pids[0])]
+    run.child.kill()  # as a crash would: no goodbye, ansible-playbook orphaned mid-task
+    run.thread.join(60)
+    if run.thread.is_alive():
+        run.cancel.set()
+        run.thread.join(30)
         raise AssertionError("the run hung after its process died")
-    result = box["r"]
+    result = run.box["r"]
     assert isinstance(result, RunResult) and result.status is RunStatus.ERROR
     assert result.message == "the run's process ended without a result: it was killed by SIGKILL"
     assert _gone(tree) == [] and _sleepers(seconds) == []
@@ -162,18 +135,19 @@ def test_secrets_reach_the_child_over_stdin_only(settings: Settings) -> None:
     process (another user's `ps e` would show them); the secret environment does reach ansible-playbook."""
     become, token = f"become-{uuid.uuid4().hex}", f"token-{uuid.uuid4().hex}"
     seconds = 7000 + uuid.uuid4().int % 900
-    worker, box, pids, cancel = _sleep_run(settings, seconds, become_password=SecretStr(become),
-                                           secret_env=(("FACTORY_TEST_TOKEN", SecretStr(token)),))
+    run = _sleep_run(settings, seconds, become_password=SecretStr(become),
+                     secret_env=(("FACTORY_TEST_TOKEN", SecretStr(token)),))
     try:
-        child = _worker_of(pids[0])
+        child = run.child
         seen = " ".join(child.cmdline()) + " ".join(f"{k}={v}" for k, v in child.environ().items())
         assert become not in seen and token not in seen
-        assert psutil.Process(pids[0]).environ().get("FACTORY_TEST_TOKEN") == token
-        assert become not in " ".join(psutil.Process(pids[0]).cmdline())
+        playbook = psutil.Process(run.pids[0])
+        assert playbook.environ().get("FACTORY_TEST_TOKEN") == token  # where it was meant to go
+        assert become not in " ".join(playbook.cmdline())
     finally:
-        cancel.set()
-        worker.join(60)
-    result = box["r"]
+        run.cancel.set()
+        run.thread.join(60)
+    result = run.box["r"]
     assert isinstance(result, RunResult) and result.status is RunStatus.CANCELLED
 
 
