@@ -2,12 +2,14 @@
 
 UI-free, so the screens and the CLI make the same moves with the same rules: a step starts only when it is
 not locked; it is done only when its verify checks pass (or, for a step with nothing to verify, when the
-operator says so); a skip needs a reason. Every move is journalled with a one-line health summary.
+operator says so); a skip needs a reason; how a step's action ended is settled here too (:meth:`Walk.settle`).
+Every move is journalled with a one-line health summary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from actions.runbooks.engine import (
     StepState,
@@ -19,7 +21,8 @@ from actions.runbooks.engine import (
     verified,
     verify,
 )
-from actions.runbooks.model import Runbook
+from actions.runbooks.model import Runbook, Step
+from actions.runbooks.outcome import Outcome
 from actions.runbooks.predicates import Check, Live
 from actions.runbooks.store import RunbookStore, SessionRecord
 
@@ -27,6 +30,16 @@ from actions.runbooks.store import RunbookStore, SessionRecord
 UNNAMED = "operator"
 #: The status of the stand-in session a read-only view shows: it is never written to the journal.
 PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What :meth:`Walk.settle` journalled: the step's new state and note, and the verify checks when they
+    decided it (``None`` when the outcome did not call for them)."""
+
+    state: StepState
+    note: str
+    checks: list[Check] | None = None
 
 
 class StepRefused(Exception):
@@ -145,16 +158,30 @@ class Walk:
         step = self.book.step(step_id)
         checks = await self.check(step_id)
         if step.verify:
-            state = StepState.DONE if verified(checks) else StepState.FAILED
-            failing = [f"{c.name}: {c.reading}" for c in checks if c.ok is not True]
-            # A failed verify says which checks failed (the report shows it), not how the action ended.
-            note = "; ".join(failing) if failing else (note or "verified")
+            state, note = _verdict(checks, note)
         elif operator_says_done:
             state = StepState.DONE
         else:
             raise StepRefused(f"{step_id} has nothing to verify: mark it done yourself once it is")
         self._record(step_id, state, note=note, run_id=run_id)
         return state, checks
+
+    async def settle(self, step_id: str, outcome: Outcome) -> Settled:
+        """Journal how the step's action ended. Only its verify checks make it done (or the operator, for a
+        step with nothing to verify): a cancelled action leaves it pending, a failed one fails it, and a
+        check-mode run or an action with nothing to verify leaves it pending for the operator to judge."""
+        step = self.book.step(step_id)
+        if outcome.failed and not outcome.cancelled:
+            self._record(step_id, StepState.FAILED, note=outcome.note, run_id=outcome.run_id)
+            return Settled(StepState.FAILED, outcome.note)
+        if outcome.cancelled or outcome.check_only or not step.verify:
+            note = pending_note(step, outcome)
+            self._record(step_id, StepState.PENDING, note=note, run_id=outcome.run_id)
+            return Settled(StepState.PENDING, note)
+        checks = await self.check(step_id)
+        state, note = _verdict(checks, outcome.note)
+        self._record(step_id, state, note=note, run_id=outcome.run_id)
+        return Settled(state, note, checks)
 
     def fail(self, step_id: str, reason: str, run_id: str | None = None) -> None:
         self._record(step_id, StepState.FAILED, note=reason, run_id=run_id)
@@ -171,3 +198,19 @@ class Walk:
         if self.is_preview:
             raise StepRefused("read-only view: there is no session to close")
         self.store.end_session(self.session.id, status)
+
+
+def pending_note(step: Step, outcome: Outcome) -> str:
+    """The note of an outcome that leaves the step pending: why nothing changed, or what is left to do."""
+    if outcome.cancelled:
+        return outcome.note or "cancelled before it changed anything"
+    hint = "" if step.verify else "; mark it done once you have checked"
+    return (outcome.note or "action finished") + hint
+
+
+def _verdict(checks: list[Check], note: str) -> tuple[StepState, str]:
+    """Done when every verify check passes, else failed. A failed verify's note says which checks failed
+    (the report shows it), not how the action ended."""
+    failing = [f"{c.name}: {c.reading}" for c in checks if c.ok is not True]
+    state = StepState.DONE if verified(checks) else StepState.FAILED
+    return state, "; ".join(failing) if failing else (note or "verified")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import App, ComposeResult
 
+from actions.ansible import RunStatus
 from tui.widgets.run_pane import RunPane
 
 
@@ -30,7 +31,7 @@ async def test_title_is_announced_once_per_change_while_the_clock_ticks() -> Non
         assert "0:00" not in header and "0:0" in header  # the header did count the seconds
         assert app.titles == ["stream · running"]
 
-        pane.finish(None, error="the run could not start", status="error")
+        pane.finish(None, error="the run could not start", status=RunStatus.ERROR)
         await pilot.pause(1.2)
         assert len(app.titles) == 2
         assert app.titles[1].startswith("stream · error · 0:0")

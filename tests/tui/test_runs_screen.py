@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static, TabbedContent
 
-from actions.ansible import RunSpec
+from actions.ansible import RunSpec, RunStatus
 from actions.config import Settings
 from actions.lab import load_lab
 from tui import gc_pauses
@@ -62,8 +62,8 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         screen.start_run(RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, check=True))
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
         pane = screen.query_one(RunPane)
-        await _wait(pilot, lambda: pane.status not in ("running", "cancelling"))
-        assert pane.status == "ok"
+        await _wait(pilot, lambda: not pane.status.ongoing)
+        assert pane.status is RunStatus.OK
         await pilot.pause()
         tabs = screen.query_one("#runs-tabs", TabbedContent)
         label = str(tabs.get_tab(pane.tab_id).label)
@@ -99,8 +99,8 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         await pilot.press("enter")
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
         replayed = next(p for p in screen.query(RunPane) if p.replay)
-        await _wait(pilot, lambda: replayed.status != "running")
-        assert replayed.status == "ok"
+        await _wait(pilot, lambda: replayed.status is not RunStatus.RUNNING)
+        assert replayed.status is RunStatus.OK
         assert replayed.lines == pane.lines, (replayed.lines, pane.lines)
         assert replayed.query_one("#run-tasks", DataTable).row_count == 3
 
@@ -124,8 +124,8 @@ async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
         await pilot.press("enter")  # the default: a dry run instead
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
         first = screen.query_one(RunPane)
-        await _wait(pilot, lambda: first.status not in ("running", "cancelling"))
-        assert first.mode == "check" and first.status == "ok"
+        await _wait(pilot, lambda: not first.status.ongoing)
+        assert first.mode == "check" and first.status is RunStatus.OK
 
         screen.start_run(spec)
         await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -135,8 +135,8 @@ async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
         await pilot.click("#confirm")
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
         second = next(p for p in screen.query(RunPane) if p is not first)
-        await _wait(pilot, lambda: second.status not in ("running", "cancelling"))
-        assert second.mode == "REAL" and second.status == "ok"
+        await _wait(pilot, lambda: not second.status.ongoing)
+        assert second.mode == "REAL" and second.status is RunStatus.OK
         assert second.result is not None and second.result.recap["local1"].changed == 1
 
 
@@ -156,12 +156,39 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         assert gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.STREAMING
         pane.query_one("#run-log").focus()
         await pilot.press("x")
-        await _wait(pilot, lambda: pane.status == "cancelled", timeout=30)
+        await _wait(pilot, lambda: pane.status is RunStatus.CANCELLED, timeout=30)
         await _wait(pilot, lambda: not _sleepers(seconds), timeout=5)
         await pilot.pause()
         assert str(tabs.get_tab(pane.tab_id).label).startswith("sleep · cancelled · 0:")
         # Full collections are allowed again just after the frame that shows the outcome.
         await _wait(pilot, lambda: gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.SETTLED, timeout=5)
+
+
+async def test_a_busy_host_refuses_the_run_in_its_pane(settings: Settings) -> None:
+    """A host held by another run: the pane says the run was refused and by whom; nothing ran or was
+    journalled, and the app holds no run as going."""
+    from actions.journal import open_journal
+    from actions.locks import host_locks
+
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    with host_locks(settings.state_dir, ["local1"], "run 42 of backup by bo"):
+        async with app.run_test(size=(140, 45)) as pilot:
+            await pilot.press("3")
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            screen.start_run(RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, limit="local1",
+                                     check=True))
+            await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+            pane = screen.query_one(RunPane)
+            await _wait(pilot, lambda: not pane.status.ongoing)
+            await pilot.pause()
+            assert pane.status is RunStatus.REFUSED and not app.live_runs
+            message = pane.query_one("#run-message", Static)
+            assert message.has_class("-error") and "run 42 of backup by bo" in str(message.render())
+            label = str(screen.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label)
+            assert label.startswith("hello · refused · ")
+            assert pane.lines == []
+    assert open_journal(settings.state_dir).runs() == []
 
 
 async def test_quit_names_the_runs_still_going_and_cancels_them_if_asked(settings: Settings) -> None:
@@ -181,13 +208,13 @@ async def test_quit_names_the_runs_still_going_and_cancels_them_if_asked(setting
         assert "sleep [REAL] · running" in str(app.screen.query_one("#quit-runs", Static).render())
         await pilot.press("enter")  # Stay has the focus
         await _wait(pilot, lambda: not isinstance(app.screen, QuitModal))
-        assert pane.status == "running" and _sleepers(seconds)
+        assert pane.status is RunStatus.RUNNING and _sleepers(seconds)
 
         await pilot.press("q")
         await _wait(pilot, lambda: isinstance(app.screen, QuitModal))
         await pilot.click("#quit")
         await _wait(pilot, lambda: app._exit, timeout=30)
-        assert pane.status == "cancelled" and not app.live_runs
+        assert pane.status is RunStatus.CANCELLED and not app.live_runs
     await asyncio.sleep(0)
     assert not _sleepers(seconds)
     [record] = open_journal(settings.state_dir).runs()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -24,13 +23,12 @@ from textual.worker import Worker, WorkerState
 from actions.ansible import (
     AnsibleNotFound,
     PlaybookError,
-    PreparedRun,
-    RunRefused,
+    RunResult,
     RunSpec,
+    RunStatus,
     prepare,
     record_error,
     replay,
-    run_prepared,
 )
 from actions.ansible.catalog import load_catalog
 from actions.config import Settings
@@ -38,6 +36,7 @@ from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
+from tui.run_flow import pane_for, start_in_pane
 from tui.screens.base import FactoryScreen
 from tui.services.run_batcher import Batcher
 from tui.widgets.health_strip import HealthStrip
@@ -137,7 +136,7 @@ class RunsScreen(FactoryScreen):
         if not active or active == "history":
             return
         pane = tabs.get_pane(active).query_one(RunPane)
-        if pane.status in ("running", "cancelling"):
+        if pane.status.ongoing:
             self.notify("This run is still going: cancel it first (x).", severity="warning")
             return
         tabs.remove_pane(active)
@@ -191,25 +190,13 @@ class RunsScreen(FactoryScreen):
                 prepared = prepare(spec, self.settings, journal)
             else:
                 permit = answer
-        cancel = threading.Event()
-        pane = RunPane(prepared.playbook.name, prepared.hosts, mode="check" if spec.check else "REAL",
-                       tab_id=self._next_tab_id(), cancel=cancel)
+        pane = pane_for(prepared, tab_id=self._next_tab_id())
         await self._open_pane(prepared.playbook.name, pane)
-        self.run_worker(partial(self._run_thread, pane, prepared, permit), thread=True,
-                        group=f"run-{pane.tab_id}", exit_on_error=False, name=pane.tab_id)
+        start_in_pane(self, pane, prepared, permit, group=f"run-{pane.tab_id}", name=pane.tab_id,
+                      on_end=self._run_ended)
 
-    def _run_thread(self, pane: RunPane, prepared: PreparedRun, permit: Any) -> None:
-        batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)))
-        try:
-            result = run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
-                                  on_tick=batcher.tick, cancel=pane.cancel, operator=self.settings.operator)
-        except RunRefused as exc:
-            batcher.flush()
-            pane.post_message(RunPane.Finished(error=str(exc), status="refused"))
-            return
-        batcher.flush()
-        pane.post_message(RunPane.Finished(result=result))
-        # The app may be closing while a run ends; the journal has the run either way.
+    def _run_ended(self, result: RunResult) -> None:
+        """On the run's thread: list the run in the history (the app may be closing; the journal has it)."""
         with contextlib.suppress(Exception):
             self.app.call_from_thread(self.action_refresh_history)
 
@@ -241,7 +228,6 @@ class RunsScreen(FactoryScreen):
         except OSError as exc:
             error = str(exc)
         batcher.flush()
-        from actions.ansible import RunResult, RunStatus
         from actions.ansible.models import HostRecap
 
         try:
@@ -251,7 +237,7 @@ class RunsScreen(FactoryScreen):
         result = RunResult(run_id=record.id, status=status, rc=record.rc, message=record.message,
                            recap={h: HostRecap(**c) for h, c in record.recap.items()},
                            started_at=record.started_at, finished_at=record.finished_at or record.started_at)
-        pane.post_message(RunPane.Finished(result=result, error=error, status=record.status))
+        pane.post_message(RunPane.Finished(result=result, error=error, status=status))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -260,8 +246,8 @@ class RunsScreen(FactoryScreen):
                         severity="error", timeout=20)
             name = event.worker.name or ""
             for pane in self.query(RunPane):
-                if pane.tab_id == name and pane.status in ("running", "cancelling"):
-                    pane.finish(None, error=str(event.worker.error), status="error")
+                if pane.tab_id == name and pane.status.ongoing:
+                    pane.finish(None, error=str(event.worker.error), status=RunStatus.ERROR)
 
 
 def _pair(word: str) -> tuple[str, str]:

@@ -4,7 +4,6 @@ skips it with a reason; each move is journalled."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,13 +18,13 @@ from actions.config import REPO_ROOT
 from actions.runbooks.engine import StepState
 from actions.runbooks.model import Step
 from actions.runbooks.predicates import Check
-from actions.runbooks.walk import StepRefused, Walk
+from actions.runbooks.walk import Settled, StepRefused, Walk
 from tui import step_keeper
 from tui.app_handle import app_of
 from tui.modals.reason import ReasonModal
 from tui.render.step_format import STATE_STYLE
 from tui.screens.base import lab_bar
-from tui.step_actions import Outcome, describe_action, run_action
+from tui.step_actions import describe_action, run_action
 from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.health_strip import HealthStrip
 
@@ -132,6 +131,7 @@ class StepScreen(Screen[None]):
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_run(self) -> None:
+        """Run the step's action (gated) with the step marked running, then journal how it ended."""
         if self.busy:
             return
         self.busy = True
@@ -154,7 +154,7 @@ class StepScreen(Screen[None]):
             finally:
                 self.busy = False
             if outcome is not None:
-                await self._settle(outcome)
+                self._show(await self.walk.settle(self.step.id, outcome))
             self.refresh_state()
         finally:
             step_keeper.release(self.app, self)
@@ -171,24 +171,13 @@ class StepScreen(Screen[None]):
         if not self.busy:
             step_keeper.release(self.app, self)  # an action that ended while this screen was in sight
 
-    async def _settle(self, outcome: Outcome) -> None:
-        """Journal how the action ended. Only verify (or the operator, with nothing to verify) makes it done."""
-        record = partial(self.walk.store.record, self.walk.session.id, self.step.id, operator=self.walk.operator,
-                         run_id=outcome.run_id)
-        if outcome.cancelled:
-            record(StepState.PENDING, note=outcome.note or "cancelled before it changed anything")
-            return
-        if outcome.failed:
-            self.walk.fail(self.step.id, outcome.note, run_id=outcome.run_id)
-            self.log_line(Text(f"failed: {outcome.note}", style="bold red"))
-            return
-        if outcome.check_only or not self.step.verify:
-            hint = "" if self.step.verify else "; mark it done once you have checked"
-            record(StepState.PENDING, note=(outcome.note or "action finished") + hint)
-            return
-        state, checks = await self.walk.finish(self.step.id, run_id=outcome.run_id, note=outcome.note)
-        self.log_line(Text(f"verify: {state.value}", style=STATE_STYLE[state]))
-        self.log_line(checks_text(checks))
+    def _show(self, settled: Settled) -> None:
+        """Log how the action's end was journalled: a failure's reason, or the verify checks that decided."""
+        if settled.checks is not None:
+            self.log_line(Text(f"verify: {settled.state.value}", style=STATE_STYLE[settled.state]))
+            self.log_line(checks_text(settled.checks))
+        elif settled.state is StepState.FAILED:
+            self.log_line(Text(f"failed: {settled.note}", style="bold red"))
 
     def action_verify(self) -> None:
         self.refresh_state()

@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
-from actions.ansible import HostRecap, RunEvent, RunResult
+from actions.ansible import HostRecap, RunEvent, RunResult, RunStatus
 from actions.ansible.models import RECAP_FIELDS
 from tui import gc_pauses
 from tui.textual_patches.one_style_table import OneStyleTable
@@ -38,7 +38,10 @@ MARKS = {
 # Seconds from a run's end to the full collection it allows: frames come every 1/60 s while anything
 # changes, so the one that shows the outcome is long drawn by then.
 COLLECT_AFTER = 0.5
-STATUS_STYLE = {"running": "yellow", "ok": "green", "failed": "red", "cancelled": "magenta", "error": "red"}
+STATUS_STYLE = {
+    RunStatus.RUNNING: "yellow", RunStatus.OK: "green", RunStatus.FAILED: "red", RunStatus.CANCELLED: "magenta",
+    RunStatus.ERROR: "red", RunStatus.REFUSED: "red",
+}
 
 
 def elapsed(seconds: float) -> str:
@@ -80,7 +83,7 @@ class RunPane(Vertical):
     class Finished(Message):
         result: RunResult | None = None
         error: str | None = None
-        status: str | None = None
+        status: RunStatus | None = None
 
     @dataclass
     class StatusChanged(Message):
@@ -100,7 +103,7 @@ class RunPane(Vertical):
         self.replay = replay
         self.started_at = started_at or time.time()
         self.finished_at: float | None = None
-        self.status = "running"
+        self.status: RunStatus = RunStatus.RUNNING
         self.output = OutputView(id="run-log")
         self._clock: Timer | None = None
         self.events = 0
@@ -131,7 +134,7 @@ class RunPane(Vertical):
             recap.add_column(name, key=name)
         self._refresh_header()
         self._clock = None if self.replay else self.set_interval(1.0, self._refresh_header)
-        if not self.replay and self.status == "running":
+        if not self.replay and self.status is RunStatus.RUNNING:
             self._holds_gc = True
             gc_pauses.run_started()
             self._live_runs().add(self)
@@ -215,10 +218,11 @@ class RunPane(Vertical):
         message.stop()
         self.finish(message.result, message.error, message.status)
 
-    def finish(self, result: RunResult | None, error: str | None = None, status: str | None = None) -> None:
+    def finish(self, result: RunResult | None, error: str | None = None, status: RunStatus | None = None) -> None:
+        """Show how the run ended: ``status`` when given, else the result's (an error without a result)."""
         self.result = result
         self.finished_at = result.finished_at if result and result.finished_at else time.time()
-        self.status = status or (result.status.value if result else "error")
+        self.status = RunStatus(status) if status else result.status if result else RunStatus.ERROR
         if self._clock is not None:
             self._clock.stop()
         self._release_gc()
@@ -230,7 +234,7 @@ class RunPane(Vertical):
         if text:
             box.update(Text(text))
             box.add_class("-on")
-            box.set_class(self.status in ("error", "failed"), "-error")
+            box.set_class(self.status in (RunStatus.ERROR, RunStatus.FAILED, RunStatus.REFUSED), "-error")
         self._refresh_header()
 
     # -- header and tab title --------------------------------------------------------------------------
@@ -306,8 +310,8 @@ class RunPane(Vertical):
         self.output.follow = not self.output.follow
 
     def action_cancel_run(self) -> None:
-        if self.status == "running" and not self.replay and not self.cancel.is_set():
+        if self.status is RunStatus.RUNNING and not self.replay and not self.cancel.is_set():
             self.cancel.set()
-            self.status = "cancelling"
+            self.status = RunStatus.CANCELLING
             self._refresh_header()
             self.notify(f"Cancelling {self.run_name}: stopping the playbook, its workers and ssh.")
