@@ -64,6 +64,7 @@ class HostRecap(BaseModel):
 
     @property
     def bad(self) -> bool:
+        """The host failed or was unreachable."""
         return self.failures > 0 or self.unreachable > 0
 
 
@@ -117,4 +118,5 @@ class RunResult(BaseModel):
 
     @property
     def exit_code(self) -> int:
+        """The process exit status the CLI gives for this run."""
         return self.status.exit_code

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel
 
 from actions.config import Thresholds
+from actions.durations import HOUR, duration_text
 from actions.health.models import BackupFile, Finding, Reading, Snapshot, Status
 from actions.lab import DEFAULT_BACKUP_ROOT
 
@@ -61,18 +62,14 @@ def size_text(size: int) -> str:
     return f"{value:.1f} GiB"
 
 
-def age_text(hours: float) -> str:
-    """``40 min``, ``8.7 h`` or ``2.1 d``."""
-    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
-
-
 def _judge(kind: str, files: list[BackupFile], comparable: bool, now: float, th: Thresholds) -> BackupKind:
     files = sorted(files, key=lambda f: -f.mtime)
     newest = files[0]
     previous = files[1] if len(files) > 1 else None
-    age_h = max(0.0, now - newest.mtime) / 3600
+    age_s = max(0.0, now - newest.mtime)
+    age_h = age_s / HOUR
     name = PurePosixPath(newest.path).name
-    text = f"backup {kind}: {name}, {age_text(age_h)} old, {size_text(newest.size)}"
+    text = f"backup {kind}: {name}, {duration_text(age_s)} old, {size_text(newest.size)}"
     status = Status.OK
     if age_h > th.backup_crit_hours:
         status, text = Status.CRITICAL, f"{text} (past {th.backup_crit_hours:g} h)"
@@ -128,14 +125,13 @@ def newest_in(reading: Reading | None, directory: str) -> BackupFile | None:
 
 
 def describe_pick(reading: Reading | None, directory: str, now: float | None = None) -> str:
-    """``would use gitea-20261201T023000Z.dump, 8.5 h old (12.0 MiB)``, or why there is none to name."""
+    """``would use gitea-20261201T023000Z.dump, 8h30m old (12.0 MiB)``, or why there is none to name."""
     chosen = newest_in(reading, directory)
     if chosen is None:
         return f"no dump in {directory} seen by the health probe"
     now = time.time() if now is None else now
     offset = (reading.clock_offset_s if reading is not None else None) or 0.0
-    age_h = max(0.0, now + offset - chosen.mtime) / 3600
-    return f"would use {chosen.path}, {age_text(age_h)} old ({size_text(chosen.size)})"
+    return f"would use {chosen.path}, {duration_text(now + offset - chosen.mtime)} old ({size_text(chosen.size)})"
 
 
 def under_root(directory: str, backup_root: str | None) -> str:

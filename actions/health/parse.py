@@ -11,6 +11,7 @@ import re
 
 from actions.health import fingerprint
 from actions.health.models import BackupFile, Container, Disk, Node, Reading, Service, Throttle
+from actions.keyvalue import key_value_lines
 
 # vcgencmd get_throttled bits (Raspberry Pi firmware documentation).
 THROTTLE_BITS = {
@@ -67,6 +68,7 @@ def parse_temp(text: str) -> tuple[float, str] | None:
 
 
 def parse_loadavg(text: str) -> tuple[float, float, float] | None:
+    """The three load averages of ``/proc/loadavg``, or ``None``."""
     parts = text.split()
     try:
         return float(parts[0]), float(parts[1]), float(parts[2])
@@ -121,7 +123,7 @@ def parse_services(text: str) -> list[Service]:
     """``systemctl show -p Id,LoadState,ActiveState,SubState`` blocks; units not installed are left out."""
     services: list[Service] = []
     for block in re.split(r"\n\s*\n", text.strip()):
-        fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        fields = key_value_lines(block)
         if fields.get("LoadState") != "loaded":
             continue
         name = fields.get("Id", "?").removesuffix(".service")

@@ -89,6 +89,7 @@ class Walk:
     def resume_or_start(cls, store: RunbookStore, book: Runbook, live: Callable[[], Live], operator: str,
                         lab: str = "", refresh: Callable[[], Awaitable[None]] | None = None,
                         reason: str = "") -> Walk:
+        """Walk the open session of ``book``, starting one when there is none."""
         session = store.open_session_for(book.name)
         if session is None:
             session = store.start_session(book.name, book.kind, book.title, lab, operator, reason)
@@ -107,6 +108,7 @@ class Walk:
 
     @property
     def is_preview(self) -> bool:
+        """A read-only view of the steps: nothing is recorded."""
         return self.session.status == PREVIEW
 
     @property
@@ -126,18 +128,22 @@ class Walk:
         return self.live()
 
     def views(self) -> dict[str, StepView]:
+        """Each step's state, from the journal."""
         return current_states(self.book, self.store.events(self.session.id))
 
     async def views_with_locks(self) -> tuple[dict[str, StepView], dict[str, list[Check]]]:
+        """Each step's state and lock (what it waits for), with the requirement checks read live."""
         views = self.views()
         checks = await requirement_checks(self.book, await self._fresh_live())
         step_locks(self.book, views, checks)
         return views, checks
 
     def resume_at(self) -> str | None:
+        """The step to do next, or ``None`` when every step is settled."""
         return next_step(self.book, self.views())
 
     async def start(self, step_id: str, note: str = "") -> None:
+        """Record the step running; refused when it is locked or already running."""
         views, _ = await self.views_with_locks()
         view = views[step_id]
         if view.locked:
@@ -147,6 +153,7 @@ class Walk:
         self._record(step_id, StepState.RUNNING, note=note)
 
     async def check(self, step_id: str) -> list[Check]:
+        """Evaluate the step's verify checks now."""
         return await verify(self.book.step(step_id), await self._fresh_live())
 
     async def finish(self, step_id: str, *, run_id: str | None = None, note: str = "",
@@ -184,17 +191,21 @@ class Walk:
         return Settled(state, note, checks)
 
     def fail(self, step_id: str, reason: str, run_id: str | None = None) -> None:
+        """Record the step failed, with why (and its run)."""
         self._record(step_id, StepState.FAILED, note=reason, run_id=run_id)
 
     def skip(self, step_id: str, reason: str) -> None:
+        """Record the step skipped; a reason is required."""
         if not reason.strip():
             raise StepRefused("a skipped step needs a reason")
         self._record(step_id, StepState.SKIPPED, note=reason.strip())
 
     def reopen(self, step_id: str, reason: str = "reopened") -> None:
+        """Set the step back to pending."""
         self._record(step_id, StepState.PENDING, note=reason)
 
     def close(self, status: str = "closed") -> None:
+        """End the session (refused for a read-only view)."""
         if self.is_preview:
             raise StepRefused("read-only view: there is no session to close")
         self.store.end_session(self.session.id, status)

@@ -8,7 +8,6 @@ through ``post_message`` (batched). ``Enter`` on a history row replays that run 
 from __future__ import annotations
 
 import contextlib
-import shlex
 import time
 from functools import partial
 from pathlib import Path
@@ -32,7 +31,9 @@ from actions.ansible import (
 )
 from actions.ansible.catalog import load_catalog
 from actions.config import Settings
+from actions.durations import duration_text
 from actions.journal import Journal, RunRecord
+from actions.keyvalue import PairError, pairs
 from actions.lab import InventoryError
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
@@ -90,13 +91,14 @@ class RunsScreen(FactoryScreen):
         return app_of(self).journal
 
     def action_refresh_history(self) -> None:
+        """List the journal's runs, newest first, in the History tab."""
         journal = self.journal
         table = self.query_one("#history-table", DataTable)
         table.clear()
         if journal is None:
             return
         for r in journal.runs():
-            took = f"{r.duration:.0f}s" if r.duration is not None else ""
+            took = duration_text(r.duration, missing="")
             table.add_row(
                 time.strftime("%m-%d %H:%M:%S", time.localtime(r.started_at)), r.operator, r.playbook,
                 "check" if r.check else "REAL", r.limit or "", r.status, took, r.id, key=r.id,
@@ -131,6 +133,7 @@ class RunsScreen(FactoryScreen):
             self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label = pane.title_text()
 
     def action_close_tab(self) -> None:
+        """Close the active run's tab, unless its run is still going."""
         tabs = self.query_one("#runs-tabs", TabbedContent)
         active = tabs.active
         if not active or active == "history":
@@ -144,17 +147,19 @@ class RunsScreen(FactoryScreen):
     # -- starting runs ---------------------------------------------------------------------------------
 
     def playbook_names(self) -> list[str]:
+        """The catalog's playbooks, by name, for the new-run form."""
         return [Path(e.path).stem for e in load_catalog(self.settings.ansible.playbook_dir)]
 
     def action_new_run(self) -> None:
+        """Ask what to run (check mode by default), then start it."""
         self.app.push_screen(NewRunModal(self.playbook_names()), self._answers)
 
     def _answers(self, answers: RunAnswers | None) -> None:
         if answers is None:
             return
         try:
-            extra = tuple(_pair(word) for word in shlex.split(answers.extra_vars))
-        except ValueError as exc:
+            extra = pairs(answers.extra_vars)
+        except PairError as exc:
             self.notify(str(exc), title="Extra vars", severity="error")
             return
         inventory = app_of(self).inventory or self.settings.inventory
@@ -201,6 +206,7 @@ class RunsScreen(FactoryScreen):
             self.app.call_from_thread(self.action_refresh_history)
 
     def open_replay(self, record: RunRecord) -> None:
+        """Replay a journalled run from its artifacts in a new tab."""
         pane = RunPane(record.playbook, record.hosts, mode="check" if record.check else "REAL",
                        tab_id=self._next_tab_id(), replay=True, started_at=record.started_at)
         self.run_worker(self._open_then_replay(record, pane), group="runs-replay", exit_on_error=False)
@@ -248,10 +254,3 @@ class RunsScreen(FactoryScreen):
             for pane in self.query(RunPane):
                 if pane.tab_id == name and pane.status.ongoing:
                     pane.finish(None, error=str(event.worker.error), status=RunStatus.ERROR)
-
-
-def _pair(word: str) -> tuple[str, str]:
-    key, sep, value = word.partition("=")
-    if not sep or not key:
-        raise ValueError(f"{word!r}: expected KEY=VALUE")
-    return key, value

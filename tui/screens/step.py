@@ -30,6 +30,7 @@ from tui.widgets.health_strip import HealthStrip
 
 
 def checks_text(checks: list[Check]) -> Text:
+    """The live checks as lines, each with its mark, coloured by its result."""
     text = Text()
     for check in checks:
         style = {True: "green", False: "bold red", None: "yellow"}[check.ok]
@@ -40,6 +41,7 @@ def checks_text(checks: list[Check]) -> Text:
 
 
 class StepScreen(Screen[None]):
+    """One step of a checklist: its doc page, state and lock, action and live checks."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="step.back", tooltip="Back to the checklist (a run goes on, in sight)"),
         Binding("x", "run", "Run action", id="step.run", tooltip="Run the step's action (gated)"),
@@ -101,10 +103,12 @@ class StepScreen(Screen[None]):
         self.set_interval(app_of(self).settings.health.interval, self.refresh_state)
 
     def log_line(self, text: str | Text) -> None:
+        """Add a line to the step's log."""
         self.query_one(RichLog).write(text)
 
     @work(group="step-state", exclusive=True, exit_on_error=False)
     async def refresh_state(self) -> None:
+        """Evaluate the step's state, lock and checks again, and repaint them."""
         views, _ = await self.walk.views_with_locks()
         view = views[self.step.id]
         self.checks = await self.walk.check(self.step.id)
@@ -180,10 +184,12 @@ class StepScreen(Screen[None]):
             self.log_line(Text(f"failed: {settled.note}", style="bold red"))
 
     def action_verify(self) -> None:
+        """Evaluate the verify checks now."""
         self.refresh_state()
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_done(self) -> None:
+        """Record the step done; refused while a verify check fails."""
         try:
             state, checks = await self.walk.finish(self.step.id, operator_says_done=not self.step.verify)
         except StepRefused as exc:
@@ -198,6 +204,7 @@ class StepScreen(Screen[None]):
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_skip(self) -> None:
+        """Skip the step, with a reason asked for first."""
         reason = await self.app.push_screen_wait(ReasonModal(f"Skip {self.step.id}: why?"))
         if not reason:
             return
@@ -210,6 +217,7 @@ class StepScreen(Screen[None]):
         self.refresh_state()
 
     def action_reopen(self) -> None:
+        """Set the step back to pending."""
         try:
             self.walk.reopen(self.step.id)
         except StepRefused as exc:

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, Static
 
 from actions.ansible import HostRecap, RunEvent, RunResult, RunStatus
 from actions.ansible.models import RECAP_FIELDS
+from actions.durations import duration_text
 from tui import gc_pauses
 from tui.textual_patches.one_style_table import OneStyleTable
 from tui.widgets.output_view import OutputView
@@ -42,11 +43,6 @@ STATUS_STYLE = {
     RunStatus.RUNNING: "yellow", RunStatus.OK: "green", RunStatus.FAILED: "red", RunStatus.CANCELLED: "magenta",
     RunStatus.ERROR: "red", RunStatus.REFUSED: "red",
 }
-
-
-def elapsed(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 class RunPane(Vertical):
@@ -76,17 +72,20 @@ class RunPane(Vertical):
 
     @dataclass
     class Batch(Message):
+        """Output lines and events of the run, batched by the thread that reads them."""
         lines: list[str]
         events: list[RunEvent]
 
     @dataclass
     class Finished(Message):
+        """The run ended: its result, or the error that stopped it."""
         result: RunResult | None = None
         error: str | None = None
         status: RunStatus | None = None
 
     @dataclass
     class StatusChanged(Message):
+        """The pane's status changed (its tab's title shows it)."""
         pane: RunPane = field(repr=False)
 
     filter_text: reactive[str] = reactive("")
@@ -173,6 +172,7 @@ class RunPane(Vertical):
         return self.output.lines
 
     def feed(self, lines: list[str], events: list[RunEvent]) -> None:
+        """Show a batch: lines in the log, events in the task table and header."""
         if lines:
             self.query_one("#run-log", OutputView).append(lines)
         for event in events:
@@ -202,6 +202,7 @@ class RunPane(Vertical):
         self.query_one("#run-tasks", DataTable).update_cell(key, host, Text(label, style=style))
 
     def show_recap(self, recap: dict[str, HostRecap]) -> None:
+        """Fill the recap table, one row per host, failures in red."""
         table = self.query_one("#run-recap", DataTable)
         table.clear()
         for host, r in recap.items():
@@ -247,7 +248,7 @@ class RunPane(Vertical):
         The pane's header beside the output counts the seconds.
         """
         if self.finished_at:
-            return f"{self.run_name} · {self.status} · {elapsed(self.finished_at - self.started_at)}"
+            return f"{self.run_name} · {self.status} · {duration_text(self.finished_at - self.started_at)}"
         return f"{self.run_name} · {self.status}"
 
     def _refresh_header(self) -> None:
@@ -256,7 +257,7 @@ class RunPane(Vertical):
         header.append(f"{self.run_name}  ", style="bold")
         header.append(f"[{self.mode}]  ")
         header.append(self.status, style=STATUS_STYLE.get(self.status, ""))
-        header.append(f"  {elapsed(end - self.started_at)}  ·  {self.events} events  ·  ")
+        header.append(f"  {duration_text(end - self.started_at)}  ·  {self.events} events  ·  ")
         header.append("follow on" if self.follow else "follow OFF", style="" if self.follow else "bold yellow")
         if self.replay:
             header.append("  ·  replay", style="italic")
@@ -270,6 +271,7 @@ class RunPane(Vertical):
     # -- filter, follow, cancel ------------------------------------------------------------------------
 
     def action_filter(self) -> None:
+        """Open the filter box."""
         box = self.query_one("#run-filter", Input)
         box.add_class("-on")
         box.focus()
@@ -307,9 +309,11 @@ class RunPane(Vertical):
         self._refresh_header()
 
     def action_follow(self) -> None:
+        """Turn following the newest output on or off."""
         self.output.follow = not self.output.follow
 
     def action_cancel_run(self) -> None:
+        """Cancel the running playbook (a replay has nothing to cancel)."""
         if self.status is RunStatus.RUNNING and not self.replay and not self.cancel.is_set():
             self.cancel.set()
             self.status = RunStatus.CANCELLING
