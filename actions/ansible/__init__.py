@@ -33,6 +33,7 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
+    """The adapter's public names, each imported from its module on first use."""
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'actions.ansible' has no attribute {name!r}")

@@ -77,6 +77,7 @@ class _Reader:
         self.failed = ""
 
     def feed(self, data: bytes) -> None:
+        """Take what one read brought: whole records are handled, a cut one waits for the rest."""
         *lines, self.pending = (self.pending + data).split(b"\n")
         on_line = self.on_line
         for raw in lines:

@@ -104,6 +104,7 @@ class _Pump:
                 self.record(OUTPUT, line)
 
     def flush(self) -> None:
+        """Write what has gathered to the app in one piece."""
         self._flushed = time.monotonic()
         if not self.parts:
             return
