@@ -2,13 +2,14 @@
 
 Prints events per second, the worst gap between UI frames while streaming (target < 50 ms), the worst
 stall of the UI's event loop, the app's peak memory (target < 300 MB), and the wall time of the adapter
-(as the app runs it: prepare, journal, ansible-runner, pane) against plain ``ansible-playbook`` on the
-same playbook, same hosts and same Ansible settings (target <= 1.05), timed between a plain run before
-and one after it.
+(as the app runs it: prepare, journal, ansible-runner in its child process, pane) against plain
+``ansible-playbook`` on the same playbook, same hosts and same Ansible settings (target <= 1.05), timed
+between a plain run before and one after it.
 
 Read the figures with the machine's core count in mind. The playbook keeps every core busy (one
 ansible-playbook and one worker per host): on a small machine whatever the app spends (drawing, reading
-the run's output) is taken from Ansible (the ratio) or waits for a core (the frame gaps).
+the run's output) and the run's child process spends (ansible-runner's pty loop) is taken from Ansible
+(the ratio) or waits for a core (the frame gaps). "App CPU" is the app's own process, without that child.
 
     python bench/ansible_stream.py                 # starts its own sandbox (temp state dir, free ports)
     python bench/ansible_stream.py -i INVENTORY    # uses a running sandbox's inventory

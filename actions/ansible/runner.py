@@ -1,63 +1,41 @@
 """Run one playbook through ansible-runner: gate, host locks, journal, live events, cancel, artifacts.
 
+The permit, the host locks and the journal are taken here, in the app, before anything starts; then
+ansible-runner runs in a child process (:mod:`actions.ansible.worker`, started and stopped by
+:mod:`actions.ansible.spawn`) whose output lines come back over a pipe and are parsed here into events,
+on the calling thread. The child has its own interpreter: reading the pty and writing artifacts never
+competes with the UI for its interpreter lock.
+
 Every run gets a private data dir ``<state_dir>/runs/<run_id>/`` whose ``artifacts/`` are kept: ``stdout``
 (Ansible's coloured text with our JSON event lines, the source of replays), ``rc``, ``status`` and
-``command`` (with secret-looking environment values redacted). Passwords never touch the disk: the
-become password answers Ansible's prompt through the pty (ansible-runner ``passwords``).
+``command`` (with secret-looking environment values redacted). Passwords never touch the disk: they reach
+the child over its stdin, and the become password answers Ansible's prompt through the pty
+(ansible-runner ``passwords``).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
-import re
+import shlex
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from actions import gates
 from actions.ansible.catalog import Playbook, PlaybookError, resolve_playbook
 from actions.ansible.events import split_line, strip_ansi, warning_event
 from actions.ansible.gate import AnsibleNotFound, ansible_playbook_binary, build_request
 from actions.ansible.models import HostRecap, RunEvent, RunResult, RunSpec, RunStatus
+from actions.ansible.spawn import WorkerEnd, run_worker
 from actions.applog import logger
-from actions.procs import kill_tree
 from actions.config import Settings
 from actions.journal import Journal, RunRecord
 from actions.lab import InventoryError, Lab, load_lab
 from actions.locks import host_locks
 
 _log = logger("runs")
-
-CALLBACK_DIR = Path(__file__).resolve().parent / "plugins" / "callback"
-
-
-def _runner_callback_dir() -> Path:
-    """Where ansible-runner keeps its own display callback (found without importing ansible_runner)."""
-    spec = importlib.util.find_spec("ansible_runner")
-    origin = spec.origin if spec is not None and spec.origin else "."
-    return (Path(origin).parent / "display_callback" / "callback").resolve()
-
-
-RUNNER_CALLBACK_DIR = _runner_callback_dir()
-_LINES = re.compile(r"\r?\n")
-# How often the run's loop wakes up without output: the cancel check and ``on_tick`` (output flushes, so
-# the last lines before a quiet spell show within this).
-TICK = 0.1
-# Matched (and answered with nothing) once per chunk read from the pty: pexpect keeps everything read since
-# its last match and copies it on every timeout, which made a long run's reads quadratic.
-_ANY_LINE = re.compile(r"\n")
-# After a little output the loop naps this long before it reads again, so that it takes several lines per
-# wake-up: each wake-up of ansible-runner's loop (pexpect's expect, a poll, a waitpid) cost as much as the
-# lines it brought, and reading several at once halved the adapter's CPU. A burst (BURST characters or
-# more) is read on at once, so the pty's buffer never fills and holds Ansible back.
-NAP = 0.02
-BURST = 1000
-_SECRET_NAME = re.compile(r"TOKEN|PASSW|SECRET|PRIVATE|CREDENTIAL|API_?KEY|UNSEAL", re.I)
 
 EventCallback = Callable[[RunEvent], None]
 LineCallback = Callable[[str], None]
@@ -122,35 +100,18 @@ class _Tally:
 
 
 class _Session:
-    """The state of one running playbook, fed by ansible-runner's callbacks (all on the run's thread)."""
+    """The state of one running playbook, fed line by line from the child's output (on the run's thread)."""
 
-    def __init__(self, on_event: EventCallback | None, on_line: LineCallback | None,
-                 cancel: threading.Event, on_tick: Callable[[], None] | None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, on_event: EventCallback | None, on_line: LineCallback | None) -> None:
         self.on_event = on_event
         self.on_line = on_line
-        self.cancel = cancel
-        self.on_tick = on_tick
         self.tally = _Tally()
         self.recap: dict[str, HostRecap] | None = None
-        self.playbook_pid: int | None = None
         self.events = 0
         self.errors: list[str] = []
-        self.killed = False
-        self.artifact_dir: Path | None = None
-        self._last_tick = 0.0
-        self._sleep = sleep
-        self._read = 0  # characters of output since the loop last woke up
 
-    def handle(self, data: dict[str, Any]) -> None:
-        chunk = data.get("stdout")
-        if chunk is not None:  # blank lines too: the pane shows what a terminal would
-            self._read += len(chunk) + 1
-            # ansible-runner hands over what it read from the pty: usually one line, sometimes several.
-            for line in _LINES.split(chunk):
-                self._line(line)
-
-    def _line(self, line: str) -> None:
+    def line(self, line: str) -> None:
+        """One line of the playbook's output: its text to ``on_line``, its event (if any) to ``on_event``."""
         text, event = split_line(line)
         if text is not None:
             plain = strip_ansi(text).strip()
@@ -165,45 +126,11 @@ class _Session:
                 event = warn
         if event is not None:
             self.events += 1
-            if event.kind == "playbook_start":
-                self.playbook_pid = event.pid
-            elif event.kind == "stats":
+            if event.kind == "stats":
                 self.recap = event.recap
             self.tally.add(event)
             if self.on_event:
                 self.on_event(event)
-
-    def check_cancel(self) -> bool:
-        # Called after every chunk read (see _ANY_LINE) and at least every TICK: tick at that pace only.
-        if 0 < self._read < BURST:
-            self._sleep(NAP)
-        self._read = 0
-        now = time.monotonic()
-        if self.on_tick and now - self._last_tick >= TICK:
-            self._last_tick = now
-            self.on_tick()
-        if not self.cancel.is_set():
-            return False
-        if not self.killed and self.playbook_pid:
-            kill_tree(self.playbook_pid)
-        self.killed = True
-        return True
-
-    def status(self, data: dict[str, Any], runner_config: Any = None) -> None:
-        # The command file has just been written with the whole environment: redact it before anything
-        # else can read it (the child's own environment keeps the real values).
-        if data.get("status") == "running" and self.artifact_dir is not None:
-            _redact_command_file(self.artifact_dir / "command")
-
-
-def _redact_command_file(path: Path) -> None:
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return
-    env = doc.get("env") or {}
-    doc["env"] = {k: ("<redacted>" if _SECRET_NAME.search(k) else v) for k, v in env.items()}
-    path.write_text(json.dumps(doc))
 
 
 def _env(settings: Settings, run_dir: Path) -> dict[str, str]:
@@ -250,8 +177,6 @@ def run_prepared(
     ``on_tick`` is called about ten times a second while the playbook runs (to flush batched output).
     Raises :class:`RunRefused` (no permit, host busy) before anything starts.
     """
-    import ansible_runner
-
     spec, settings = prepared.spec, prepared.settings
     try:
         gates.require(permit, prepared.request)
@@ -267,8 +192,7 @@ def run_prepared(
     run_dir = settings.state_dir / "runs" / run_id
     artifact_dir = run_dir / "artifacts"
     cancel = cancel or threading.Event()
-    session = _Session(on_event, on_line, cancel, on_tick)
-    session.artifact_dir = artifact_dir
+    session = _Session(on_event, on_line)
     started = time.time()
     journal = prepared.journal
     if journal is not None:
@@ -288,49 +212,21 @@ def run_prepared(
         if spec.become_password is not None:
             passwords[r"BECOME password[^:]*:\s*$"] = spec.become_password.get_secret_value()
         project = settings.ansible.playbook_dir
-        runner = ansible_runner.interface.init_runner(
-            private_data_dir=str(run_dir),
-            project_dir=str(project) if project.is_dir() else None,
-            artifact_dir=str(artifact_dir.parent),
-            ident="artifacts",
-            binary=prepared.binary,
-            cmdline=" ".join(_quote(a) for a in prepared.request.command[1:]),
-            passwords=passwords,
-            quiet=True,
-            suppress_env_files=True,
-            rotate_artifacts=0,
-            status_handler=session.status,
-            cancel_callback=session.check_cancel,
-        )
-        # For every line it reads, ansible-runner looks for a partial-event file that only its own
-        # callback writes (a failed open and a formatted error each time). Ours carries the events in the
-        # stream, so lines go straight to the session: a third of the adapter's CPU on a long run.
-        def on_output(event_data: dict[str, Any]) -> None:
-            runner.last_stdout_update = time.time()
-            session.handle(event_data)
-
-        runner.event_callback = on_output
-        # Set on the config: ansible-runner drops a ``settings=`` argument when the data dir has no
-        # env/settings file, which left the loop's timeout at 5 s (late cancels, output held back).
-        runner.config.pexpect_timeout = TICK
-        runner.config.pexpect_use_poll = True
-        runner.config.expect_passwords[_ANY_LINE] = None
-        env = runner.config.env
-        env.pop("ORIGINAL_STDOUT_CALLBACK", None)
-        env.pop("ANSIBLE_NOCOLOR", None)
-        env.update(_env(settings, run_dir))
-        env.update({name: value.get_secret_value() for name, value in spec.secret_env})
-        # Without ansible-runner's callback directory: Ansible imports every plugin it finds there, and
-        # importing awx_display hooks Ansible's display to write a partial JSON file for every event.
-        theirs = [p for p in env.get("ANSIBLE_CALLBACK_PLUGINS", "").split(os.pathsep)
-                  if p and Path(p).resolve() != RUNNER_CALLBACK_DIR]
-        env["ANSIBLE_CALLBACK_PLUGINS"] = os.pathsep.join([str(CALLBACK_DIR), *theirs])
-        Path(env["ANSIBLE_LOCAL_TEMP"]).mkdir(parents=True, exist_ok=True)
-        status, rc = runner.run()
-        result.rc = rc
+        job = {
+            "cwd": os.getcwd(),
+            "private_data_dir": str(run_dir),
+            "project_dir": str(project) if project.is_dir() else None,
+            "artifact_dir": str(artifact_dir.parent),
+            "binary": prepared.binary,
+            "cmdline": " ".join(shlex.quote(a) for a in prepared.request.command[1:]),
+            "passwords": passwords,
+            "env": _env(settings, run_dir) | {name: value.get_secret_value() for name, value in spec.secret_env},
+        }
+        end = run_worker(job, session.line, cancel, on_tick)
+        result.rc = end.rc
         result.events = session.events
         result.recap = session.recap if session.recap is not None else session.tally.recap
-        result.status, result.message = _outcome(status, rc, session)
+        result.status, result.message = _outcome(end, session)
     except Exception as exc:
         _log.exception("run %s could not start", run_id)
         result.status, result.message = RunStatus.ERROR, f"the run could not start: {exc}"
@@ -345,15 +241,12 @@ def run_prepared(
     return result
 
 
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)
-
-
-def _outcome(status: str, rc: int | None, session: _Session) -> tuple[RunStatus, str]:
-    if status == "canceled" or session.killed:
+def _outcome(end: WorkerEnd, session: _Session) -> tuple[RunStatus, str]:
+    if end.status == "canceled" or end.cancelled:
         return RunStatus.CANCELLED, "cancelled by the operator"
+    if end.error:
+        return RunStatus.ERROR, end.error
+    rc = end.rc
     recap = session.recap
     if recap is not None:
         bad = sorted(h for h, r in recap.items() if r.bad)

@@ -18,6 +18,7 @@ from actions.config import Settings, load_settings
 from actions.journal import JOURNAL_NAME, open_journal
 from actions.locks import host_locks
 from actions.procs import alive, descendants
+from tests.run_threads import start_run
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parent.parent / "data" / "playbooks"
@@ -162,32 +163,16 @@ def test_cancel_stops_everything_locally_and_remotely(sandbox: Any, settings: Se
     seconds = 4000 + uuid.uuid4().int % 900
     journal = open_journal(settings.state_dir)
     spec = _spec(sandbox, "sleep.yml", limit="pi1", extra_vars=(("sleep_seconds", str(seconds)),))
-    prepared = prepare(spec, settings, journal)
-    permit = gates.issue(prepared.request, confirmed=True)
-    cancel = threading.Event()
-    pids: list[int] = []
-    box: dict[str, Any] = {}
-
-    def on_event(ev: RunEvent) -> None:
-        if ev.kind == "playbook_start" and ev.pid:
-            pids.append(ev.pid)
-
-    worker = threading.Thread(target=lambda: box.setdefault(
-        "r", run_prepared(prepared, permit=permit, cancel=cancel, on_event=on_event)))
-    worker.start()
-    deadline = time.monotonic() + 90
-    while not _remote_sleepers(seconds):
-        assert time.monotonic() < deadline, "the remote sleep never started"
-        time.sleep(0.2)
-    tree = [pids[0], *descendants(pids[0])]
-    assert len(tree) >= 3  # ansible-playbook, a worker, its ssh client
-    cancel.set()
+    run = start_run(prepare(spec, settings, journal), lambda: bool(_remote_sleepers(seconds)), timeout=90)
+    tree = [run.child.pid, run.pids[0], *descendants(run.pids[0])]
+    assert len(tree) >= 4  # the run's process, ansible-playbook, a worker, its ssh client
+    run.cancel.set()
     t0 = time.monotonic()
-    worker.join(30)
+    run.thread.join(30)
     while (any(alive(p) for p in tree) or _remote_sleepers(seconds)) and time.monotonic() - t0 < 5:
         time.sleep(0.1)
     assert [p for p in tree if alive(p)] == []
     assert _remote_sleepers(seconds) == []
-    result = box["r"]
+    result = run.box["r"]
     assert result.status is RunStatus.CANCELLED and result.exit_code == 130
     assert journal.get(result.run_id).status == "cancelled"  # type: ignore[union-attr]
