@@ -199,6 +199,10 @@ class FactoryApp(App[int]):
             )
 
     async def on_unmount(self) -> None:
+        # However the app ends (an error, a test that failed part-way), a run still going is cancelled:
+        # its thread would otherwise keep the process alive, with the playbook, until the playbook ends.
+        for pane in list(self.live_runs):
+            pane.cancel.set()
         gc_pauses.restore()
         if self._remote is not None:
             await self._remote.close()

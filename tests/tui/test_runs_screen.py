@@ -152,7 +152,7 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         # While it runs, the tab shows the status (the pane's header counts the seconds).
         await _wait(pilot, lambda: str(tabs.get_tab(pane.tab_id).label) == "sleep · running")
         header = pane.query_one("#run-header", Static)
-        assert re.search(r"running  \d+s  ·", str(header.render()))
+        assert re.search(r"running  [\dhms]+  ·", str(header.render()))
         # ... and full garbage collections wait until it ends.
         assert gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.STREAMING
         pane.query_one("#run-log").focus()
@@ -163,6 +163,22 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         assert re.fullmatch(r"sleep · cancelled · \d+s", str(tabs.get_tab(pane.tab_id).label))
         # Full collections are allowed again just after the frame that shows the outcome.
         await _wait(pilot, lambda: gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.SETTLED, timeout=5)
+
+
+async def test_an_app_that_ends_with_a_run_going_cancels_it(settings: Settings) -> None:
+    """Not through the quit dialog (an error, a test that failed part-way): the app still cancels its runs,
+    so the process does not live on with the playbook until the playbook ends."""
+    seconds = str(5000 + uuid.uuid4().int % 900)
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        _screen, pane = await _start_sleep_run(app, pilot, seconds)
+        assert pane in app.live_runs
+        app.exit()
+    for _ in range(300):
+        if not _sleepers(seconds):
+            break
+        await asyncio.sleep(0.1)
+    assert _sleepers(seconds) == [], "the playbook's command outlived the app"
 
 
 async def test_a_busy_host_refuses_the_run_in_its_pane(settings: Settings) -> None:

@@ -140,7 +140,10 @@ class RunPane(Vertical):
 
     def on_unmount(self) -> None:
         self._release_gc(now=True)
-        self._live_runs().discard(self)
+        # A run still going stays among the app's live runs until it ends: quitting names it, and an app
+        # that ends cancels it (the pane goes before the app does).
+        if not self.status.ongoing:
+            self._live_runs().discard(self)
 
     def _live_runs(self) -> set[RunPane]:
         """The app's live runs, named when the operator quits (a host app without them: a set of its own)."""
