@@ -3,7 +3,8 @@
 Known rows on pi2's PostgreSQL, a real backup by 05_backup, the database dropped and Vault sealed, the
 recovery checklist walked in the app under Pilot with its restore run for real behind the typed
 confirmation, and the same rows back. The drill makes the state it needs itself on the session's shared
-rehearsal lab, so it does not depend on what other tests did there before it.
+rehearsal lab, so it does not depend on what other tests did there before it. Then, on the same lab, pi2's
+disk is lost and the rows come back from the off-site copy the drill's backup made.
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from actions.config import Settings
 from actions.journal import open_journal
-from tests.drill import DATABASE, SKIPPED, run_drill
+from tests.drill import DATABASE, SKIPPED, Drill, run_drill, run_offsite_drill
+
+Drilled = tuple[Drill, str, str]
+
+
+@pytest.fixture(scope="module")
+async def drilled(rehearsal_lab: tuple[Settings, object], tmp_path_factory: pytest.TempPathFactory) -> Drilled:
+    """The drill, run once: the lab it leaves (rows restored, an off-site copy) serves the tests after it."""
+    settings, status = rehearsal_lab
+    return await run_drill(settings, status, tmp_path_factory.mktemp("drill"))
 
 
 async def test_a_dropped_database_comes_back_through_the_recovery_checklist(
-    rehearsal_lab: tuple[Settings, object], tmp_path: Path
+    rehearsal_lab: tuple[Settings, object], drilled: Drilled
 ) -> None:
-    settings, status = rehearsal_lab
-    drill, before, report = await run_drill(settings, status, tmp_path)
+    settings, _status = rehearsal_lab
+    drill, before, report = drilled
 
     count, _digest = before.split()
     assert count == "5000", before
@@ -55,3 +67,20 @@ async def test_a_dropped_database_comes_back_through_the_recovery_checklist(
         assert secret not in path.read_bytes(), path
     assert secret.decode() not in report
 
+
+def test_with_pi2_s_disk_lost_the_rows_come_back_from_off_site(
+    rehearsal_lab: tuple[Settings, object], drilled: Drilled
+) -> None:
+    settings, _status = rehearsal_lab
+    drill, before, _report = drilled
+    assert drill.fingerprint() == before
+    result = run_offsite_drill(drill, before)
+    # The restore found no local dump, wrote the password file 05_backup had not, and fetched the dump the
+    # drill's backup copied off-site; the rows are the ones written before the first disaster.
+    assert result.status.value == "ok" and drill.fingerprint() == before
+    assert drill.pi2("stat -c %a /root/.pgpass").strip() == "600"
+    (fetched,) = drill.dumps()
+    assert fetched.rsplit("/", 1)[1] == drill.newest_dump.rsplit("/", 1)[1]
+    runs = [r for r in open_journal(settings.state_dir).runs()
+            if r.playbook_path.endswith("recover/postgres_restore.yml")]
+    assert runs[0].status == "ok" and not runs[0].check
