@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-STATUS_FILE = "/var/lib/factory-backup/offsite.status"
+from actions.lab import DEFAULT_OFFSITE_STATUS_FILE
+
+STATUS_FILE = DEFAULT_OFFSITE_STATUS_FILE
 
 
 class OffsiteStatus(BaseModel):
