@@ -75,6 +75,7 @@ def start(journal: Journal, permit: Permit, error: type[Exception] = JournalErro
 def finish(
     journal: Journal, change_id: str, status: str, message: str = "", error: type[Exception] = JournalError
 ) -> None:
+    """Record how the change ``change_id`` ended; a journal that cannot be written raises ``error``."""
     try:
         journal.execute(
             "UPDATE changes SET status = ?, message = ?, finished_at = ? WHERE id = ?",
@@ -118,4 +119,5 @@ def changes(journal: Journal, limit: int = 200, kind: str = "") -> list[ChangeRe
 
 
 def as_json(records: list[ChangeRecord]) -> list[dict[str, Any]]:
+    """The changes as JSON documents, for ``--json``."""
     return [r.model_dump() for r in records]

@@ -27,6 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_config_file() -> Path:
+    """The settings file in the platform's config dir."""
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
@@ -162,6 +163,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Settings come from the arguments, then ``FACTORY_...`` variables, then the TOML file."""
         toml_file = _TOML_FILE.get("path")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if toml_file is not None:
@@ -170,18 +172,22 @@ class Settings(BaseSettings):
 
     @property
     def config_file(self) -> Path | None:
+        """The settings file read, or ``None`` when there was none."""
         return self._config_file
 
     @property
     def sandbox_dir(self) -> Path:
+        """Where the sandbox lab keeps its state."""
         return self.state_dir / "sandbox"
 
     @property
     def rehearsal_dir(self) -> Path:
+        """Where the rehearsal lab keeps its hosts."""
         return self.sandbox_dir / "rehearsal"
 
     @property
     def artifact_dir(self) -> Path:
+        """The local directory of downloads (k3s, images, charts) the rehearsal lab's roles read from."""
         return self.rehearsal.artifact_dir or self.state_dir / "artifacts"
 
     def resolve_inventory(self, value: str | Path | None = None) -> Path:

@@ -24,12 +24,14 @@ _log = logger("gates")
 
 
 class Level(IntEnum):
+    """How much confirmation a request needs: none, a confirmation, or a typed name."""
     READ_ONLY = 0
     CHANGE = 1
     DESTRUCTIVE = 2
 
     @property
     def label(self) -> str:
+        """The level as the operator reads it."""
         return {0: "read-only", 1: "change", 2: "destructive"}[int(self)]
 
 
@@ -53,6 +55,7 @@ class GateRequest(BaseModel):
     )
 
     def command_line(self) -> str:
+        """The command as one shell-quoted line."""
         import shlex
 
         return shlex.join(self.command)
@@ -94,6 +97,7 @@ class Permit:
 
     @property
     def used(self) -> bool:
+        """The permit has been spent."""
         return self._used
 
     def __repr__(self) -> str:

@@ -190,6 +190,7 @@ class RunRecord(BaseModel):
 
     @property
     def duration(self) -> float | None:
+        """Seconds the run took; ``None`` while it runs."""
         return None if self.finished_at is None else self.finished_at - self.started_at
 
 
@@ -321,11 +322,13 @@ class Journal:
         return self._exec(sql, params)
 
     def close(self) -> None:
+        """Close the connection."""
         with self._lock:
             self._conn.close()
 
     @property
     def version(self) -> int:
+        """The journal's schema version (its last migration)."""
         return int(self._exec("PRAGMA user_version").fetchone()[0])
 
     # -- runs ------------------------------------------------------------------------------------------
@@ -356,6 +359,7 @@ class Journal:
         recap: dict[str, dict[str, int]],
         finished_at: float | None = None,
     ) -> None:
+        """Record how the run ended: status, exit code, message and recap."""
         try:
             self._exec(
                 "UPDATE runs SET status = ?, rc = ?, message = ?, recap = ?, finished_at = ? WHERE id = ?",
@@ -374,6 +378,7 @@ class Journal:
         return [_record(row) for row in rows]
 
     def get(self, run_id: str) -> RunRecord | None:
+        """The run ``run_id``, or ``None``."""
         row = self._exec(f"SELECT {_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _record(row) if row else None
 
@@ -419,4 +424,5 @@ def open_journal(state_dir: Path) -> Journal:
 
 
 def as_json(records: list[RunRecord]) -> list[dict[str, Any]]:
+    """The runs as JSON documents, for ``--json``."""
     return [r.model_dump() for r in records]

@@ -39,6 +39,7 @@ class Host(BaseModel):
     )
 
     def in_group(self, group: str) -> bool:
+        """The host is in ``group``."""
         return group in self.groups
 
 
@@ -55,12 +56,14 @@ class Lab(BaseModel):
     postgres_port: int | None = None
 
     def host(self, name: str) -> Host:
+        """The host ``name``; ``KeyError`` when the lab has none."""
         for host in self.hosts:
             if host.name == name:
                 return host
         raise KeyError(name)
 
     def host_names(self) -> list[str]:
+        """The hosts' names, in inventory order."""
         return [host.name for host in self.hosts]
 
     def resolve_limit(self, limit: str | None) -> list[str]:

@@ -84,6 +84,7 @@ def fingerprint(inventory: Path) -> str | None:
 
 
 def cache_path(state_dir: Path, inventory: Path) -> Path:
+    """The cache file of the lab read from ``inventory``."""
     name = hashlib.sha256(str(inventory.expanduser().resolve()).encode()).hexdigest()[:20]
     return state_dir / "lab-cache" / f"{name}.json"
 

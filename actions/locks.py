@@ -24,6 +24,7 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        """Take the lock without waiting; :class:`LockBusy` (naming the holder) when another process has it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -37,6 +38,7 @@ class FileLock:
         self._fd = fd
 
     def release(self) -> None:
+        """Let the lock go (nothing when not held)."""
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
@@ -44,6 +46,7 @@ class FileLock:
 
     @property
     def held(self) -> bool:
+        """This process holds the lock."""
         return self._fd is not None
 
     def __enter__(self) -> FileLock:
@@ -61,6 +64,7 @@ class LockSet:
         self.locks = list(locks)
 
     def acquire(self) -> None:
+        """Take every lock, or none: those taken are let go when one is busy."""
         taken: list[FileLock] = []
         try:
             for lock in self.locks:
@@ -72,6 +76,7 @@ class LockSet:
             raise
 
     def release(self) -> None:
+        """Let every lock go."""
         for lock in self.locks:
             lock.release()
 
@@ -86,6 +91,7 @@ class LockSet:
 
 
 def lock_dir(state_dir: Path) -> Path:
+    """Where the state dir's lock files live."""
     return state_dir / "locks"
 
 

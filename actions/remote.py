@@ -36,6 +36,7 @@ def connect_kwargs(host: Host, connect_timeout: float) -> dict[str, Any]:
 
 
 def connect_options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
+    """asyncssh's options for ``host``: its port, key, user and known_hosts."""
     return asyncssh.SSHClientConnectionOptions(**connect_kwargs(host, connect_timeout))
 
 
@@ -70,6 +71,7 @@ class RemoteRunner:
         return conn
 
     async def run(self, name: str, command: str) -> tuple[int, str]:
+        """Run ``command`` on host ``name`` over its connection (made on first use); its exit status and output."""
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             conn = await self._conn(name)
@@ -87,6 +89,7 @@ class RemoteRunner:
         return int(result.exit_status or 0), out
 
     async def close(self) -> None:
+        """Close every connection."""
         for name, conn in self._conns.items():
             conn.close()
             _log.info("disconnected: %s (closed)", name)

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.ansible import RunSpec, prepare  # noqa: E402
+from actions.ansible import RunSpec, RunStatus, prepare  # noqa: E402
 from actions.ansible.runner import _env  # noqa: E402
 from actions.config import Settings, load_settings  # noqa: E402
 from actions.lab import load_lab  # noqa: E402
@@ -165,14 +165,14 @@ async def adapter_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
             await asyncio.sleep(0.02)
             if first_batch is None and pane.events:
                 first_batch = time.perf_counter()
-            if pane.status not in ("running", "cancelling"):
+            if not pane.status.ongoing:
                 break
         took = time.perf_counter() - t0
         end = time.perf_counter()
         ui_cpu, app_cpu = time.thread_time() - ui_cpu0, _process_cpu() - app_cpu0
         stop_ticks()
         await pilot.pause(0.2)
-        if pane.status != "ok":
+        if pane.status is not RunStatus.OK:
             raise SystemExit(f"adapter run ended {pane.status}")
     start = first_batch or t0
 
@@ -245,7 +245,7 @@ async def replay_run(settings: Settings, spec: RunSpec) -> dict[str, float]:
         while True:
             await asyncio.sleep(0.02)
             panes = [p for p in screen.query(RunPane) if p.replay]
-            if panes and panes[0].status != "running":
+            if panes and panes[0].status is not RunStatus.RUNNING:
                 break
         took = time.perf_counter() - t0
         stop_ticks()

@@ -91,6 +91,15 @@ def tofu_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return binary
 
 
+@pytest.fixture
+def tofu_cli_env(tmp_path: Path, tofu_env: str) -> dict[str, str]:
+    """The environment of a `factory-tui` subprocess over tofu_env's: its own state and config dirs, no
+    FACTORY_ setting from the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACTORY_")}
+    env.update({"FACTORY_STATE_DIR": str(tmp_path / "state"), "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    return env
+
+
 @pytest.fixture(scope="module")
 def bao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A fresh OpenBao server (raft, non-dev, uninitialised) for one test module."""

@@ -214,6 +214,7 @@ class FactoryApp(App[int]):
             await self.screen.run_action(screen_action)
 
     async def action_open_runbook(self, name: str) -> None:
+        """Switch to the runbooks screen and open the checklist ``name`` (palette commands use this)."""
         await self.switch_mode("runbooks")
         opener = getattr(self.screen, "open_book", None)
         if opener is not None:
@@ -254,6 +255,7 @@ class FactoryApp(App[int]):
             _log.error("%s failed: %s", event.worker.name or event.worker.group, error, exc_info=error)
 
     def action_help(self) -> None:
+        """Show the keys of the screen in front, with what each does."""
         from tui.modals.help import HelpModal, bindings_table
 
         self.push_screen(HelpModal(bindings_table(self.screen)))

@@ -30,11 +30,14 @@ COMMANDS: list[tuple[str, str, str]] = [
 
 
 class FactoryCommands(Provider):
+    """The app's commands in the palette (``screen: ...``, ``runbook: ...``, ``ansible: ...``)."""
     async def discover(self) -> Hits:
+        """Every command, listed when the palette opens empty."""
         for text, help_text, action in COMMANDS:
             yield DiscoveryHit(text, partial(self.app.run_action, action), help=help_text)
 
     async def search(self, query: str) -> AsyncIterator[Hit]:
+        """The commands that match ``query``, scored, with the match highlighted."""
         matcher = self.matcher(query)
         for text, help_text, action in COMMANDS:
             score = matcher.match(text)

@@ -36,6 +36,7 @@ def _set_old(factor: int) -> None:
 
 
 def settle() -> None:
+    """Raise the oldest generation's threshold and collect once, so streaming runs meet no long pause."""
     global _saved
     if _saved is not None:
         return
@@ -65,6 +66,7 @@ def run_ended() -> None:
 
 
 def restore() -> None:
+    """Put the collector's thresholds back as they were before :func:`settle`."""
     global _saved, _streaming
     _streaming = 0
     if _saved is None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actions.health.diff import Change
-from actions.health.known_good import DiffReport, KnownGoodStore, Recorder
-from actions.health.models import Snapshot
-from actions.journal import JournalError
-
+# The store, the recorder and the journal are imported when the flow starts (after the first reading):
+# at import time they would hold the first frame back by a tenth of a second.
 if TYPE_CHECKING:
+    from actions.health.diff import Change
+    from actions.health.known_good import DiffReport, KnownGoodStore, Recorder
+    from actions.health.models import Snapshot
     from tui.app import FactoryApp
 
 
@@ -39,6 +39,9 @@ class KnownGoodFlow:
 
     def store(self) -> KnownGoodStore | None:
         """The known-good store over the app's journal, opened on first use; None when it cannot be."""
+        from actions.health.known_good import KnownGoodStore
+        from actions.journal import JournalError
+
         if self._store is None and not self._failed:
             try:
                 self._store = KnownGoodStore(self.app.open_journal())
@@ -60,6 +63,8 @@ class KnownGoodFlow:
         store, lab = self.store(), self.lab_name
         if store is None or lab is None:
             return None
+        from actions.health.known_good import Recorder
+
         if self._recorder is None or self._recorder.lab != lab:
             self._recorder = Recorder(store, self.app.settings.health.thresholds, lab=lab,
                                       operator=self.app.settings.operator)
@@ -71,6 +76,8 @@ class KnownGoodFlow:
         recorder = self._recorder_for_lab()
         if recorder is None:
             return
+        from actions.journal import JournalError
+
         try:
             said = recorder(snap)
         except JournalError as exc:

@@ -14,6 +14,7 @@ from tui.cli.context import CliContext
 
 
 def run_app(ctx: CliContext) -> int:
+    """Open the full-screen app on the lab of ``ctx`` (cached when the inventory is unchanged)."""
     settings = ctx.settings
     inventory = ctx.inventory_path
     try:

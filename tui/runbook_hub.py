@@ -36,6 +36,7 @@ class RunbookHub:
         self.reload()
 
     def reload(self) -> None:
+        """Read the runbook files again; a broken one leaves :attr:`error` set and no books."""
         try:
             self.books = {b.name: b for b in load_all()}
             self.error = None
@@ -44,18 +45,21 @@ class RunbookHub:
 
     @property
     def store(self) -> RunbookStore:
+        """The checklists' store over the app's journal, opened on first use."""
         if self._store is None:
             self._store = RunbookStore(self.app.open_journal())
         return self._store
 
     @property
     def read_only_reason(self) -> str | None:
+        """Why the checklists cannot be changed here (another instance holds them), or ``None``."""
         try:
             return self.store.read_only_reason
         except JournalError as exc:
             return str(exc)
 
     def open_sessions(self) -> list[SessionRecord]:
+        """The sessions in progress; none (and :attr:`error` set) when the journal cannot be read."""
         try:
             return self.store.sessions(open_only=True)
         except JournalError as exc:
@@ -63,6 +67,7 @@ class RunbookHub:
             return []
 
     def live(self) -> Live:
+        """What the checklists' live predicates read now: settings, lab, the latest health and Vault readings."""
         remote = self.app.remote
         return Live(
             settings=self.app.settings,
@@ -115,5 +120,6 @@ class RunbookHub:
         return Walk.preview(self.store, book, self.live, self.app.settings.operator, lab, self.refresh_vault)
 
     def close(self) -> None:
+        """Release the store's lock (the journal itself is the app's to close)."""
         if self._store is not None:
             self._store.close()  # its lock; the journal is the app's

@@ -1,20 +1,20 @@
 """Carry out a checklist step's action from the step screen, through the same adapters and gates as the
 rest of the app: playbook runs (check first, then real), tofu plans, Vault init/unseal, SSH commands and
-manual instructions. Each returns an :class:`Outcome` the step screen journals."""
+manual instructions. Each returns an :class:`Outcome` for :meth:`Walk.settle` to journal; the playbook
+policy (check first, then real) is :mod:`actions.runbooks.playbook_step`."""
 
 from __future__ import annotations
 
 import asyncio
 import shlex
-import threading
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.text import Text
 from textual.containers import Vertical
 
+from actions.ansible import PreparedRun, RunResult, RunSpec, prepare
+from actions.gates import GateRequest, Permit
 from actions.health.backups import pick_line, under_root
 from actions.health.models import Snapshot
 from actions.runbooks.model import (
@@ -26,21 +26,14 @@ from actions.runbooks.model import (
     VaultInitAction,
     VaultUnsealAction,
 )
+from actions.runbooks.outcome import Outcome
+from actions.runbooks.playbook_step import play, step_spec
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
+from tui.run_flow import pane_for, start_in_pane
 
 if TYPE_CHECKING:
-    from actions.ansible import RunResult
     from tui.screens.step import StepScreen
-
-
-@dataclass
-class Outcome:
-    run_id: str | None = None
-    note: str = ""
-    cancelled: bool = False
-    failed: bool = False
-    check_only: bool = False
 
 
 def describe_action(action: Any, snapshot: Snapshot | None = None) -> Text:
@@ -76,6 +69,7 @@ def describe_action(action: Any, snapshot: Snapshot | None = None) -> Text:
 
 
 async def run_action(screen: StepScreen, step: Step) -> Outcome | None:
+    """Carry out ``step``'s action from its screen and say how it ended."""
     action = step.action
     if isinstance(action, ManualAction):
         screen.log_line(Text(action.instructions.strip(), style="italic"))
@@ -140,77 +134,50 @@ async def _pick_backup(screen: StepScreen, action: PlaybookAction) -> str | None
     return await app.push_screen_wait(PickBackupModal(host, directory, backups))
 
 
-async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> Outcome:
-    from actions.ansible import RunSpec, prepare
+class _Carrier:
+    """Carries a playbook step for :func:`actions.runbooks.playbook_step.play` on the step screen."""
 
-    app = app_of(screen)
-    extra: dict[str, str] = {k: str(v) for k, v in action.extra_vars.items()}
+    def __init__(self, screen: StepScreen) -> None:
+        self.screen = screen
+        self.app = app_of(screen)
+
+    async def prepare(self, spec: RunSpec) -> PreparedRun:
+        """Resolve the run off the event loop (it reads the inventory and the journal)."""
+        app = self.app
+        return await asyncio.to_thread(prepare, spec, app.settings, app.runbooks.store.journal, app.lab)
+
+    async def ask(self, request: GateRequest) -> Permit | Literal["check"] | None:
+        """The gate, with a check-mode run offered instead."""
+        return await ask_permit(self.app, request, allow_check=True, operator=self.app.settings.operator)
+
+    async def run(self, prepared: PreparedRun, permit: Permit | None) -> RunResult:
+        """Show the run in the step screen's run pane and wait for its end."""
+        screen = self.screen
+        pane = pane_for(prepared)
+        holder = screen.query_one("#step-run", Vertical)
+        await holder.remove_children()
+        await holder.mount(pane)
+        holder.display = True
+        screen.log_line(Text(f"{pane.mode} run: {shlex.join(prepared.request.command)}", style="bold"))
+        return await start_in_pane(screen, pane, prepared, permit, group="step-run").wait()
+
+    def say(self, line: str) -> None:
+        """A line in the step's log."""
+        self.screen.log_line(Text(line, style="bold cyan"))
+
+
+async def _playbook(screen: StepScreen, step: Step, action: PlaybookAction) -> Outcome:
     asked = await _ask_vars(screen, action)
     if asked is None:
         return Outcome(cancelled=True, note="no value given")
-    extra.update(asked)
+    chosen = None
     if action.pick_backup:
         chosen = await _pick_backup(screen, action)
         if chosen is None:
             return Outcome(cancelled=True, note="no backup chosen")
-        extra[action.backup_var] = chosen
-    journal = app.runbooks.store.journal
-    spec = RunSpec(
-        playbook=action.playbook, inventory=Path(app.inventory), limit=action.limit, tags=tuple(action.tags),
-        extra_vars=tuple(extra.items()), check=False, forks=app.settings.ansible.forks,
-    )
-    real = await asyncio.to_thread(prepare, spec, app.settings, journal, app.lab)
-    never_checked = real.request.suggest_check_first
-    if action.check_first and never_checked:
-        screen.log_line(Text("check mode first: nothing will change", style="bold cyan"))
-        result = await _run(screen, await asyncio.to_thread(
-            prepare, spec.model_copy(update={"check": True}), app.settings, journal, app.lab), None)
-        note = f"check run {result.status.value}: {result.message}".strip(": ")
-        if result.status.value != "ok":
-            return Outcome(run_id=result.run_id, note=note, check_only=True, failed=True)
-        real = await asyncio.to_thread(prepare, spec, app.settings, journal, app.lab)
-    answer = await ask_permit(app, real.request, allow_check=True, operator=app.settings.operator)
-    if answer is None:
-        return Outcome(cancelled=True, note="real run not confirmed")
-    if answer == "check":
-        result = await _run(screen, await asyncio.to_thread(
-            prepare, spec.model_copy(update={"check": True}), app.settings, journal, app.lab), None)
-        return Outcome(run_id=result.run_id, note=f"check run {result.status.value}", check_only=True,
-                       failed=result.status.value != "ok")
-    result = await _run(screen, real, answer)
-    status = result.status.value
-    return Outcome(run_id=result.run_id, note=f"run {status}" + (f": {result.message}" if result.message else ""),
-                   cancelled=status == "cancelled", failed=status not in ("ok", "cancelled"))
-
-
-async def _run(screen: StepScreen, prepared: Any, permit: Any) -> RunResult:
-    """Show the run in a run pane on the step screen and wait for it (the run itself on a thread)."""
-    from actions.ansible import run_prepared
-    from tui.services.run_batcher import Batcher
-    from tui.widgets.run_pane import RunPane
-
     app = app_of(screen)
-    cancel = threading.Event()
-    mode = "check" if prepared.spec.check else "REAL"
-    pane = RunPane(prepared.playbook.name, prepared.hosts, mode=mode, cancel=cancel)
-    holder = screen.query_one("#step-run", Vertical)
-    await holder.remove_children()
-    await holder.mount(pane)
-    holder.display = True
-    screen.log_line(Text(f"{mode} run: {shlex.join(prepared.request.command)}", style="bold"))
-    batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)))
-
-    def work() -> RunResult:
-        try:
-            return run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
-                                on_tick=batcher.tick, cancel=cancel, operator=app.settings.operator)
-        finally:
-            batcher.flush()
-
-    worker = screen.run_worker(partial(work), thread=True, group="step-run", exit_on_error=False)
-    result: RunResult = await worker.wait()
-    pane.post_message(RunPane.Finished(result=result))
-    return result
+    spec = step_spec(action, Path(app.inventory), forks=app.settings.ansible.forks, asked=asked, backup=chosen)
+    return await play(action, spec, _Carrier(screen))
 
 
 # -- tofu -----------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class MissingVars(PlaybookError):
 
 
 class CatalogEntry(BaseModel):
+    """One playbook's entry in ``catalog.yml``: its path, title, guidebook page and whether it is destructive."""
     path: str
     title: str = ""
     doc: str | None = None
@@ -61,6 +62,7 @@ class Playbook(BaseModel):
 
 
 def catalog_file(playbook_dir: Path) -> Path:
+    """Where the playbook catalog lives under ``playbook_dir``."""
     return playbook_dir / "playbooks" / "catalog.yml"
 
 
@@ -104,6 +106,7 @@ def _candidates(playbook_dir: Path, name: str) -> list[Path]:
 
 
 def is_destructive_path(path: Path) -> bool:
+    """A playbook under ``recover/`` is destructive, whatever the catalog says."""
     return "recover" in path.parts
 
 

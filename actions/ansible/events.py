@@ -14,6 +14,7 @@ _WARNING = re.compile(r"^\[(WARNING|DEPRECATION WARNING)\]:\s*(.*)")
 
 
 def strip_ansi(text: str) -> str:
+    """``text`` without its terminal colour codes."""
     return _ANSI.sub("", text)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sys
 import time
@@ -28,6 +30,16 @@ def ansible_playbook_binary() -> str:
     return found
 
 
+# What ansible-playbook's key=value reading of -e keeps as it is: no space, quote or backslash.
+_PLAIN_VALUE = re.compile(r"[^\s'\"\\]*")
+
+
+def extra_var_word(key: str, value: str) -> str:
+    """The ``-e`` word that ansible-playbook reads back as exactly ``key`` = ``value``: ``key=value`` when the
+    value is plain, else JSON (its key=value reading would split a value at spaces and eat quotes)."""
+    return f"{key}={value}" if _PLAIN_VALUE.fullmatch(value) else json.dumps({key: value})
+
+
 def command_line(spec: RunSpec, playbook: Playbook, binary: str = "ansible-playbook") -> tuple[str, ...]:
     """The argv the run executes, exactly: shown to the operator and handed to ansible-runner."""
     argv = [binary, "-i", str(spec.inventory)]
@@ -36,7 +48,7 @@ def command_line(spec: RunSpec, playbook: Playbook, binary: str = "ansible-playb
     if spec.tags:
         argv += ["--tags", ",".join(spec.tags)]
     for key, value in spec.extra_vars:
-        argv += ["-e", f"{key}={value}"]
+        argv += ["-e", extra_var_word(key, value)]
     if spec.forks:
         argv += ["--forks", str(spec.forks)]
     if spec.check:

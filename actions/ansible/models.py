@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class RunStatus(StrEnum):
+    """Where a run stands, or how it ended. CANCELLING and REFUSED are never journalled."""
+
     RUNNING = "running"
+    CANCELLING = "cancelling"  # live view only: cancel asked, the playbook not stopped yet
+    REFUSED = "refused"  # live view only: it never started (no permit, or a host busy with another run)
     OK = "ok"  # every host ok (changed or not)
     FAILED = "failed"  # at least one host failed or was unreachable
     CANCELLED = "cancelled"
@@ -18,7 +22,13 @@ class RunStatus(StrEnum):
 
     @property
     def exit_code(self) -> int:
+        """The CLI's exit code for a run that ended so."""
         return {"ok": 0, "failed": 2, "cancelled": 130}.get(self.value, 1)
+
+    @property
+    def ongoing(self) -> bool:
+        """The run has not ended yet (it may be stopping)."""
+        return self in (RunStatus.RUNNING, RunStatus.CANCELLING)
 
 
 class RunSpec(BaseModel):
@@ -54,6 +64,7 @@ class HostRecap(BaseModel):
 
     @property
     def bad(self) -> bool:
+        """The host failed or was unreachable."""
         return self.failures > 0 or self.unreachable > 0
 
 
@@ -107,4 +118,5 @@ class RunResult(BaseModel):
 
     @property
     def exit_code(self) -> int:
+        """The process exit status the CLI gives for this run."""
         return self.status.exit_code

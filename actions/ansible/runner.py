@@ -230,6 +230,7 @@ def _env(settings: Settings, run_dir: Path) -> dict[str, str]:
 
 
 def new_run_id() -> str:
+    """A new run's id: its start time and six random hex digits."""
     return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 

@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from pydantic import BaseModel
 
 from actions.config import Thresholds
+from actions.durations import HOUR, duration_text
 from actions.health.models import BackupFile, Finding, Reading, Snapshot, Status, worst
 from actions.lab import DEFAULT_BACKUP_ROOT
 
@@ -62,11 +63,6 @@ def size_text(size: int) -> str:
     return f"{value:.1f} GiB"
 
 
-def age_text(hours: float) -> str:
-    """``40 min``, ``8.7 h`` or ``2.1 d``."""
-    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
-
-
 def _by_age(age_h: float, th: Thresholds) -> tuple[Status, str]:
     """The verdict on a backup ``age_h`` old, and the words to add to its text (the threshold it passed)."""
     if age_h > th.backup_crit_hours:
@@ -80,10 +76,11 @@ def _judge(kind: str, files: list[BackupFile], comparable: bool, now: float, th:
     files = sorted(files, key=lambda f: -f.mtime)
     newest = files[0]
     previous = files[1] if len(files) > 1 else None
-    age_h = max(0.0, now - newest.mtime) / 3600
+    age_s = max(0.0, now - newest.mtime)
+    age_h = age_s / HOUR
     name = PurePosixPath(newest.path).name
     status, past = _by_age(age_h, th)
-    text = f"backup {kind}: {name}, {age_text(age_h)} old, {size_text(newest.size)}{past}"
+    text = f"backup {kind}: {name}, {duration_text(age_s)} old, {size_text(newest.size)}{past}"
     if comparable and previous is not None and newest.size < th.backup_shrink_ratio * previous.size:
         status = Status.WARN if status is Status.OK else status
         text = f"{text}; under {th.backup_shrink_ratio:.0%} of the one before ({size_text(previous.size)})"
@@ -144,7 +141,7 @@ def offsite_verdict(reading: Reading, th: Thresholds, now: float | None = None) 
         status, last = Status.CRITICAL, "no copy ever succeeded"
     else:
         status, past = _by_age(age_h, th)
-        last = f"snapshot {st.snapshot or '?'}, {age_text(age_h)} old{past}"
+        last = f"snapshot {st.snapshot or '?'}, {duration_text(age)} old{past}"
     if st.ok:
         text = f"backup off-site: {last}"
     else:
@@ -182,14 +179,13 @@ def newest_in(reading: Reading | None, directory: str) -> BackupFile | None:
 
 
 def describe_pick(reading: Reading | None, directory: str, now: float | None = None) -> str:
-    """``would use gitea-20261201T023000Z.dump, 8.5 h old (12.0 MiB)``, or why there is none to name."""
+    """``would use gitea-20261201T023000Z.dump, 8h30m old (12.0 MiB)``, or why there is none to name."""
     chosen = newest_in(reading, directory)
     if chosen is None:
         return f"no dump in {directory} seen by the health probe"
     now = time.time() if now is None else now
     offset = (reading.clock_offset_s if reading is not None else None) or 0.0
-    age_h = max(0.0, now + offset - chosen.mtime) / 3600
-    return f"would use {chosen.path}, {age_text(age_h)} old ({size_text(chosen.size)})"
+    return f"would use {chosen.path}, {duration_text(now + offset - chosen.mtime)} old ({size_text(chosen.size)})"
 
 
 def under_root(directory: str, backup_root: str | None) -> str:

@@ -31,6 +31,7 @@ class Change(BaseModel):
 
     @property
     def key(self) -> str:
+        """What identifies this difference when it is accepted (``host|item|after``)."""
         return f"{self.host}|{self.item}|{self.after or ''}"
 
 

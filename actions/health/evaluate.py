@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from actions.config import Thresholds
+from actions.durations import duration_text
 from actions.health.backups import findings as backup_findings
 from actions.health.models import Finding, HostState, Reading, Status, worst
 
@@ -76,6 +77,7 @@ def clock(t: float) -> str:
 
 
 def is_stale(state: HostState, interval: float, now: float | None = None) -> bool:
+    """The host's reading is older than a few polling intervals."""
     age = state.age(now)
     return age is not None and age > STALE_TICKS * interval
 
@@ -94,8 +96,7 @@ def host_findings(
     if state.reading is None:
         return Status.UNKNOWN, [Finding(signal="reachability", status=Status.UNKNOWN, text="connecting")]
     if is_stale(state, interval, now):
-        age = state.age(now) or 0.0
-        text = f"stale: last reading {age:.0f} s old ({clock(state.reading.taken_at)})"
+        text = f"stale: last reading {duration_text(state.age(now) or 0.0)} old ({clock(state.reading.taken_at)})"
         return Status.UNKNOWN, [Finding(signal="freshness", status=Status.UNKNOWN, text=text)]
     findings = [
         Finding(signal="reachability", status=Status.OK, text=f"up, rtt {state.reading.rtt_ms:.1f} ms"),

@@ -25,6 +25,7 @@ class Status(StrEnum):
 
     @property
     def rank(self) -> int:
+        """The status's place from best (0) to worst."""
         return _RANK[self]
 
 
@@ -32,6 +33,7 @@ _RANK = {Status.OK: 0, Status.UNKNOWN: 1, Status.WARN: 2, Status.CRITICAL: 3}
 
 
 def worst(statuses: list[Status]) -> Status:
+    """The worst of ``statuses`` (OK when there are none)."""
     return max(statuses, key=lambda s: s.rank, default=Status.OK)
 
 
@@ -43,6 +45,7 @@ class Throttle(BaseModel):
     since_boot: list[str] = Field(default_factory=list, description="Conditions seen since boot (16-19).")
 
     def describe(self) -> str:
+        """The throttling in words: now, since boot, or not at all."""
         if self.now:
             return f"{' and '.join(self.now)} NOW"
         if self.since_boot:
@@ -61,6 +64,7 @@ class Disk(BaseModel):
 
     @property
     def used_pct(self) -> float:
+        """Percent used, as ``df`` counts it."""
         # df's own Capacity: used / (used + available), which is what fills up.
         total = self.used_kb + self.available_kb
         return 100.0 * self.used_kb / total if total else 0.0
@@ -159,12 +163,14 @@ class Reading(BaseModel):
 
     @property
     def mem_available_pct(self) -> float | None:
+        """Memory available, in percent of the total; ``None`` when unknown."""
         if not self.mem_total_kb or self.mem_available_kb is None:
             return None
         return 100.0 * self.mem_available_kb / self.mem_total_kb
 
     @property
     def load_per_core(self) -> float | None:
+        """The one-minute load per core; ``None`` when unknown."""
         if self.load is None or not self.cores:
             return None
         return self.load[0] / self.cores
@@ -203,6 +209,7 @@ class HostState(BaseModel):
     probe_cpu_per_tick_s: float | None = Field(None, description="Probe CPU time per tick, averaged.")
 
     def age(self, now: float | None = None) -> float | None:
+        """Seconds since the last reading arrived; ``None`` before the first."""
         if self.reading is None:
             return None
         return (time.time() if now is None else now) - self.reading.taken_at
@@ -217,6 +224,7 @@ class Snapshot(BaseModel):
     hosts: list[HostState]
 
     def host(self, name: str) -> HostState:
+        """The state of host ``name``; ``KeyError`` when there is none."""
         for state in self.hosts:
             if state.name == name:
                 return state

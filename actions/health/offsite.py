@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from actions.durations import ago_text
+from actions.keyvalue import key_value_lines
 from actions.lab import DEFAULT_OFFSITE_STATUS_FILE
 
 STATUS_FILE = DEFAULT_OFFSITE_STATUS_FILE
@@ -40,7 +42,7 @@ def _stamp(value: str) -> float | None:
 
 def parse_offsite_status(text: str) -> OffsiteStatus | None:
     """The status file's text; None when it holds no run at all (empty, or not this file)."""
-    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    fields = key_value_lines(text)
     if "result" not in fields:
         return None
     return OffsiteStatus(
@@ -53,21 +55,12 @@ def parse_offsite_status(text: str) -> OffsiteStatus | None:
     )
 
 
-def age_text(seconds: float) -> str:
-    """``42m``, ``5h``, ``3d``: short enough to sit beside the local age."""
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 2 * 86400:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
-
-
 def describe(status: OffsiteStatus | None, now: float) -> str:
-    """One reading: ``off-site 3h ago (2294a4be)``, or the failure and the last good copy's age."""
+    """One reading: ``off-site 3h00m ago (2294a4be)``, or the failure and the last good copy's age."""
     if status is None:
         return "off-site: no copy recorded yet"
     age = status.age(now)
-    last = "never copied" if age is None else f"{age_text(age)} ago ({status.snapshot or '?'})"
+    last = "never copied" if age is None else f"{ago_text(age)} ({status.snapshot or '?'})"
     if status.ok:
         return f"off-site {last}"
     return f"off-site FAILED: {status.error or 'no reason recorded'}; last good copy {last}"

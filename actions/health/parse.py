@@ -12,6 +12,7 @@ import re
 from actions.health import fingerprint
 from actions.health.models import BackupFile, Container, Disk, Node, Reading, Service, Throttle
 from actions.health.offsite import OffsiteStatus, parse_offsite_status
+from actions.keyvalue import key_value_lines
 
 # vcgencmd get_throttled bits (Raspberry Pi firmware documentation).
 THROTTLE_BITS = {
@@ -68,6 +69,7 @@ def parse_temp(text: str) -> tuple[float, str] | None:
 
 
 def parse_loadavg(text: str) -> tuple[float, float, float] | None:
+    """The three load averages of ``/proc/loadavg``, or ``None``."""
     parts = text.split()
     try:
         return float(parts[0]), float(parts[1]), float(parts[2])
@@ -122,7 +124,7 @@ def parse_services(text: str) -> list[Service]:
     """``systemctl show -p Id,LoadState,ActiveState,SubState`` blocks; units not installed are left out."""
     services: list[Service] = []
     for block in re.split(r"\n\s*\n", text.strip()):
-        fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        fields = key_value_lines(block)
         if fields.get("LoadState") != "loaded":
             continue
         name = fields.get("Id", "?").removesuffix(".service")

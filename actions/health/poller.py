@@ -108,11 +108,13 @@ class Poller:
 
     @classmethod
     def for_lab(cls, lab: Lab, **kwargs: object) -> Poller:
+        """A poller of every host of ``lab``."""
         return cls(list(lab.hosts), **kwargs)  # type: ignore[arg-type]
 
     # -- what listeners see -------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
+        """Every host's state now."""
         return Snapshot(
             taken_at=time.time(), interval=self.interval, paused=self.paused, hosts=[ln.state() for ln in self.links]
         )
@@ -137,6 +139,7 @@ class Poller:
         self._wake.set()
 
     def set_paused(self, paused: bool) -> None:
+        """Pause or resume polling, and tell the listener."""
         self.paused = paused
         self._publish()
 
@@ -179,6 +182,7 @@ class Poller:
         return self.snapshot()
 
     async def close(self) -> None:
+        """Stop polling and close every host's connection."""
         self._closed = True
         for link in self.links:
             if link.connecting is not None:

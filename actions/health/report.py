@@ -18,14 +18,17 @@ EXIT_CODES = {Status.OK: 0, Status.UNKNOWN: 1, Status.WARN: 1, Status.CRITICAL: 
 
 
 def host_statuses(snap: Snapshot, th: Thresholds, now: float | None = None) -> dict[str, Status]:
+    """Each host's overall status."""
     return {h.name: host_findings(h, th, snap.interval, now)[0] for h in snap.hosts}
 
 
 def overall(snap: Snapshot, th: Thresholds, now: float | None = None) -> Status:
+    """The lab's overall status: its worst host's."""
     return worst(list(host_statuses(snap, th, now).values()))
 
 
 def exit_code(snap: Snapshot, th: Thresholds, now: float | None = None) -> int:
+    """The CLI's exit status for the lab: 0 ok, 1 warn, 2 critical or unreachable."""
     return EXIT_CODES[overall(snap, th, now)]
 
 

@@ -31,6 +31,7 @@ PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 
 
 def probe_script() -> str:
+    """The probe script sent to each host's shell."""
     return resources.files("actions.health").joinpath("probe.sh").read_text()
 
 
@@ -128,6 +129,7 @@ class ProbeShell:
 
     @classmethod
     async def open(cls, host: Host, connect_timeout: float, flags: ProbeFlags) -> ProbeShell:
+        """Connect to ``host`` (its host key checked against known_hosts) and start the long-lived probe shell."""
         opts = _options(host, connect_timeout)
         if opts.known_hosts is None:
             raise await _refusal_disabled(host)
@@ -167,6 +169,7 @@ class ProbeShell:
         return parse_probe(raw, sent, received)
 
     def close(self) -> None:
+        """Drop the connection."""
         self.conn.abort()
 
 

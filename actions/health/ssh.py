@@ -10,6 +10,7 @@ from actions.lab import Host
 
 
 def ssh_argv(host: Host, binary: str = "ssh") -> list[str]:
+    """The ``ssh`` command line that reaches ``host`` as the app does (port, key, known_hosts, user)."""
     argv = [binary, "-p", str(host.port), "-o", "StrictHostKeyChecking=yes"]
     if host.key_file:
         argv += ["-i", str(host.key_file), "-o", "IdentitiesOnly=yes"]

@@ -88,13 +88,16 @@ class RehearsalStatus(BaseModel):
 
     @property
     def all_up(self) -> bool:
+        """Every host and the proxy are up."""
         return bool(self.hosts) and all(h.up for h in self.hosts) and self.proxy_up
 
     @property
     def any_up(self) -> bool:
+        """Something of the lab still runs."""
         return any(h.up for h in self.hosts) or self.proxy_up
 
     def to_json(self) -> dict[str, Any]:
+        """The status as a JSON document, for ``--json``."""
         doc = self.model_dump(mode="json")
         doc["all_up"] = self.all_up
         return doc

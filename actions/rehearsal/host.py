@@ -40,18 +40,22 @@ class HostSpec(BaseModel):
 
     @property
     def address(self) -> str:
+        """The host's address on its lab's network."""
         return net.host_address(self.slot, self.index)
 
     @property
     def tag(self) -> str:
+        """The name of the host's cgroups (``fxr<slot>-<name>``), unique to its lab's slot."""
         return f"fxr{self.slot}-{self.name}"
 
     @property
     def upper(self) -> Path:
+        """The host's own writable layer over the shared image."""
         return self.dir / "upper"
 
     @property
     def console_log(self) -> Path:
+        """The host's boot log."""
         return self.dir / "boot.log"
 
 

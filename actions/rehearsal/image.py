@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from actions.durations import duration_text
 from actions.locks import FileLock, LockBusy
 
 SUITE = "bookworm"
@@ -36,6 +37,9 @@ UseDNS no
 """
 
 Log = Callable[[str], None]
+# A build takes a few minutes on a cold apt cache: how long a second lab waits for one already going.
+BUILD_WAIT = 1200.0
+_LOCK_POLL = 0.5
 
 
 class ImageError(Exception):
@@ -58,22 +62,40 @@ def is_ready(image_dir: Path) -> bool:
     return (image_dir / key() / "ready.json").is_file()
 
 
-def ensure(image_dir: Path, mirror: str | None, log: Log) -> Path:
-    """The image's root filesystem, built first if it is not cached. Raises :class:`ImageError`."""
+def ensure(image_dir: Path, mirror: str | None, log: Log, wait: float = BUILD_WAIT) -> Path:
+    """The image's root filesystem, built first if it is not cached. Another process building it is
+    waited for (up to ``wait`` seconds), and its image is used. Raises :class:`ImageError`."""
     if is_ready(image_dir):
         return image_path(image_dir)
     image_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(image_dir / ".build.lock", "building the rehearsal base image")
-    try:
-        lock.acquire()
-    except LockBusy:
-        raise ImageError(f"another process is building the base image in {image_dir}; wait for it") from None
+    _acquire_waiting(lock, image_dir, log, wait)
     try:
         if not is_ready(image_dir):  # another process may have built it while we waited
             _build(image_dir, mirror, log)
         return image_path(image_dir)
     finally:
         lock.release()
+
+
+def _acquire_waiting(lock: FileLock, image_dir: Path, log: Log, wait: float) -> None:
+    """Take the build lock, waiting while another process (a second lab coming up) builds the image."""
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            lock.acquire()
+            return
+        except LockBusy as busy:
+            if time.monotonic() >= deadline:
+                raise ImageError(
+                    f"another process is still building the base image in {image_dir} after {wait:.0f} s"
+                    f" ({busy}); wait for it, or remove {lock.path} if that process is gone"
+                ) from None
+            if not told:
+                log(f"waiting for another process building the base image in {image_dir} ...")
+                told = True
+            time.sleep(_LOCK_POLL)
 
 
 def _build(image_dir: Path, mirror: str | None, log: Log) -> None:
@@ -105,7 +127,7 @@ def _build(image_dir: Path, mirror: str | None, log: Log) -> None:
         if not (final / "ready.json").is_file():
             shutil.rmtree(partial, ignore_errors=True)
         raise
-    log(f"base image ready in {time.monotonic() - t0:.0f}s: {final / 'rootfs'}")
+    log(f"base image ready in {duration_text(time.monotonic() - t0)}: {final / 'rootfs'}")
 
 
 def _configure(rootfs: Path) -> None:

@@ -43,9 +43,11 @@ class Handler(BaseHTTPRequestHandler):
     cache: Path | None = None
 
     def log_message(self, format: str, *args: object) -> None:
+        """Log each request to stderr (the proxy's log file)."""
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
     def do_GET(self) -> None:
+        """Forward a GET to an allowed host; any other is refused with 403."""
         url = urlsplit(self.path)
         if url.scheme != "http" or (url.hostname or "") not in self.allow:
             self.send_error(403, f"the rehearsal lab's proxy forwards only to {', '.join(sorted(self.allow))}")

@@ -28,6 +28,7 @@ RESULT_KINDS = ("ok", "failed", "unreachable", "skipped")
 
 
 class Verdict(StrEnum):
+    """What a playbook's two runs say of one role."""
     CONVERGED = "converged"
     NEEDS_ARTIFACT = "needs an artifact"
     FAILED = "failed"

@@ -13,16 +13,19 @@ from actions.remote import RemoteRunner
 
 
 class Backup(BaseModel):
+    """One backup file on the backup host."""
     path: str
     mtime: float
     size: int
 
     @property
     def when(self) -> str:
+        """When the backup was written, to the minute."""
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(self.mtime))
 
     @property
     def size_text(self) -> str:
+        """The backup's size in words (``2.0 MiB``)."""
         return size_text(self.size)
 
 
@@ -48,6 +51,7 @@ def parse_listing(text: str) -> list[Backup]:
 
 
 async def list_backups(runner: RemoteRunner, host: str, directory: str) -> list[Backup]:
+    """The backups under ``directory`` on ``host``, newest first."""
     cmd = f"find {shlex.quote(directory)} -maxdepth 2 -type f -printf '%T@ %s %p\\n' 2>/dev/null"
     _rc, out = await runner.run(host, cmd)
     return parse_listing(out)

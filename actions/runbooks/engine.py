@@ -18,6 +18,7 @@ from actions.runbooks.predicates import Check, Live, evaluate
 
 
 class StepState(StrEnum):
+    """A step's state in a session."""
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
@@ -27,6 +28,7 @@ class StepState(StrEnum):
 
     @property
     def mark(self) -> str:
+        """The state as a checkbox (``[x]`` done, ``[!]`` failed, ...)."""
         return {
             "pending": "[ ]", "running": "[~]", "done": "[x]", "failed": "[!]", "skipped": "[-]",
             "interrupted": "[?]",
@@ -68,6 +70,7 @@ class StepView(BaseModel):
 
     @property
     def elapsed(self) -> float | None:
+        """Seconds the step took, or has been running; ``None`` before it started."""
         if self.started_at is None:
             return None
         return (self.finished_at or time.time()) - self.started_at
@@ -119,6 +122,7 @@ async def requirement_checks(book: Runbook, live: Live) -> dict[str, list[Check]
 
 
 async def verify(step: Step, live: Live) -> list[Check]:
+    """Evaluate the step's verify predicates against ``live``."""
     return await evaluate(live, step.verify)
 
 
@@ -136,5 +140,6 @@ def next_step(book: Runbook, views: dict[str, StepView]) -> str | None:
 
 
 def progress(views: dict[str, StepView]) -> tuple[int, int]:
+    """Steps settled (done or skipped) and steps in all."""
     settled = sum(1 for v in views.values() if v.state.settled)
     return settled, len(views)

@@ -41,6 +41,7 @@ class PredicateRef(BaseModel):
         return value
 
     def label(self) -> str:
+        """The predicate as written in the runbook: ``name(arg=value)``."""
         if not self.args:
             return self.name
         inner = ", ".join(f"{k}={v}" for k, v in self.args.items())
@@ -52,6 +53,7 @@ class _Action(BaseModel):
 
 
 class PlaybookAction(_Action):
+    """Run a playbook of the collection (check mode first, then for real behind the gate)."""
     type: Literal["playbook"]
     playbook: str = Field(description="Path under ansible/, e.g. playbooks/01_system.yml")
     limit: str | None = None
@@ -69,19 +71,23 @@ class PlaybookAction(_Action):
 
 
 class TofuPlanAction(_Action):
+    """Plan an OpenTofu root (read-only)."""
     type: Literal["tofu_plan"]
     root: str = Field(description="Root name: iac or postgres/iac")
 
 
 class VaultInitAction(_Action):
+    """Initialise Vault (typed confirmation; the shares are shown once)."""
     type: Literal["vault_init"]
 
 
 class VaultUnsealAction(_Action):
+    """Unseal Vault, share by share."""
     type: Literal["vault_unseal"]
 
 
 class SshCommandAction(_Action):
+    """Run a command on hosts over SSH, behind the gate."""
     type: Literal["ssh_command"]
     hosts: list[str] = Field(min_length=1, description="Inventory host names or groups.")
     command: str
@@ -89,6 +95,7 @@ class SshCommandAction(_Action):
 
 
 class ManualAction(_Action):
+    """Something the operator does by hand, described."""
     type: Literal["manual"]
     instructions: str
 
@@ -100,6 +107,7 @@ Action = Annotated[
 
 
 class Step(BaseModel):
+    """One step of a runbook: what it needs first, its action, and the checks that prove it done."""
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
@@ -118,13 +126,16 @@ class Step(BaseModel):
                 for v in (value or [])]
 
     def required_steps(self) -> list[str]:
+        """The ids of the steps this one needs done first."""
         return [r.removeprefix("step:") for r in self.requires if isinstance(r, str)]
 
     def required_predicates(self) -> list[PredicateRef]:
+        """The live predicates this one needs true first."""
         return [r for r in self.requires if isinstance(r, PredicateRef)]
 
 
 class Runbook(BaseModel):
+    """A checklist: its steps in order, read from a YAML file."""
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -135,12 +146,14 @@ class Runbook(BaseModel):
     path: Path | None = Field(None, exclude=True)
 
     def step(self, step_id: str) -> Step:
+        """The step ``step_id``; ``KeyError`` when there is none."""
         for step in self.steps:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
 
     def index(self, step_id: str) -> int:
+        """The position of step ``step_id``."""
         return [s.id for s in self.steps].index(step_id)
 
 
@@ -201,8 +214,10 @@ def load_runbook(path: Path, *, repo_root: Path = REPO_ROOT) -> Runbook:
 
 
 def runbook_files(directory: Path = RUNBOOK_DIR) -> list[Path]:
+    """The runbook files in ``directory``, by name."""
     return sorted(directory.glob("*.yml"))
 
 
 def load_all(directory: Path = RUNBOOK_DIR, *, repo_root: Path = REPO_ROOT) -> list[Runbook]:
+    """Every runbook in ``directory``, validated."""
     return [load_runbook(p, repo_root=repo_root) for p in runbook_files(directory)]

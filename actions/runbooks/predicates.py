@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from actions.config import Settings
+from actions.durations import ago_text, duration_text
 from actions.health.offsite import STATUS_FILE as OFFSITE_STATUS_FILE
 from actions.health.offsite import describe as describe_offsite
 from actions.health.offsite import parse_offsite_status
@@ -33,6 +34,7 @@ class Check(BaseModel):
 
     @property
     def mark(self) -> str:
+        """The result as a word: ``ok``, ``FAIL`` or ``?`` (unknown)."""
         return {True: "ok", False: "FAIL", None: "?"}[self.ok]
 
 
@@ -40,10 +42,12 @@ class VaultView(Protocol):
     """What the Vault predicates read of a seal status (``None``: not known from this reading)."""
 
     @property
-    def initialized(self) -> bool | None: ...
+    def initialized(self) -> bool | None:
+        """Vault has been initialised (``None`` when unknown)."""
 
     @property
-    def sealed(self) -> bool | None: ...
+    def sealed(self) -> bool | None:
+        """Vault is sealed (``None`` when unknown)."""
 
 
 SshRunner = Callable[[str, str], Awaitable[tuple[int, str]]]
@@ -67,6 +71,7 @@ PredicateFn = Callable[..., Awaitable[Check]]
 
 @dataclass(frozen=True)
 class Predicate:
+    """A live check the runbooks can name: its function and the arguments it takes."""
     name: str
     fn: PredicateFn
     params: frozenset[str]
@@ -74,6 +79,7 @@ class Predicate:
     doc: str
 
     def check_args(self, args: dict[str, Any]) -> str | None:
+        """What is wrong with ``args`` for this predicate (unknown or missing ones), or ``None``."""
         unknown = set(args) - self.params
         if unknown:
             return f"unknown argument(s) {', '.join(sorted(unknown))}"
@@ -93,6 +99,7 @@ PREDICATES: dict[str, Predicate] = {}
 
 
 def predicate(*required: str, optional: tuple[str, ...] = ()) -> Callable[[PredicateFn], PredicateFn]:
+    """Register the decorated function as a predicate taking ``required`` and ``optional`` arguments."""
     def register(fn: PredicateFn) -> PredicateFn:
         PREDICATES[fn.__name__] = Predicate(
             fn.__name__, fn, frozenset(required) | frozenset(optional), frozenset(required),
@@ -468,7 +475,7 @@ async def argocd_ready(live: Live, namespace: str = "argocd") -> Check:
 @predicate("root")
 async def tofu_plan_fresh(live: Live, root: str) -> Check:
     """The root has a plan made within the max plan age that did not fail (a review can rely on it)."""
-    from actions.tofu.store import format_age, load_record
+    from actions.tofu.store import load_record
 
     name = f"tofu_plan_fresh({root})"
     record = load_record(live.settings, root)
@@ -480,8 +487,8 @@ async def tofu_plan_fresh(live: Live, root: str) -> Check:
     if record.status in ("failed", "cancelled", "apply-failed"):
         return Check(name=name, ok=False, reading=f"last plan {record.status}: {record.message[:120]}")
     if age.total_seconds() > limit:
-        return Check(name=name, ok=False, reading=f"last plan is {format_age(age)} old; plan again")
-    return Check(name=name, ok=True, reading=f"planned {format_age(age)} ago: {counts}")
+        return Check(name=name, ok=False, reading=f"last plan is {duration_text(age.total_seconds())} old; plan again")
+    return Check(name=name, ok=True, reading=f"planned {ago_text(age.total_seconds())}: {counts}")
 
 
 # -- the control machine ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from actions.durations import duration_text
 from actions.runbooks.engine import StepEvent, StepState, StepView, current_states
 from actions.runbooks.model import Runbook
 from actions.runbooks.store import SessionRecord
@@ -16,14 +17,6 @@ from actions.runbooks.store import SessionRecord
 
 def _ts(t: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "-"
-
-
-def _dur(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
 def recovery_time(started_at: float, views: dict[str, StepView]) -> tuple[float, str] | None:
@@ -42,10 +35,11 @@ def _rto(started_at: float, views: dict[str, StepView]) -> str:
     if rto is None:
         return "- (no step done yet)"
     seconds, step_id = rto
-    return f"{_dur(seconds)} (from the opening until `{step_id}` was done)"
+    return f"{duration_text(seconds)} (from the opening until `{step_id}` was done)"
 
 
 def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]) -> str:
+    """The session's incident (or bring-up) report as Markdown: each step, its state, who, when and notes."""
     views = current_states(book, events)
     ended = session.ended_at or (events[-1].at if events else None)
     lines = [
@@ -56,7 +50,7 @@ def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]
         f"- opened by: {session.operator} at {_ts(session.started_at)}",
         *([f"- why: {session.reason}"] if session.reason else []),
         f"- ended: {_ts(session.ended_at)}",
-        f"- total: {_dur((ended or time.time()) - session.started_at)}",
+        f"- total: {duration_text((ended or time.time()) - session.started_at)}",
         f"- recovery time (RTO): {_rto(session.started_at, views)}",
         "",
         "## Steps",
@@ -70,9 +64,8 @@ def render_report(book: Runbook, session: SessionRecord, events: list[StepEvent]
         target = step.target_minutes * 60 if step.target_minutes else None
         over = "yes" if took is not None and target is not None and took > target else ""
         note = v.note.replace("|", "\\|").replace("\n", " ")
-        lines.append(
-            f"| {step.id} | {v.state.value} | {_dur(took)} | {_dur(target)} | {over} | {v.operator or '-'} | {note} |"
-        )
+        cells = [step.id, v.state.value, duration_text(took), duration_text(target), over, v.operator or "-", note]
+        lines.append(f"| {' | '.join(cells)} |")
     lines += ["", "## Timeline", ""]
     for ev in events:
         extra = f" — {ev.note}" if ev.note else ""

@@ -15,6 +15,7 @@ from actions.runbooks.model import SshCommandAction
 
 
 def target_hosts(action: SshCommandAction, lab: Lab) -> list[str]:
+    """The host names an SSH step runs on, its groups expanded, each once."""
     names: list[str] = []
     for ref in action.hosts:
         for name in lab.groups.get(ref, [ref]):
@@ -27,6 +28,7 @@ def target_hosts(action: SshCommandAction, lab: Lab) -> list[str]:
 
 
 def ssh_request(action: SshCommandAction, lab: Lab, step_title: str) -> GateRequest:
+    """The gate request of an SSH step: the command and hosts, destructive when the step says so."""
     hosts = target_hosts(action, lab)
     return GateRequest(
         kind="ssh.command",

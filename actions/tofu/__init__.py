@@ -18,7 +18,7 @@ from actions.tofu.errors import (
 )
 from actions.tofu.roots import Root, discover_roots, find_binary, find_root, guide_page
 from actions.tofu.runner import TofuEvent
-from actions.tofu.store import PlanRecord, format_age, load_record
+from actions.tofu.store import PlanRecord, load_record
 from actions.tofu.summary import (
     Action,
     Counts,
@@ -55,7 +55,6 @@ __all__ = [
     "discover_roots",
     "find_binary",
     "find_root",
-    "format_age",
     "guide_page",
     "load_record",
     "summarize",

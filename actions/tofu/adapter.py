@@ -63,6 +63,7 @@ class PlanResult:
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
+    """What an apply did: the root, its record and a sentence."""
     root: str
     record: PlanRecord
     message: str
@@ -88,15 +89,19 @@ class TofuAdapter:
 
     # -- roots and records ---------------------------------------------------------------------------
     def roots(self) -> list[Root]:
+        """The lab's OpenTofu roots."""
         return discover_roots(self.settings)
 
     def root(self, name: str) -> Root:
+        """The root ``name`` (or a directory of ``.tf`` files)."""
         return find_root(self.settings, name)
 
     def binary(self) -> str:
+        """The ``tofu`` or ``terraform`` binary to run."""
         return find_binary(self.settings)
 
     def record(self, root: Root) -> PlanRecord | None:
+        """The root's last plan record, or ``None``."""
         return store.load_record(self.settings, root.name)
 
     def _lock(self, root: Root, what: str) -> FileLock:
@@ -121,6 +126,7 @@ class TofuAdapter:
         self, root: Root, *, backend: bool = True, on_event: EventCallback | None = None,
         cancel: asyncio.Event | None = None,
     ) -> RunResult:
+        """Run ``init`` in the root (``-backend=false`` when ``backend`` is false), streaming its events."""
         options: dict[str, object] = {"input": False, "json": FLAG, "no_color": FLAG}
         if not backend:
             options["backend"] = False
@@ -205,6 +211,7 @@ class TofuAdapter:
 
     # -- apply ---------------------------------------------------------------------------------------
     async def current_state_ids(self, root: Root) -> tuple[int, str]:
+        """The serial and lineage of the root's current state (``state pull``)."""
         argv = build_argv(self.binary(), "state pull")
         code, out, err = await run_capture(argv, cwd=root.path, env=self._env())
         if code != 0:
@@ -227,6 +234,7 @@ class TofuAdapter:
         return record, summary, self.apply_request(root, record, summary)
 
     def apply_argv(self, root: Root) -> list[str]:
+        """The argv that applies the root's saved plan file."""
         path = store.plan_path(self.settings, root.name)
         return build_argv(self.binary(), "apply", str(path), input=False, json=FLAG)
 

@@ -31,6 +31,7 @@ class Counts(BaseModel):
 
     @property
     def destructive(self) -> bool:
+        """The plan deletes something."""
         return self.destroy > 0
 
     @property

@@ -29,6 +29,7 @@ class Root:
 
     @property
     def exists(self) -> bool:
+        """The directory is there and holds ``.tf`` files."""
         return self.path.is_dir() and any(self.path.glob("*.tf"))
 
 

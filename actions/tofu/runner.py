@@ -41,6 +41,7 @@ class TofuEvent(BaseModel):
 
     @property
     def is_error(self) -> bool:
+        """The event is an error diagnostic."""
         return self.level == "error"
 
 
@@ -79,6 +80,7 @@ def process_env(extra: Mapping[str, str | SecretStr] | None = None) -> dict[str,
 
 
 def parse_line(line: str, stream: str) -> TofuEvent:
+    """One output line as an event: the binary's JSON when it is JSON, plain text otherwise."""
     text = line.rstrip("\r\n")
     if stream == "stdout" and text.startswith("{"):
         try:

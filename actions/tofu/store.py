@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from actions.config import Settings
+from actions.durations import duration_text
 from actions.tofu.summary import Counts
 
 Status = Literal["no-changes", "changes", "failed", "cancelled", "applied", "apply-failed"]
@@ -42,18 +43,22 @@ class PlanRecord(BaseModel):
     applied_at: datetime | None = None
 
     def age(self, now: datetime | None = None) -> timedelta:
+        """How old the plan is at ``now``."""
         return (now or datetime.now(UTC)) - self.created_at
 
 
 def plan_dir(settings: Settings, root_name: str) -> Path:
+    """The directory of the root's saved plan."""
     return settings.state_dir / "plans" / Path(*root_name.split("/"))
 
 
 def plan_path(settings: Settings, root_name: str) -> Path:
+    """The root's saved plan file."""
     return plan_dir(settings, root_name) / PLAN_FILE
 
 
 def ensure_plan_dir(settings: Settings, root_name: str) -> Path:
+    """Make the root's plan directory, private to the operator (0700)."""
     path = plan_dir(settings, root_name)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     (settings.state_dir / "plans").chmod(0o700)
@@ -83,6 +88,7 @@ def save_record(settings: Settings, record: PlanRecord) -> Path:
 
 
 def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, in hex."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -116,7 +122,8 @@ def stale_reason(
     age = record.age(now)
     if age > timedelta(minutes=max_age_minutes):
         return (
-            f"the plan of {record.root} is {format_age(age)} old (limit {max_age_minutes:g} min): plan again"
+            f"the plan of {record.root} is {duration_text(age.total_seconds())} old "
+            f"(limit {max_age_minutes:g} min): plan again"
         )
     serial, lineage = current
     if record.lineage is not None and lineage != record.lineage:
@@ -127,14 +134,3 @@ def stale_reason(
             "plan again"
         )
     return None
-
-
-def format_age(age: timedelta) -> str:
-    seconds = max(0, int(age.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 86400}d"

@@ -54,10 +54,12 @@ class Action(StrEnum):
 
     @property
     def destructive(self) -> bool:
+        """The action deletes something (a delete or a replace)."""
         return self in (Action.DELETE, Action.REPLACE)
 
     @property
     def symbol(self) -> str:
+        """The action's symbol, as the binary prints it (``+``, ``~``, ``-``, ...)."""
         return _SYMBOL[self.value]
 
 
@@ -126,6 +128,7 @@ class ResourceChange:
 
     @classmethod
     def from_json(cls, doc: dict[str, Any], action: Action) -> ResourceChange:
+        """A change from one entry of the plan's ``resource_changes``."""
         change = doc.get("change") or {}
         importing = change.get("importing")
         return cls(
@@ -147,10 +150,12 @@ class ResourceChange:
 
     @property
     def moved(self) -> bool:
+        """The resource moved from another address."""
         return bool(self.previous_address) and self.previous_address != self.address
 
     @property
     def imported(self) -> bool:
+        """The resource is imported by this plan."""
         return self.importing is not None
 
     @property
@@ -186,6 +191,7 @@ class ResourceChange:
 
     @property
     def has_sensitive(self) -> bool:
+        """Some value of the change is sensitive."""
         return has_true(self.sensitive)
 
     def attributes(self, reveal: bool = False) -> list[AttributeRow]:
@@ -226,10 +232,12 @@ class OutputChange:
 
     @property
     def sensitive(self) -> bool:
+        """The output is sensitive on either side."""
         return has_true(self.sensitive_tree)
 
     @property
     def after_unknown(self) -> bool:
+        """The output's new value is known only after apply."""
         return has_true(self.unknown)
 
     def shown(self, reveal: bool = False) -> tuple[str | None, str | None]:
@@ -259,10 +267,12 @@ class PlanSummary:
 
     @property
     def has_changes(self) -> bool:
+        """The plan changes resources, outputs or invokes actions."""
         return bool(self.changes or self.outputs or self.invocations)
 
     @property
     def destructive(self) -> bool:
+        """The plan deletes something."""
         return self.counts.destructive
 
     def grouped(self) -> list[tuple[Action, list[ResourceChange]]]:

@@ -51,6 +51,7 @@ class VaultTarget(BaseModel):
 
     @property
     def verify(self) -> bool | str:
+        """What requests verifies TLS with: the CA bundle's path, or the system store."""
         return str(self.ca_cert) if self.ca_cert else True
 
 

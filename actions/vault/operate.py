@@ -16,6 +16,7 @@ from actions.vault.connect import VaultError, VaultTarget, client, translate
 
 
 def seal_request(target: VaultTarget) -> GateRequest:
+    """The confirmation a seal needs: destructive, the Vault's host name typed."""
     return GateRequest(
         kind="vault.seal",
         level=Level.DESTRUCTIVE,
@@ -28,6 +29,7 @@ def seal_request(target: VaultTarget) -> GateRequest:
 
 
 def step_down_request(target: VaultTarget) -> GateRequest:
+    """The confirmation a step-down needs: a change to the lab."""
     return GateRequest(
         kind="vault.step-down",
         level=Level.CHANGE,
@@ -49,6 +51,7 @@ def _need_token(token: SecretStr | None, what: str) -> SecretStr:
 def seal(
     target: VaultTarget, token: SecretStr | None, permit: Permit | None, journal: Journal | None = None
 ) -> None:
+    """Seal Vault with ``permit`` and ``token``; journalled."""
     require(permit, seal_request(target))
     token = _need_token(token, "sealing")
     with change_log.recorded(journal, permit, "sealed", VaultError):
@@ -61,6 +64,7 @@ def seal(
 def step_down(
     target: VaultTarget, token: SecretStr | None, permit: Permit | None, journal: Journal | None = None
 ) -> None:
+    """Make the active node step down with ``permit`` and ``token``; journalled."""
     require(permit, step_down_request(target))
     token = _need_token(token, "a step-down")
     with change_log.recorded(journal, permit, "stepped down", VaultError):

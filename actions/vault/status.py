@@ -18,6 +18,7 @@ from actions.vault.connect import VaultTarget, client, translate
 
 
 class VaultState(StrEnum):
+    """Vault's state in one word."""
     UNSEALED = "unsealed"
     SEALED = "sealed"
     UNINITIALISED = "not initialised"
@@ -49,6 +50,7 @@ class VaultStatus(BaseModel):
 
     @property
     def state(self) -> VaultState:
+        """Unreachable, not initialised, sealed or unsealed."""
         if self.error is not None:
             return VaultState.UNREACHABLE
         if not self.initialized:
@@ -72,9 +74,11 @@ class VaultStatus(BaseModel):
         return state.value
 
     def age(self, now: float | None = None) -> float:
+        """Seconds since the reading."""
         return max(0.0, (time.time() if now is None else now) - self.read_at)
 
     def to_json(self) -> dict[str, Any]:
+        """The reading as a JSON document, with its state, HA mode and summary."""
         doc = self.model_dump(mode="json")
         doc["state"] = self.state.value
         doc["ha_mode"] = self.ha_mode

@@ -28,6 +28,7 @@ from actions.vault.status import VaultStatus, read_status
 
 
 class ShareOutcome(StrEnum):
+    """What became of one share."""
     ACCEPTED = "accepted"
     UNSEALED = "unsealed"
     REPEATED = "repeated"
@@ -47,6 +48,7 @@ class ShareResult(BaseModel):
 
     @property
     def ok(self) -> bool:
+        """Vault took the share (or was unsealed already)."""
         return self.outcome in (ShareOutcome.ACCEPTED, ShareOutcome.UNSEALED, ShareOutcome.ALREADY_UNSEALED)
 
 
@@ -107,6 +109,7 @@ class UnsealSession:
         self._nonce = status.nonce
 
     def status(self) -> VaultStatus:
+        """Read Vault's seal status now and follow its progress; :class:`VaultError` when it cannot be read."""
         status = read_status(self.target)
         if status.error:
             raise VaultError(status.error)

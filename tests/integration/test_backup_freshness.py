@@ -141,11 +141,11 @@ async def test_a_removed_dump_leaves_the_older_one_to_judge(
     pg = next(k for k in newest_by_kind(reading, CALM) if k.kind == "postgres/gitea")
     assert pg.status is Status.WARN and pg.newest.endswith("gitea-20261129T023000Z.dump")
     assert describe_pick(reading, f"{backup_root}/postgres/gitea").startswith(
-        f"would use {backup_root}/postgres/gitea/gitea-20261129T023000Z.dump, 2.0 d old (3.9 KiB)"
+        f"would use {backup_root}/postgres/gitea/gitea-20261129T023000Z.dump, 2d1h old (3.9 KiB)"
     )
     # The recovery checklist's restore step names the role's default directory; the inventory moved it.
     line = pick_line(await read(inv), "/mnt/backups/postgres/gitea")
-    assert line.startswith(f"pi2: would use {backup_root}/postgres/gitea/gitea-20261129T023000Z.dump, 2.0 d old")
+    assert line.startswith(f"pi2: would use {backup_root}/postgres/gitea/gitea-20261129T023000Z.dump, 2d1h old")
     for f in (backup_root / "gitea").iterdir():
         f.unlink()
     found = {f.signal: f for f in assess(await read_pi2(inv), CALM)}

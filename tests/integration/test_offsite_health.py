@@ -67,14 +67,14 @@ def offsite_finding(reading: Reading) -> tuple[Status, str]:
 
 
 @pytest.mark.parametrize(("result", "age_h", "error", "status", "text"), [
-    ("ok", 3.0, "", Status.OK, "backup off-site: snapshot 2294a4be, 3.0 h old"),
-    ("ok", 30.0, "", Status.WARN, "backup off-site: snapshot 2294a4be, 30.0 h old (past 26 h)"),
-    ("ok", 51.0, "", Status.CRITICAL, "backup off-site: snapshot 2294a4be, 2.1 d old (past 50 h)"),
+    ("ok", 3.0, "", Status.OK, "backup off-site: snapshot 2294a4be, 3h00m old"),
+    ("ok", 30.0, "", Status.WARN, "backup off-site: snapshot 2294a4be, 1d6h old (past 26 h)"),
+    ("ok", 51.0, "", Status.CRITICAL, "backup off-site: snapshot 2294a4be, 2d3h old (past 50 h)"),
     ("failed", 1.0, WRONG_PASSWORD, Status.WARN,
-     f"backup off-site: FAILED: {WRONG_PASSWORD}; last good copy: snapshot 2294a4be, 1.0 h old"),
+     f"backup off-site: FAILED: {WRONG_PASSWORD}; last good copy: snapshot 2294a4be, 1h00m old"),
     ("failed", 60.0, "repository unreachable at gs:arcodange-backups:/restic (network): gave up after 2h",
      Status.CRITICAL, "backup off-site: FAILED: repository unreachable at gs:arcodange-backups:/restic "
-     "(network): gave up after 2h; last good copy: snapshot 2294a4be, 2.5 d old (past 50 h)"),
+     "(network): gave up after 2h; last good copy: snapshot 2294a4be, 2d12h old (past 50 h)"),
     ("failed", None, "nothing to copy: no backup under /mnt/backups/postgres", Status.CRITICAL,
      "backup off-site: FAILED: nothing to copy: no backup under /mnt/backups/postgres; "
      "last good copy: no copy ever succeeded"),
@@ -142,5 +142,5 @@ def test_health_once_carries_the_offsite_copy(sandbox: sb.SandboxStatus, tmp_pat
     table = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={
         **cli_env(sandbox.settings), "COLUMNS": "400"})
     assert table.returncode == 1
-    assert f"pi2: backup off-site: FAILED: {WRONG_PASSWORD}; last good copy: snapshot 2294a4be, 2.0 h old" in (
+    assert f"pi2: backup off-site: FAILED: {WRONG_PASSWORD}; last good copy: snapshot 2294a4be, 2h00m old" in (
         table.stdout.replace("\n", " ")), table.stdout

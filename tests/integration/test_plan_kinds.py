@@ -5,8 +5,6 @@ the gate."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,29 +14,22 @@ import pytest
 from actions.tofu.summary import summarize
 from tests.plan_corpus import CORPUS, SCENARIOS, build
 
-TERRAFORM = shutil.which("terraform") or shutil.which("tofu")
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TF_VAR_", "FACTORY_"))}
-    base.update({"TF_CLI_CONFIG_FILE": str(rc), "FACTORY_STATE_DIR": str(tmp_path / "state"),
-                 "XDG_CONFIG_HOME": str(tmp_path / "config")})
-    return base
+def env(tofu_cli_env: dict[str, str]) -> dict[str, str]:
+    return tofu_cli_env
 
 
 @pytest.mark.parametrize("name", ["move-only", "import-only", "forget", "replace-create-first",
                                   "sensitive-becomes", "deposed-and-tainted", "import-generated-config"])
 def test_the_binary_writes_what_the_corpus_holds_and_says_what_the_summary_says(
-    name: str, tmp_path: Path, env: dict[str, str]
+    name: str, tmp_path: Path, env: dict[str, str], tofu_env: str
 ) -> None:
     scenario = next(s for s in SCENARIOS if s.name == name)
-    doc, line = build(scenario, tmp_path / name, TERRAFORM or "terraform", env)
+    doc, line = build(scenario, tmp_path / name, tofu_env, env)
     stored = json.loads((CORPUS / f"{name}.json").read_text())
     shape = [(rc["address"], rc["change"]["actions"], rc.get("previous_address"),
               bool(rc["change"].get("importing"))) for rc in doc["resource_changes"]]
@@ -54,12 +45,14 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           cwd=REPO, check=False, timeout=300)
 
 
-def test_a_move_only_plan_of_a_directory_is_listed_counted_and_applied(tmp_path: Path, env: dict[str, str]) -> None:
+def test_a_move_only_plan_of_a_directory_is_listed_counted_and_applied(
+    tmp_path: Path, env: dict[str, str], tofu_env: str
+) -> None:
     root = tmp_path / "moving"
     root.mkdir()
     (root / "main.tf").write_text('resource "terraform_data" "a" { input = "x" }\n')
     for step in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
-        assert subprocess.run([TERRAFORM or "terraform", *step], cwd=root, env=env, capture_output=True,
+        assert subprocess.run([tofu_env, *step], cwd=root, env=env, capture_output=True,
                               check=False).returncode == 0
     (root / "main.tf").write_text('resource "terraform_data" "b" { input = "x" }\n'
                                   'moved {\n  from = terraform_data.a\n  to   = terraform_data.b\n}\n')

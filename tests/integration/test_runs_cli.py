@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.gate_pty import REFUSALS, refuse_at_gate
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parent.parent / "data" / "playbooks"
@@ -87,3 +90,38 @@ def test_empty_journal_lists_say_so(tmp_path: Path) -> None:
         assert listed.stdout.strip() == f"no {noun} journalled in {state / 'journal.sqlite3'}"
         as_json = _cli(state, inv, command, "--json")
         assert as_json.returncode == 0 and json.loads(as_json.stdout) == []
+
+
+def test_an_extra_var_that_is_no_pair_is_one_line_and_runs_nothing(tmp_path: Path) -> None:
+    """`-e` words go through the same KEY=VALUE reader as the run form: a bad one stops before anything runs."""
+    state, inv = tmp_path / "state", DATA / "local_inventory.yml"
+    for word, says in (("nope", "-e 'nope': expected KEY=VALUE"), ("my-db=x", "'my-db' is not a variable name")):
+        bad = _cli(state, inv, "run", str(DATA / "hello.yml"), "--check", "-e", "a=1", "-e", word)
+        assert bad.returncode == 1 and says in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr and "PLAY" not in bad.stdout
+    listed = _cli(state, inv, "runs", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+
+
+@pytest.mark.parametrize("how", sorted(REFUSALS))
+def test_a_refused_terminal_gate_runs_nothing(tmp_path: Path, how: str) -> None:
+    """At a terminal, a real run asks (yes/no for a change, the name typed for a recover playbook): a wrong
+    word, Ctrl-D or Ctrl-C leaves no permit, so no playbook runs and the marker files are as they were."""
+    tag = uuid.uuid4().hex[:12]
+    env = dict(os.environ, FACTORY_STATE_DIR=str(tmp_path / "state"))
+    inv = str(DATA / "local_inventory.yml")
+    written = Path(f"/tmp/factory-run-{tag}-local1")
+    refuse_at_gate(["-i", inv, "run", str(DATA / "write_file.yml"), "--limit", "local1", "-e", f"run_tag={tag}"],
+                   env, "run it for real? [y/N]", how, wrong="yes please")
+    assert not written.exists()
+    kept = Path(f"/tmp/factory-run-{tag}-local2")
+    kept.write_text("a marker the recover playbook would remove\n")
+    try:
+        refuse_at_gate(["-i", inv, "run", str(DATA / "recover" / "wipe_marker.yml"), "--limit", "local2",
+                        "-e", f"run_tag={tag}"],
+                       env, "type 'wipe_marker' to confirm, anything else cancels:", how, wrong="wipe")
+        assert kept.exists()
+    finally:
+        kept.unlink()
+    listed = _cli(tmp_path / "state", DATA / "local_inventory.yml", "runs", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []

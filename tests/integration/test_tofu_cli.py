@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,27 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.gate_pty import REFUSALS, refuse_at_gate
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
-TERRAFORM = shutil.which("terraform") or shutil.which("tofu")
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    """Environment of a CLI run: fixture roots from settings, its own state dir, a quiet CLI config."""
-    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
+def env(tmp_path: Path, tofu_cli_env: dict[str, str]) -> dict[str, str]:
+    """Environment of a CLI run: tofu_cli_env's, with the fixture roots in settings."""
     roots = tmp_path / "roots"
     shutil.copytree(DATA, roots)
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TF_VAR_", "FACTORY_"))}
-    base.update({
-        "TF_CLI_CONFIG_FILE": str(rc),
-        "FACTORY_STATE_DIR": str(tmp_path / "state"),
-        "FACTORY_TOFU__ROOTS": json.dumps([str(roots / "changes"), str(roots / "broken")]),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    })
-    return base
+    return {**tofu_cli_env, "FACTORY_TOFU__ROOTS": json.dumps([str(roots / "changes"), str(roots / "broken")])}
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -52,10 +42,10 @@ def test_plan_exit_codes_json_and_gated_apply(env: dict[str, str], tmp_path: Pat
     # Apply needs the name, typed or passed; never assumed.
     refused = cli(env, "plan", "changes", "--apply", stdin="")
     assert refused.returncode == 1
-    assert "not applied: confirm with --confirm changes" in refused.stderr
+    assert "stdin is not a terminal; pass --confirm changes; nothing was changed" in refused.stderr
     assert "Traceback" not in refused.stderr
     wrong = cli(env, "plan", "changes", "--apply", "--confirm", "iac")
-    assert wrong.returncode == 1 and "does not match the root's name 'changes'" in wrong.stderr
+    assert wrong.returncode == 1 and "does not match 'changes' (the root's name)" in wrong.stderr
 
     applied = cli(env, "plan", "changes", "--apply", "--confirm", "changes", "--json", "--quiet")
     assert applied.returncode == 0, applied.stderr
@@ -90,6 +80,19 @@ def test_destructive_apply_shows_the_summary_and_wants_the_name(env: dict[str, s
     refused = cli(env, "plan", "changes", "--apply", "--confirm", "change")
     assert refused.returncode == 1
     assert "[destructive]" in refused.stderr and "delete   terraform_data.gone[0]" in refused.stderr
+
+
+@pytest.mark.parametrize("how", sorted(REFUSALS))
+def test_a_refused_terminal_gate_applies_nothing(env: dict[str, str], tmp_path: Path, how: str) -> None:
+    """At a terminal an apply wants the root's name typed: a wrong word, Ctrl-D or Ctrl-C leaves no permit,
+    so the state holds nothing, the saved plan is still there and the journal has no apply."""
+    assert cli(env, "plan", "changes", "--quiet").returncode == 2
+    refuse_at_gate(["plan", "changes", "--apply"], env, "type 'changes' to confirm, anything else cancels:", how,
+                   wrong="change")
+    assert not (tmp_path / "roots" / "changes" / "terraform.tfstate").exists()
+    assert json.loads(cli(env, "changes", "--json").stdout) == []
+    applied = cli(env, "plan", "changes", "--apply", "--confirm", "changes", "--quiet")  # the control
+    assert applied.returncode == 0, applied.stderr
 
 
 def test_errors_are_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from pydantic import SecretStr
 
-from actions import vault
+from actions import change_log, vault
 from actions.gates import issue
+from actions.journal import open_journal
 from actions.vault import VaultTarget
+from tests.gate_pty import REFUSALS, refuse_at_gate
 from tests.vault_server import BaoServer
 
 pytestmark = pytest.mark.integration
@@ -156,3 +159,36 @@ def test_vault_addr_from_the_environment_wins_over_the_inventory(
     from_inventory = cli(plain, "status", "-i", str(inventory))
     assert from_inventory.returncode == 1
     assert f"vault      http://127.0.0.1:1  (from inventory {inventory})" in from_inventory.stdout
+
+
+@pytest.mark.parametrize("how", sorted(REFUSALS))
+def test_a_refused_terminal_gate_changes_nothing(env: dict[str, str], shares: dict[str, object], how: str) -> None:
+    """Unseal, seal and step-down ask at a terminal: a wrong word, Ctrl-D or Ctrl-C leaves no permit, so the
+    Vault stays as it was (unsealed for seal and step-down, sealed with no share for unseal) and the journal
+    records no change."""
+    keys: list[str] = shares["keys"]  # type: ignore[assignment]
+    target = VaultTarget(addr=env["FACTORY_VAULT__ADDR"])
+    journal = open_journal(Path(env["FACTORY_STATE_DIR"]))
+    with_token = {**env, "VAULT_TOKEN": str(shares["root"])}
+
+    def changes() -> int:
+        return len(change_log.changes(journal))
+
+    if vault.read_status(target).sealed:  # unsealed by the test's own permit, as the control
+        session = vault.UnsealSession(target, issue(vault.unseal_request(target), confirmed=True))
+        for key in keys:  # a share already entered by an earlier test is refused as such, not counted twice
+            if not session.submit(SecretStr(key)).sealed:
+                break
+        session.close()
+    assert not vault.read_status(target).sealed
+    before = changes()
+    for command, prompt in (("seal", "type '127.0.0.1' to confirm, anything else cancels:"),
+                            ("step-down", "proceed? [y/N]")):
+        refuse_at_gate(["vault", command], with_token, prompt, how, wrong="sure")
+        assert not vault.read_status(target).sealed
+    vault.seal(target, SecretStr(str(shares["root"])), issue(vault.seal_request(target), confirmed=True,
+                                                                   typed_name="127.0.0.1"))
+    refuse_at_gate(["vault", "unseal"], env, "proceed? [y/N]", how, wrong="sure")
+    status = vault.read_status(target)
+    assert status.sealed and status.progress == 0
+    assert changes() == before

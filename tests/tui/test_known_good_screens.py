@@ -88,7 +88,7 @@ async def test_the_restore_step_names_the_dump_and_the_final_step_lists_what_is_
         walk = app.runbooks.start(app.runbooks.books["recovery"], reason="", operator="erin")
         await app.push_screen(StepScreen(walk, "restore_pg"))
         action = app.screen.query_one("#step-action", Static)
-        want = f"pi2: would use {backup_root}/postgres/gitea/gitea-20261201T023000Z.dump, 6.5 h old (4.0 KiB)"
+        want = f"pi2: would use {backup_root}/postgres/gitea/gitea-20261201T023000Z.dump, 6h30m old (4.0 KiB)"
         await until(pilot, lambda: want in text(action).replace("\n", ""), 20, "the dump the restore would use")
         app.pop_screen()
         await app.push_screen(StepScreen(walk, "final"))

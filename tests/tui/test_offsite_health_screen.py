@@ -33,7 +33,7 @@ async def test_the_backups_line_shows_the_offsite_age_then_its_failure(
             return text(app.screen.query_one("#health-known", Static))
 
         await until(pilot, lambda: "off-site" in line(), 30, "the backups line")
-        assert "backups on pi2: gitea 1.0 h · " in line() and " · off-site 3.0 h" in line()
+        assert "backups on pi2: gitea 1h00m · " in line() and " · off-site 3h00m" in line()
         assert "OK" in card_text(app, "pi2")
 
         write_status(backup_root, result="failed", success_age_h=3.0, error=WRONG_PASSWORD)

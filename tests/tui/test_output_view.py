@@ -222,3 +222,19 @@ async def test_uncoloured_text_takes_the_view_colours_not_the_terminal_defaults(
         assert plain and all(seg.style.color == base.color for seg in plain)
         green = next(seg for seg in text if seg.text == "green")
         assert green.style.color != base.color  # Ansible's colour still wins over the view's
+
+
+async def test_a_following_view_that_shrinks_stays_on_its_last_line() -> None:
+    """As when a run ends and its recap takes rows from the log: the end moves, and the view goes with it."""
+    app = _Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = app.query_one(OutputView)
+        view.append(_lines(0, 200))
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 0
+        view.styles.height = 10
+        for _ in range(10):
+            await pilot.pause()
+        assert view.size.height == 10
+        assert view.scroll_y == view.max_scroll_y, (view.scroll_y, view.max_scroll_y)
+        assert "item=199)" in _visible(view)

@@ -26,7 +26,6 @@ from tui.widgets.plan_list import PlanLineList
 from tui.widgets.plan_summary import PlanSummaryView
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "tofu"
-TERRAFORM = shutil.which("terraform") or shutil.which("tofu")
 T = TypeVar("T")
 
 
@@ -35,7 +34,7 @@ def tofu_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tofu_env: str
     root = tmp_path / "changes"
     shutil.copytree(DATA / "changes", root)
     for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
-        done = subprocess.run([TERRAFORM, *args], cwd=root, capture_output=True, text=True, check=False)
+        done = subprocess.run([tofu_env, *args], cwd=root, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
     monkeypatch.setenv("TF_VAR_n", "3")
     return make_settings(tmp_path / "state", tofu={"roots": [str(root)]})
@@ -177,12 +176,7 @@ def _plain(app: FactoryApp, widget: Static) -> str:
     return console.export_text()
 
 
-async def test_a_broken_root_shows_where_it_is_broken(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+async def test_a_broken_root_shows_where_it_is_broken(tmp_path: Path, tofu_env: str) -> None:
     shutil.copytree(DATA / "broken", tmp_path / "broken")
     settings = make_settings(tmp_path / "state", tofu={"roots": [str(tmp_path / "broken")]})
     app = FactoryApp(settings=settings, lab=None, lab_error=None)
@@ -207,13 +201,10 @@ def _sleepers(marker: str) -> list[int]:
 
 
 async def test_x_cancels_a_running_apply_and_its_provisioner(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tofu_env: str
 ) -> None:
     from tui.modals.confirm import ConfirmModal
 
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
     seconds = f"{400 + os.getpid() % 500}.{abs(hash(tmp_path)) % 10**6:06d}"
     monkeypatch.setenv("TF_VAR_seconds", seconds)
     shutil.copytree(DATA / "slow", tmp_path / "slow")
@@ -254,7 +245,11 @@ async def test_x_cancels_a_running_apply_and_its_provisioner(
     assert cancelled.message == "apply cancelled: the state may be partly changed"
 
 
-async def test_roots_are_refreshed_only_in_sight_and_on_coming_back(tofu_settings: Settings) -> None:
+async def test_roots_are_refreshed_only_in_sight_and_on_coming_back(
+    tofu_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The timer is fired by hand below: its own ticks would add refreshes whenever the machine is slow.
+    monkeypatch.setattr(PlansScreen, "REFRESH_EVERY", 3600.0)
     app = FactoryApp(settings=tofu_settings, lab=None, lab_error=None)
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("4")
@@ -280,19 +275,15 @@ async def test_roots_are_refreshed_only_in_sight_and_on_coming_back(tofu_setting
 
 
 async def test_a_move_only_plan_is_a_change_the_pane_counts_and_the_gate_applies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tofu_env: str
 ) -> None:
     from tui.modals.confirm import ConfirmModal
 
-    assert TERRAFORM, "terraform (or tofu) must be installed for these tests"
-    rc = tmp_path / "empty.tfrc"
-    rc.write_text("")
-    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
     root = tmp_path / "moving"
     root.mkdir()
     (root / "main.tf").write_text('resource "terraform_data" "a" { input = "x" }\n')
     for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
-        assert subprocess.run([TERRAFORM, *args], cwd=root, capture_output=True, check=False).returncode == 0
+        assert subprocess.run([tofu_env, *args], cwd=root, capture_output=True, check=False).returncode == 0
     (root / "main.tf").write_text('resource "terraform_data" "b" { input = "x" }\n'
                                   'moved {\n  from = terraform_data.a\n  to   = terraform_data.b\n}\n')
     settings = make_settings(tmp_path / "state", tofu={"roots": [str(root)]})

@@ -7,6 +7,7 @@ import time
 
 from textual.app import App, ComposeResult
 
+from actions.ansible import RunStatus
 from tui import gc_pauses
 from tui.widgets.run_pane import RunPane
 
@@ -43,7 +44,7 @@ async def test_the_collection_waits_for_the_frame_that_shows_the_outcome() -> No
             full.clear()
             # As the run's thread ends it: its last output, then the outcome, both as messages.
             pane.post_message(RunPane.Batch(["PLAY RECAP"], []))
-            pane.post_message(RunPane.Finished(error="the run could not start", status="error"))
+            pane.post_message(RunPane.Finished(error="the run could not start", status=RunStatus.ERROR))
             for _ in range(30):
                 await pilot.pause(0.1)
                 if full:

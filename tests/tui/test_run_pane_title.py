@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from textual import on
 from textual.app import App, ComposeResult
 
+from actions.ansible import RunStatus
 from tui.widgets.run_pane import RunPane
 
 
@@ -27,10 +30,11 @@ async def test_title_is_announced_once_per_change_while_the_clock_ticks() -> Non
         pane = app.query_one(RunPane)
         await pilot.pause(2.3)  # two ticks of the pane's one-second clock
         header = str(pane.query_one("#run-header").render())
-        assert "0:00" not in header and "0:0" in header  # the header did count the seconds
+        counted = re.search(r"running  (\d+)s  ·", header)
+        assert counted and int(counted[1]) >= 1, header  # the header did count the seconds
         assert app.titles == ["stream · running"]
 
-        pane.finish(None, error="the run could not start", status="error")
+        pane.finish(None, error="the run could not start", status=RunStatus.ERROR)
         await pilot.pause(1.2)
         assert len(app.titles) == 2
-        assert app.titles[1].startswith("stream · error · 0:0")
+        assert re.fullmatch(r"stream · error · \d+s", app.titles[1])

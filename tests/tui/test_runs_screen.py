@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 import subprocess
 import uuid
 from pathlib import Path
 
-from textual.widgets import DataTable, Static, TabbedContent
+from textual.widgets import DataTable, Input, Static, TabbedContent
 
-from actions.ansible import RunSpec
+from actions.ansible import RunSpec, RunStatus
 from actions.config import Settings
 from actions.lab import load_lab
 from tui import gc_pauses
@@ -62,8 +63,8 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         screen.start_run(RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, check=True))
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
         pane = screen.query_one(RunPane)
-        await _wait(pilot, lambda: pane.status not in ("running", "cancelling"))
-        assert pane.status == "ok"
+        await _wait(pilot, lambda: not pane.status.ongoing)
+        assert pane.status is RunStatus.OK
         await pilot.pause()
         tabs = screen.query_one("#runs-tabs", TabbedContent)
         label = str(tabs.get_tab(pane.tab_id).label)
@@ -95,12 +96,12 @@ async def test_check_run_streams_into_a_tab_and_replays(settings: Settings) -> N
         history = screen.query_one("#history-table", DataTable)
         assert history.row_count == 1
         history.focus()
-        await pilot.pause()
+        await _wait(pilot, lambda: history.has_focus)
         await pilot.press("enter")
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
         replayed = next(p for p in screen.query(RunPane) if p.replay)
-        await _wait(pilot, lambda: replayed.status != "running")
-        assert replayed.status == "ok"
+        await _wait(pilot, lambda: replayed.status is not RunStatus.RUNNING)
+        assert replayed.status is RunStatus.OK
         assert replayed.lines == pane.lines, (replayed.lines, pane.lines)
         assert replayed.query_one("#run-tasks", DataTable).row_count == 3
 
@@ -124,8 +125,8 @@ async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
         await pilot.press("enter")  # the default: a dry run instead
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
         first = screen.query_one(RunPane)
-        await _wait(pilot, lambda: first.status not in ("running", "cancelling"))
-        assert first.mode == "check" and first.status == "ok"
+        await _wait(pilot, lambda: not first.status.ongoing)
+        assert first.mode == "check" and first.status is RunStatus.OK
 
         screen.start_run(spec)
         await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -135,8 +136,8 @@ async def test_real_run_goes_through_the_gate(settings: Settings) -> None:
         await pilot.click("#confirm")
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 2)
         second = next(p for p in screen.query(RunPane) if p is not first)
-        await _wait(pilot, lambda: second.status not in ("running", "cancelling"))
-        assert second.mode == "REAL" and second.status == "ok"
+        await _wait(pilot, lambda: not second.status.ongoing)
+        assert second.mode == "REAL" and second.status is RunStatus.OK
         assert second.result is not None and second.result.recap["local1"].changed == 1
 
 
@@ -151,17 +152,44 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         # While it runs, the tab shows the status (the pane's header counts the seconds).
         await _wait(pilot, lambda: str(tabs.get_tab(pane.tab_id).label) == "sleep · running")
         header = pane.query_one("#run-header", Static)
-        assert "running  0:0" in str(header.render())
+        assert re.search(r"running  \d+s  ·", str(header.render()))
         # ... and full garbage collections wait until it ends.
         assert gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.STREAMING
         pane.query_one("#run-log").focus()
         await pilot.press("x")
-        await _wait(pilot, lambda: pane.status == "cancelled", timeout=30)
+        await _wait(pilot, lambda: pane.status is RunStatus.CANCELLED, timeout=30)
         await _wait(pilot, lambda: not _sleepers(seconds), timeout=5)
         await pilot.pause()
-        assert str(tabs.get_tab(pane.tab_id).label).startswith("sleep · cancelled · 0:")
+        assert re.fullmatch(r"sleep · cancelled · \d+s", str(tabs.get_tab(pane.tab_id).label))
         # Full collections are allowed again just after the frame that shows the outcome.
         await _wait(pilot, lambda: gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.SETTLED, timeout=5)
+
+
+async def test_a_busy_host_refuses_the_run_in_its_pane(settings: Settings) -> None:
+    """A host held by another run: the pane says the run was refused and by whom; nothing ran or was
+    journalled, and the app holds no run as going."""
+    from actions.journal import open_journal
+    from actions.locks import host_locks
+
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    with host_locks(settings.state_dir, ["local1"], "run 42 of backup by bo"):
+        async with app.run_test(size=(140, 45)) as pilot:
+            await pilot.press("3")
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            screen.start_run(RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, limit="local1",
+                                     check=True))
+            await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+            pane = screen.query_one(RunPane)
+            await _wait(pilot, lambda: not pane.status.ongoing)
+            await pilot.pause()
+            assert pane.status is RunStatus.REFUSED and not app.live_runs
+            message = pane.query_one("#run-message", Static)
+            assert message.has_class("-error") and "run 42 of backup by bo" in str(message.render())
+            label = str(screen.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label)
+            assert label.startswith("hello · refused · ")
+            assert pane.lines == []
+    assert open_journal(settings.state_dir).runs() == []
 
 
 async def test_quit_names_the_runs_still_going_and_cancels_them_if_asked(settings: Settings) -> None:
@@ -181,13 +209,13 @@ async def test_quit_names_the_runs_still_going_and_cancels_them_if_asked(setting
         assert "sleep [REAL] · running" in str(app.screen.query_one("#quit-runs", Static).render())
         await pilot.press("enter")  # Stay has the focus
         await _wait(pilot, lambda: not isinstance(app.screen, QuitModal))
-        assert pane.status == "running" and _sleepers(seconds)
+        assert pane.status is RunStatus.RUNNING and _sleepers(seconds)
 
         await pilot.press("q")
         await _wait(pilot, lambda: isinstance(app.screen, QuitModal))
         await pilot.click("#quit")
         await _wait(pilot, lambda: app._exit, timeout=30)
-        assert pane.status == "cancelled" and not app.live_runs
+        assert pane.status is RunStatus.CANCELLED and not app.live_runs
     await asyncio.sleep(0)
     assert not _sleepers(seconds)
     [record] = open_journal(settings.state_dir).runs()
@@ -199,3 +227,35 @@ async def test_quit_with_nothing_going_leaves_at_once(settings: Settings) -> Non
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.press("q")
         await _wait(pilot, lambda: app._exit, timeout=5)
+
+
+async def test_the_run_form_reads_extra_vars_as_the_cli_does(settings: Settings) -> None:
+    """The form's -e line goes through the one KEY=VALUE reader: a word that is no pair is one message and
+    starts nothing; quoted values reach the playbook as one value."""
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+
+    async def submit(screen: RunsScreen, pilot, extra: str) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("n")
+        await _wait(pilot, lambda: app.screen is not screen)
+        app.screen.query_one("#playbook", Input).value = str(DATA / "echo_vars.yml")
+        app.screen.query_one("#limit", Input).value = "local1"
+        app.screen.query_one("#extra", Input).value = extra
+        await pilot.click("#start")
+        await _wait(pilot, lambda: app.screen is screen)
+        await pilot.pause()
+
+    async with app.run_test(size=(140, 45), notifications=True) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        for extra in ("msg=a stray", 'msg="open'):
+            await submit(screen, pilot, extra)
+        toasts = "\n".join(str(t.render()) for t in app.screen.query("Toast"))
+        assert "'stray': expected KEY=VALUE" in toasts and "No closing quotation" in toasts, toasts
+        assert not screen.query(RunPane) and not app.open_journal().runs()
+        await submit(screen, pilot, 'msg="two words" db=gitea')  # check mode is the form's default: no gate
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+        pane = screen.query_one(RunPane)
+        await _wait(pilot, lambda: not pane.status.ongoing)
+        assert pane.status is RunStatus.OK
+        assert any("msg=[two words] db=[gitea]" in line for line in pane.lines), pane.lines

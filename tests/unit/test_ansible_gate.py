@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from actions import gates
 from actions.ansible.catalog import MissingVars, UnknownPlaybook, resolve_playbook
-from actions.ansible.gate import build_request, command_line
+from actions.ansible.gate import build_request, command_line, extra_var_word
 from actions.ansible.models import RunSpec
 from actions.gates import Level
 from actions.journal import RunRecord, open_journal
@@ -60,10 +60,28 @@ def test_command_line_is_exact(pdir: Path) -> None:
     spec = _spec(pdir, limit="pi1:pi2", tags=("k3s", "dns"), extra_vars=(("a", "1 2"),), forks=3, check=True,
                  diff=True, become_password=SecretStr("hunter2"))
     assert command_line(spec, pb, "ansible-playbook") == (
-        "ansible-playbook", "-i", "/inv.yml", "--limit", "pi1:pi2", "--tags", "k3s,dns", "-e", "a=1 2",
+        "ansible-playbook", "-i", "/inv.yml", "--limit", "pi1:pi2", "--tags", "k3s,dns", "-e", '{"a": "1 2"}',
         "--forks", "3", "--check", "--diff", "--ask-become-pass", str(pb.path),
     )
     assert "hunter2" not in repr(spec) and "hunter2" not in spec.model_dump_json()
+
+
+@pytest.mark.parametrize("value", [
+    "gitea", "", "a=b=c", "x{y}", "a,b:c/d@e", "two words", " padded ", "it's", 'say "hi"', "back\\slash",
+    "tab\there", "line\nbreak", "{not json", "1", "true", "ünïcode",
+])
+def test_ansible_playbook_reads_each_extra_var_back_as_given(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The -e words go through ansible-playbook's own reading of -e (key=value or JSON) and come back whole."""
+    from ansible.module_utils.common.collections import ImmutableDict
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.utils.vars import load_extra_vars
+
+    from ansible import context
+
+    words = (extra_var_word("v", value), extra_var_word("db", "gitea"))
+    monkeypatch.setattr(context, "CLIARGS", ImmutableDict(extra_vars=words))
+    monkeypatch.setattr(load_extra_vars, "extra_vars", None, raising=False)  # it keeps its first answer
+    assert load_extra_vars(DataLoader()) == {"v": value, "db": "gitea"}
 
 
 def test_check_run_is_read_only(pdir: Path) -> None:

@@ -108,7 +108,7 @@ def test_reading_older_than_two_ticks_is_stale_never_current() -> None:
     state = host(connection="up", reading=r)
     assert is_stale(state, 2.0, NOW)
     status, findings = host_findings(state, Thresholds(), 2.0, NOW)
-    assert status is Status.UNKNOWN and findings[0].text.startswith("stale: last reading 4 s old")
+    assert status is Status.UNKNOWN and findings[0].text.startswith("stale: last reading 4s old")
     fresh = host(connection="up", reading=reading(taken_at=NOW - 3.9, temp_c=90.0))
     assert not is_stale(fresh, 2.0, NOW)
     assert host_findings(fresh, Thresholds(), 2.0, NOW)[0] is Status.CRITICAL

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from actions.config import load_settings
-from actions.health.offsite import age_text, describe, parse_offsite_status
+from actions.health.offsite import describe, parse_offsite_status
 from actions.lab import Host, Lab
 from actions.runbooks.predicates import PREDICATES, Live
 
@@ -22,7 +22,7 @@ NEVER = "last_attempt=5000\nresult=failed\nlast_success=0\nlast_snapshot=\nerror
 def test_a_success_reads_as_its_age_and_snapshot() -> None:
     status = parse_offsite_status(OK)
     assert status is not None and status.ok and status.age(1000 + 3 * 3600) == 3 * 3600
-    assert describe(status, 1000 + 3 * 3600) == "off-site 3h ago (2294a4be)"
+    assert describe(status, 1000 + 3 * 3600) == "off-site 3h00m ago (2294a4be)"
 
 
 def test_a_failure_keeps_the_last_good_copy_s_age_and_says_why() -> None:
@@ -30,7 +30,7 @@ def test_a_failure_keeps_the_last_good_copy_s_age_and_says_why() -> None:
     assert status is not None and not status.ok and status.age(1000 + 86400) == 86400
     assert describe(status, 1000 + 86400) == (
         "off-site FAILED: wrong repository password (check kv/infra/backup and "
-        "/etc/factory-backup/offsite.pass); last good copy 24h ago (2294a4be)")
+        "/etc/factory-backup/offsite.pass); last good copy 1d0h ago (2294a4be)")
 
 
 def test_never_copied_and_no_file() -> None:
@@ -39,10 +39,6 @@ def test_never_copied_and_no_file() -> None:
     assert describe(status, 9999).endswith("last good copy never copied")
     assert parse_offsite_status("") is None and parse_offsite_status("garbage\n") is None
     assert describe(None, 0) == "off-site: no copy recorded yet"
-
-
-def test_age_text_units() -> None:
-    assert [age_text(s) for s in (59, 600, 3600, 47 * 3600, 3 * 86400)] == ["0m", "10m", "1h", "47h", "3d"]
 
 
 def check_with(text: str, now_offset: float, **args: object) -> tuple[bool | None, str]:

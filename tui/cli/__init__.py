@@ -60,6 +60,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> TopParser:
+    """The ``factory-tui`` argument parser, with every subcommand registered."""
     parser = TopParser(
         prog="factory-tui",
         description="Operate the factory lab: health, checklists, playbook runs and tofu plans.",
@@ -80,6 +81,7 @@ def build_parser() -> TopParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line: the app without a subcommand, else the subcommand; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = CliContext(config=args.config, inventory=inventory_of(args))

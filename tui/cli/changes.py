@@ -13,6 +13,7 @@ from tui.cli.listing import print_listing
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui changes`` to the subcommands."""
     p = sub.add_parser("changes", help="list journalled Vault changes and tofu applies",
                        epilog=example("factory-tui changes --last 10 --json"))
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -21,6 +22,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print the journalled Vault changes and tofu applies."""
     from actions import change_log
     from actions.journal import JournalError
 

@@ -32,6 +32,7 @@ class CliContext:
 
     @cached_property
     def settings(self) -> Settings:
+        """The settings, loaded once; a broken config file is a :class:`CliError`."""
         try:
             return load_settings(Path(self.config) if self.config else None)
         except ConfigError as exc:
@@ -39,10 +40,12 @@ class CliContext:
 
     @property
     def inventory_path(self) -> Path:
+        """The inventory this command reads: ``-i``, else the settings'."""
         return self.settings.resolve_inventory(self.inventory_arg)
 
     @cached_property
     def journal(self) -> Journal:
+        """The journal under the settings' state dir, opened once; a :class:`CliError` when it cannot be."""
         from actions.journal import JournalError, open_journal
 
         try:

@@ -41,6 +41,7 @@ class CommandParser(argparse.ArgumentParser):
         return super().add_argument(*args, **kwargs)
 
     def add_subparsers(self, **kwargs: Any) -> Any:
+        """As argparse's; the subcommands' parsers share this parser's list of commands."""
         kwargs.setdefault("parser_class", partial(CommandParser, commands=self.commands))
         return super().add_subparsers(**kwargs)
 
@@ -53,6 +54,7 @@ class TopParser(argparse.ArgumentParser):
         self.commands: list[CommandParser] = []
 
     def add_subparsers(self, **kwargs: Any) -> Any:
+        """As argparse's; the subcommands' parsers share this parser's list of commands."""
         kwargs.setdefault("parser_class", partial(CommandParser, commands=self.commands))
         return super().add_subparsers(**kwargs)
 

@@ -22,6 +22,7 @@ from tui.cli.grammar import example
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui health`` to the subcommands."""
     p = sub.add_parser("health", help="live health of every host",
                        epilog=example("factory-tui health -i sandbox --once --json"))
     p.add_argument("--once", action="store_true", help="read every host once, print, exit 0/1/2")
@@ -62,6 +63,7 @@ def _table(doc: dict[str, Any]) -> Any:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print the lab's health once or live, the known-good diff, or record and accept known-good snapshots."""
     # asyncssh's import waits in part on subprocesses (it looks for liboqs): begun in a thread, that wait
     # overlaps the reading of the settings and the lab.
     poller_import = threading.Thread(target=importlib.import_module, args=("actions.health.poller",),

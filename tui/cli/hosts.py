@@ -11,6 +11,7 @@ from tui.cli.grammar import example
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui hosts`` to the subcommands."""
     p = sub.add_parser("hosts", help="list the lab's hosts from the inventory",
                        epilog=example("factory-tui hosts -i sandbox --json"))
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -18,6 +19,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print the lab's hosts as the inventory names them."""
     lab = ctx.lab
     if args.json:
         doc = {

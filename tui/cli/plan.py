@@ -14,11 +14,13 @@ import json
 import sys
 from typing import Any
 
+from actions.durations import duration_text
 from tui.cli.context import CliContext, CliError
 from tui.cli.grammar import example
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui plan`` to the subcommands."""
     p = sub.add_parser("plan", help="plan an OpenTofu root and print its summary (exit 0 none, 2 changes)",
                        epilog=example("factory-tui plan postgres/iac --no-backend --json"))
     p.add_argument("root", nargs="?", metavar="ROOT",
@@ -32,6 +34,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """List the roots, plan one and print its summary, or apply its saved plan behind the gate."""
     from actions.tofu import TofuAdapter, TofuError
 
     adapter = TofuAdapter(ctx.settings)
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     try:
         root = adapter.root(args.root)
         if args.apply:
-            return asyncio.run(_apply(adapter, root, args, ctx.journal))
+            return _apply(adapter, root, args, ctx.journal)
         return asyncio.run(_plan(adapter, root, args))
     except TofuError as exc:
         raise CliError(str(exc)) from None
@@ -87,34 +90,17 @@ async def _plan(adapter: Any, root: Any, args: argparse.Namespace) -> int:
     return 2 if result.summary.has_changes else 0
 
 
-def _ask(request: Any, root_name: str, confirm: str | None) -> tuple[bool, str | None]:
-    """The operator's answer: ``--confirm NAME``, or typed at a terminal. Never assumed."""
-    for line in request.describe():
-        print(line, file=sys.stderr)
-    if confirm is not None:
-        if confirm.strip() != root_name:
-            raise CliError(f"not applied: --confirm {confirm!r} does not match the root's name {root_name!r}")
-        return True, confirm
-    if not sys.stdin.isatty():
-        raise CliError(f"not applied: confirm with --confirm {root_name} (or run it at a terminal)")
-    try:
-        typed = input(f"type {root_name!r} to apply, anything else cancels: ")
-    except EOFError:
-        typed = ""
-    if typed.strip() != root_name:
-        raise CliError("not applied: cancelled")
-    return True, typed
-
-
-async def _apply(adapter: Any, root: Any, args: argparse.Namespace, journal: Any) -> int:
+def _apply(adapter: Any, root: Any, args: argparse.Namespace, journal: Any) -> int:
     from actions import gates
+    from tui.cli.gate_prompt import ask_permit
 
-    _record, _summary, request = await adapter.prepare_apply(root)
-    confirmed, typed = _ask(request, root.name, args.confirm)
+    _record, _summary, request = asyncio.run(adapter.prepare_apply(root))
+    # Asked outside any event loop: Ctrl-C at the prompt must reach input(), which a running loop's own
+    # SIGINT handling would leave waiting. An apply asks for the root's name even where a yes would do.
+    permit = ask_permit(request, args.confirm, adapter.settings.operator, expected=root.name,
+                        noun="the root's name", typed=True)
     try:
-        operator = adapter.settings.operator
-        permit = gates.issue(request, confirmed=confirmed, typed_name=typed, operator=operator)
-        result = await adapter.apply(root, permit, on_event=_progress(args), journal=journal)
+        result = asyncio.run(adapter.apply(root, permit, on_event=_progress(args), journal=journal))
     except gates.GateRefused as exc:
         raise CliError(f"not applied: {exc}") from None
     if args.json:
@@ -125,8 +111,6 @@ async def _apply(adapter: Any, root: Any, args: argparse.Namespace, journal: Any
 
 
 def _list(adapter: Any, as_json: bool) -> int:
-    from actions.tofu.store import format_age
-
     rows = []
     for root in adapter.roots():
         record = adapter.record(root)
@@ -135,7 +119,7 @@ def _list(adapter: Any, as_json: bool) -> int:
             "path": str(root.path),
             "exists": root.exists,
             "status": record.status if record else None,
-            "age": format_age(record.age()) if record else None,
+            "age": duration_text(record.age().total_seconds()) if record else None,
             "counts": record.counts.model_dump() if record and record.counts else None,
             "message": record.message if record else "",
         })

@@ -14,6 +14,7 @@ import sys
 import threading
 from typing import Any
 
+from actions.durations import duration_text
 from tui.cli.cancellable import run_cancellable
 from tui.cli.context import CliContext, CliError
 
@@ -36,7 +37,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Plan, confirm, converge, print the table."""
     from actions.rehearsal.converge import ConvergeError, converge, plan
-    from tui.cli.run import _confirm
+    from tui.cli.gate_prompt import ask_permit
 
     if getattr(args, "sub_inventory", None):
         ctx.inventory_arg = args.sub_inventory
@@ -46,7 +47,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         conv = plan(ctx.settings, ctx.lab, args.playbooks or None, ctx.journal)
     except ConvergeError as exc:
         raise CliError(str(exc)) from None
-    permit = _confirm(conv.request, args.confirm, ctx.settings.operator)
+    permit = ask_permit(conv.request, args.confirm, ctx.settings.operator,
+                        expected=conv.request.confirm_name or "", noun="the rehearsal lab's name",
+                        question="converge it for real?")
     cancel = threading.Event()
     box: dict[str, Any] = {}
 
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             print(strip_ansi(text), file=sys.stderr)
 
     def on_run(r: Any) -> None:
-        print(f"pass {r.pass_no} {r.playbook:12} {r.status.value:9} {r.seconds:6.1f}s  run {r.run_id}"
+        print(f"pass {r.pass_no} {r.playbook:12} {r.status.value:9} {duration_text(r.seconds):>6}  run {r.run_id}"
               + (f"  ({r.message})" if r.message else ""), file=sys.stderr, flush=True)
 
     def work() -> None:
@@ -91,7 +94,8 @@ def _print_table(report: Any) -> None:
 
     from actions.rehearsal.table import STYLE
 
-    table = Table(title=f"converge of {', '.join(report.playbooks)} on '{report.lab}' ({report.seconds:.0f}s)")
+    took = duration_text(report.seconds)
+    table = Table(title=f"converge of {', '.join(report.playbooks)} on '{report.lab}' ({took})")
     for col in ("role", "verdict", "playbooks", "hosts", "detail"):
         table.add_column(col, overflow="fold")
     for row in report.rows:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui run`` to the subcommands."""
     p = sub.add_parser("run", help="run a playbook headless, behind the same gates",
                        epilog=example("factory-tui run 01_system -i sandbox --check --diff --limit pi1"))
     p.add_argument("playbook", help="catalog name, path under the playbook dir, or any playbook path")
@@ -37,48 +38,28 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _extra_vars(pairs: list[str]) -> tuple[tuple[str, str], ...]:
-    out = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise CliError(f"-e {pair!r}: expected KEY=VALUE")
-        out.append((key.strip(), value))
-    return tuple(out)
+def _extra_vars(words: list[str]) -> tuple[tuple[str, str], ...]:
+    """Each ``-e`` word as one pair (the shell has split and unquoted them already)."""
+    from actions.keyvalue import PairError, pair
+
+    try:
+        return tuple(pair(word) for word in words)
+    except PairError as exc:
+        raise CliError(f"-e {exc}") from None
 
 
 def _confirm(request: Any, typed: str | None, operator: str) -> Any:
-    """Turn ``--confirm`` or a terminal answer into a permit (or exit 1 saying why not)."""
-    from actions.gates import GateRefused, Level, issue, refused
+    """A real run's permit: ``--confirm NAME`` or the answer at the terminal (``run with --check`` is the
+    way round it)."""
+    from tui.cli.gate_prompt import ask_permit
 
-    print("\n".join(request.describe()), file=sys.stderr)
-    expected = request.confirm_name or _stem(request)
-    try:
-        if typed is not None:
-            if typed.strip() != expected:
-                raise refused(request, operator, f"--confirm {typed!r} does not match {expected!r}")
-            return issue(request, confirmed=True, typed_name=typed, operator=operator)
-        if not sys.stdin.isatty():
-            raise refused(request, operator,
-                          f"a real run needs confirmation: pass --confirm {expected} (or run with --check)")
-        if request.suggest_check_first:
-            print("hint: run with --check first", file=sys.stderr)
-        if request.level is Level.DESTRUCTIVE:
-            answer = input(f"type {expected!r} to confirm: ")
-            return issue(request, confirmed=True, typed_name=answer, operator=operator)
-        answer = input("run it for real? [y/N] ").strip().lower()
-        return issue(request, confirmed=answer in ("y", "yes"), operator=operator)
-    except GateRefused as exc:
-        raise CliError(str(exc)) from None
-    except EOFError:
-        raise CliError("not confirmed") from None
-
-
-def _stem(request: Any) -> str:
-    return Path(request.command[-1]).stem
+    expected = request.confirm_name or Path(request.command[-1]).stem
+    return ask_permit(request, typed, operator, expected=expected, noun="the name to confirm",
+                      question="run it for real?", hint="run with --check first")
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Run a playbook headless behind the gates, streaming a plain log; returns the run's exit status."""
     from pydantic import SecretStr
 
     from actions.ansible import AnsibleNotFound, PlaybookError, RunRefused, RunSpec, prepare, run_prepared

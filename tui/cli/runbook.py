@@ -12,6 +12,7 @@ from tui.cli.grammar import add_command, example
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui runbook`` and its verbs to the subcommands."""
     p = sub.add_parser("runbook", help="guided checklists: list, show, status, report",
                        epilog=example("factory-tui runbook show recovery"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -44,6 +45,7 @@ def _store(ctx: CliContext) -> Any:
 
 
 def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print the runbooks, with any session in progress."""
     books = _books()
     store = _store(ctx)
     sessions = store.sessions(open_only=True)
@@ -62,6 +64,7 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print one runbook's steps, their requirements, actions and checks."""
     books = _books()
     book = books.get(args.name)
     if book is None:
@@ -100,6 +103,7 @@ def _action_detail(action: Any) -> str:
 
 
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print each open session's progress, step by step."""
     from actions.runbooks.engine import current_states, progress
 
     books = _books()
@@ -129,6 +133,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def run_report(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print a session's incident report (Markdown)."""
     from actions.runbooks.report import render_report
 
     books = _books()

@@ -7,12 +7,14 @@ import json
 import time
 from typing import Any
 
+from actions.durations import duration_text
 from tui.cli.context import CliContext
 from tui.cli.grammar import example
 from tui.cli.listing import print_listing
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui runs`` to the subcommands."""
     p = sub.add_parser("runs", help="list journalled playbook runs",
                        epilog=example("factory-tui runs --last 10 --json"))
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -29,6 +31,7 @@ def _recap(recap: dict[str, dict[str, int]]) -> str:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print the journalled playbook runs, newest first."""
     from actions.journal import as_json
 
     journal = ctx.journal
@@ -39,7 +42,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     rows = (
         (r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at)), r.operator, r.playbook,
          "check" if r.check else "real", r.limit or "", r.status,
-         f"{r.duration:.0f}s" if r.duration is not None else "", _recap(r.recap))
+         duration_text(r.duration, missing=""), _recap(r.recap))
         for r in records
     )
     columns = ("id", "when", "who", "playbook", "mode", "limit", "status", "took", "recap ok/changed")

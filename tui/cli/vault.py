@@ -15,14 +15,16 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from actions.gates import GateRefused, GateRequest, Level, Permit, issue
+from actions.gates import GateRequest, Permit
 from tui.cli.context import CliContext, CliError
+from tui.cli.gate_prompt import ask_permit
 from tui.cli.grammar import example
 
 EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_SEALED = 0, 1, 2
 
 
 def register(sub: Any) -> None:
+    """Add ``factory-tui vault`` and its verbs to the subcommands."""
     p = sub.add_parser("vault", help="Vault seal status, unseal, seal and step-down",
                        epilog=example("factory-tui vault status -i sandbox"))
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
@@ -65,32 +67,13 @@ def _target(ctx: CliContext) -> Any:
         raise CliError(str(exc)) from None
 
 
-def _interactive() -> bool:
-    return sys.stdin.isatty()
-
-
 def _permit(request: GateRequest, confirm: str | None, host: str, operator: str) -> Permit:
-    """The CLI's gate: the same request the TUI shows, confirmed by a prompt or by ``--confirm HOST``."""
-    print("\n".join(request.describe()), file=sys.stderr)
-    try:
-        if confirm is not None:
-            if confirm.strip() != host:
-                raise GateRefused(f"--confirm {confirm!r} does not match the Vault's host {host!r}")
-            return issue(request, confirmed=True, typed_name=confirm, operator=operator)
-        if not _interactive():
-            raise GateRefused(f"not confirmed: stdin is not a terminal; pass --confirm {host}")
-        if request.level is Level.DESTRUCTIVE:
-            typed = input(f"type {host!r} to confirm: ")
-            return issue(request, confirmed=True, typed_name=typed, operator=operator)
-        answer = input("proceed? [y/N] ").strip().lower()
-        return issue(request, confirmed=answer in ("y", "yes"), operator=operator)
-    except EOFError:
-        raise CliError("not confirmed: nothing was changed") from None
-    except GateRefused as exc:
-        raise CliError(f"{exc}; nothing was changed") from None
+    """The gate of a Vault change: a prompt, or ``--confirm HOST``."""
+    return ask_permit(request, confirm, operator, expected=host, noun="the Vault's host")
 
 
 def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Print Vault's seal status and where its address came from."""
     from actions import vault
 
     target = _target(ctx)
@@ -121,7 +104,7 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _shares(prompt_for: Any) -> Any:
     """Yield shares as secrets: from a no-echo prompt on a terminal, else one per stdin line."""
-    if _interactive():
+    if sys.stdin.isatty():
         while True:
             try:
                 text = getpass.getpass(prompt_for())
@@ -139,6 +122,7 @@ def _shares(prompt_for: Any) -> Any:
 
 
 def run_unseal(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Unseal Vault behind the gate, shares read from a no-echo prompt or stdin."""
     from actions import vault
 
     target = _target(ctx)
@@ -177,7 +161,7 @@ def _token() -> SecretStr:
     from actions import vault
 
     token = vault.token_from_env()
-    if token is None and _interactive():
+    if token is None and sys.stdin.isatty():
         text = getpass.getpass("Vault token: ").strip()
         token = SecretStr(text) if text else None
     if token is None:
@@ -185,27 +169,29 @@ def _token() -> SecretStr:
     return token
 
 
-def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
+def _with_token(args: argparse.Namespace, ctx: CliContext, request_of: Any, act: Any, done: str) -> int:
+    """A Vault change that needs a token (seal, step-down): its gate, then the token, then the call."""
     from actions import vault
 
     target = _target(ctx)
-    permit = _permit(vault.seal_request(target), args.confirm, target.host, ctx.settings.operator)
+    permit = _permit(request_of(target), args.confirm, target.host, ctx.settings.operator)
     try:
-        vault.seal(target, _token(), permit, ctx.journal)
+        act(target, _token(), permit, ctx.journal)
     except vault.VaultError as exc:
         raise CliError(str(exc)) from None
-    print(f"{target.addr}: sealed")
+    print(f"{target.addr}: {done}")
     return 0
+
+
+def run_seal(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Seal Vault behind the typed confirmation, with a token from the environment or a prompt."""
+    from actions import vault
+
+    return _with_token(args, ctx, vault.seal_request, vault.seal, "sealed")
 
 
 def run_step_down(args: argparse.Namespace, ctx: CliContext) -> int:
+    """Make the active Vault node step down, behind the gate."""
     from actions import vault
 
-    target = _target(ctx)
-    permit = _permit(vault.step_down_request(target), args.confirm, target.host, ctx.settings.operator)
-    try:
-        vault.step_down(target, _token(), permit, ctx.journal)
-    except vault.VaultError as exc:
-        raise CliError(str(exc)) from None
-    print(f"{target.addr}: stepped down")
-    return 0
+    return _with_token(args, ctx, vault.step_down_request, vault.step_down, "stepped down")

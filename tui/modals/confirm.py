@@ -58,6 +58,7 @@ class ConfirmModal(DialogScreen[str]):
         self.dismiss(event.button.id or "cancel")
 
     def action_cancel(self) -> None:
+        """Answer ``"cancel"``: nothing runs."""
         self.dismiss("cancel")
 
 
@@ -97,4 +98,5 @@ class TypedConfirmModal(DialogScreen[str | None]):
             self.dismiss(None)
 
     def action_cancel(self) -> None:
+        """Close without a name: nothing runs."""
         self.dismiss(None)

@@ -14,6 +14,7 @@ ResultType = TypeVar("ResultType")
 
 
 class DialogScreen(ModalScreen[ResultType]):
+    """A centred modal with a bordered box, the base of the app's dialogs."""
     DEFAULT_CSS = """
     DialogScreen { align: center middle; }
     DialogScreen > Vertical { width: 90%; max-width: 100; height: auto; border: thick $warning;

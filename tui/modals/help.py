@@ -28,6 +28,7 @@ exactly what will run; destructive actions ask you to type the target's name.
 
 
 def bindings_table(screen: Screen[object]) -> str:
+    """The active keys of ``screen`` as a Markdown table: key, what it does, and whether it works now."""
     rows = []
     for _key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
         if binding.show or binding.tooltip:
@@ -39,6 +40,7 @@ def bindings_table(screen: Screen[object]) -> str:
 
 
 class HelpModal(ModalScreen[None]):
+    """The keys of the screen in front and a word on each screen."""
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close", tooltip="Close help")]
     DEFAULT_CSS = """
     HelpModal { align: center middle; }
@@ -55,4 +57,5 @@ class HelpModal(ModalScreen[None]):
             yield Markdown(INTRO + self.screen_keys)
 
     def action_close(self) -> None:
+        """Close the help."""
         self.dismiss(None)

@@ -14,6 +14,7 @@ from actions.runbooks.backups import Backup
 
 
 class PickBackupModal(ModalScreen[str | None]):
+    """Choose one of the backups found on the backup host (the restore steps ask which)."""
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick_backup.cancel", tooltip="Choose nothing")]
     DEFAULT_CSS = """
     PickBackupModal { align: center middle; }
@@ -43,4 +44,5 @@ class PickBackupModal(ModalScreen[str | None]):
         self.dismiss(self.backups[int(event.option.id or 0)].path)
 
     def action_cancel(self) -> None:
+        """Close without choosing."""
         self.dismiss(None)

@@ -38,10 +38,12 @@ class PlanDetailModal(ModalScreen[None]):
             yield Static(detail_renderable(self.change), id="plan-detail")
 
     def action_reveal(self) -> None:
+        """Show or hide the sensitive values of the change."""
         self.revealed = not self.revealed
         self.query_one("#plan-detail", Static).update(detail_renderable(self.change, reveal=self.revealed))
 
     def action_close(self) -> None:
+        """Close the detail."""
         self.dismiss(None)
 
 
@@ -74,4 +76,5 @@ class GuideModal(ModalScreen[None]):
                 yield Markdown(self._text(), id="guide")
 
     def action_close(self) -> None:
+        """Close the guide."""
         self.dismiss(None)

@@ -44,4 +44,5 @@ class QuitModal(DialogScreen[bool]):
         self.dismiss(event.button.id == "quit")
 
     def action_stay(self) -> None:
+        """Stay in the app; the runs go on."""
         self.dismiss(False)

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label
 
 
 class ReasonModal(ModalScreen[str | None]):
+    """Ask for one line of reason (why a step is skipped); ``None`` when cancelled."""
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="reason.cancel", tooltip="Do nothing")]
     DEFAULT_CSS = """
     ReasonModal { align: center middle; }
@@ -33,4 +34,5 @@ class ReasonModal(ModalScreen[str | None]):
             self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
+        """Close without a reason."""
         self.dismiss(None)

@@ -94,4 +94,5 @@ class StartSessionModal(DialogScreen[SessionAnswer | None]):
         self.dismiss(SessionAnswer(read_only=False, reason=reason, name=name))
 
     def action_cancel(self) -> None:
+        """Close without starting anything."""
         self.dismiss(None)

@@ -40,5 +40,6 @@ class VaultTokenModal(ModalScreen[SecretStr | None]):
         self.dismiss(token if token.get_secret_value().strip() else None)
 
     def action_cancel(self) -> None:
+        """Clear the token field and close without a token."""
         self.query_one("#token", SecretInput).value = ""
         self.dismiss(None)

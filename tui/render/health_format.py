@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from actions.config import Thresholds
+from actions.durations import ago_text
 from actions.health.evaluate import clock, failing, host_findings, is_stale
 from actions.health.models import Finding, HostState, Reading, Status
 
@@ -15,6 +16,7 @@ ICON = {Status.OK: "●", Status.WARN: "▲", Status.CRITICAL: "✖", Status.UNK
 def verdict(
     state: HostState, th: Thresholds, interval: float, now: float | None = None
 ) -> tuple[Status, list[Finding]]:
+    """The host's overall status and its findings, judged at ``now``."""
     return host_findings(state, th, interval, time.time() if now is None else now)
 
 
@@ -45,17 +47,10 @@ def values(reading: Reading | None) -> str:
 
 
 def age(state: HostState, interval: float, now: float | None = None) -> str:
+    """How old the host's reading is, in words (``read 3s ago (12:00:01)``, ``never read``)."""
     now = time.time() if now is None else now
     a = state.age(now)
     if a is None:
         return "never read"
     stale = " STALE" if is_stale(state, interval, now) else ""
-    return f"read {a:.0f}s ago ({clock(state.reading.taken_at)}){stale}" if state.reading else ""
-
-
-def uptime(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    return f"{days}d {hours}h" if days else f"{hours}h {rest // 60}m"
+    return f"read {ago_text(a)} ({clock(state.reading.taken_at)}){stale}" if state.reading else ""

@@ -11,8 +11,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from actions.durations import ago_text, duration_text
 from actions.tofu.runner import TofuEvent
-from actions.tofu.store import PlanRecord, format_age
+from actions.tofu.store import PlanRecord
 from actions.tofu.summary import Action, Counts, PlanSummary, ResourceChange
 
 STYLE = {
@@ -58,17 +59,21 @@ def counts_text(counts: Counts) -> Text:
 
 
 def status_text(record: PlanRecord | None) -> Text:
+    """A plan record's status, coloured; ``never planned`` without one."""
     if record is None:
         return Text("never planned", style="dim")
     return Text(record.status, style=STATUS_STYLE.get(record.status, ""))
 
 
-def age_text(record: PlanRecord | None, max_age_minutes: float) -> Text:
+def age_text(record: PlanRecord | None, max_age_minutes: float, ago: bool = False) -> Text:
+    """The plan's age (``3m05s``, or ``3m05s ago`` with ``ago``), red and marked stale past the limit while it
+    still has changes to apply."""
     if record is None:
         return Text("")
-    age = record.age()
-    stale = age.total_seconds() > max_age_minutes * 60 and record.status == "changes"
-    return Text(format_age(age) + (" (stale)" if stale else ""), style="red" if stale else "")
+    age = record.age().total_seconds()
+    stale = age > max_age_minutes * 60 and record.status == "changes"
+    shown = ago_text(age) if ago else duration_text(age)
+    return Text(shown + (" (stale)" if stale else ""), style="red" if stale else "")
 
 
 def change_line(change: ResourceChange) -> Text:

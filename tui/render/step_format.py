@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actions.durations import duration_text
 from actions.runbooks.engine import StepState, StepView
 
 STATE_STYLE = {
@@ -11,14 +12,10 @@ STATE_STYLE = {
 
 
 def elapsed_text(view: StepView) -> str:
-    """How long the step took (or has taken so far), e.g. ``3:07`` or ``1:02:03``; empty before it started."""
-    if view.elapsed is None:
-        return ""
-    minutes, seconds = divmod(int(view.elapsed), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    """How long the step took (or has taken so far), e.g. ``3m07s`` or ``1h02m``; empty before it started."""
+    return duration_text(view.elapsed, missing="")
 
 
 def state_text(view: StepView) -> str:
-    """The state with its time, as a checklist row reads it: ``running 0:42``, ``done 3:07``, ``pending``."""
+    """The state with its time, as a checklist row reads it: ``running 42s``, ``done 3m07s``, ``pending``."""
     return f"{view.state.value} {elapsed_text(view)}".strip()

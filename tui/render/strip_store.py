@@ -32,6 +32,7 @@ class StripStore:
         return key in self._items
 
     def get(self, key: Hashable) -> Strip | None:
+        """The strip kept for ``key`` (now the most recently used), or ``None``."""
         strip = self._items.get(key)
         if strip is not None:
             self._items.move_to_end(key)
@@ -51,6 +52,7 @@ class StripStore:
             release(self._items.popitem(last=False)[1])
 
     def clear(self) -> None:
+        """Drop every strip, releasing each."""
         for strip in self._items.values():
             release(strip)
         self._items.clear()

@@ -70,6 +70,7 @@ class ChecklistScreen(Screen[None]):
 
     @work(group="checklist", exclusive=True, exit_on_error=False)
     async def refresh_steps(self) -> None:
+        """Evaluate every step's state and lock again, and repaint the table."""
         views, _ = await self.walk.views_with_locks()
         self.views = views
         self._paint()
@@ -125,11 +126,13 @@ class ChecklistScreen(Screen[None]):
         self.open_step(str(event.row_key.value))
 
     def action_open_step(self) -> None:
+        """Open the highlighted step."""
         step_id = self._current()
         if step_id:
             self.open_step(step_id)
 
     def action_next_step(self) -> None:
+        """Open the first step that is neither done nor skipped."""
         step_id = self.walk.resume_at()
         if step_id is None:
             self.notify("every step is done or skipped")
@@ -137,6 +140,7 @@ class ChecklistScreen(Screen[None]):
             self.open_step(step_id)
 
     def open_step(self, step_id: str) -> None:
+        """Show the step's screen (the one kept with its run, when its action still runs)."""
         from tui.screens.step import StepScreen
 
         # A step whose action still runs has kept its screen, with the run's live pane: show that one.
@@ -144,6 +148,7 @@ class ChecklistScreen(Screen[None]):
         self.app.push_screen(running or StepScreen(self.walk, step_id))
 
     def action_export(self) -> None:
+        """Write the session's incident report (Markdown) and say where."""
         from actions.runbooks.report import render_report
 
         if self.walk.is_preview:
@@ -155,6 +160,7 @@ class ChecklistScreen(Screen[None]):
         self.notify(str(path), title="Report written")
 
     def action_close_session(self) -> None:
+        """End the session, after a confirmation."""
         if self.walk.is_preview:
             self.notify("read-only view: there is no session to close", severity="warning")
             return

@@ -7,7 +7,7 @@ open a host's detail, and ``s`` to suspend the app for an interactive ssh sessio
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,9 +17,9 @@ from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from actions.config import Thresholds
-from actions.health.backups import age_text, newest_by_kind, offsite_verdict
+from actions.durations import HOUR, duration_text
+from actions.health.backups import newest_by_kind, offsite_verdict
 from actions.health.evaluate import clock
-from actions.health.known_good import DiffReport
 from actions.health.models import Snapshot, Status, worst
 from tui.app_handle import app_of
 from tui.render.health_format import ICON, STYLE, verdict
@@ -28,6 +28,9 @@ from tui.services.health_feed import feed_of
 from tui.ssh_shell import run_ssh
 from tui.widgets.host_card import HostCard
 from tui.widgets.vault_badge import VaultBadge
+
+if TYPE_CHECKING:  # the known-good store is loaded after the first reading
+    from actions.health.known_good import DiffReport
 
 HEALTH_BINDINGS: list[BindingType] = [
     Binding("r", "refresh_now", "Refresh", id="health.refresh", tooltip="Probe every host now"),
@@ -40,17 +43,17 @@ HEALTH_BINDINGS: list[BindingType] = [
 
 
 def backups_line(snap: Snapshot, th: Thresholds) -> Text:
-    """``backups on pi2: gitea 3.1 h · postgres/gitea 2.0 h · off-site 5.0 h``, each coloured by its verdict;
+    """``backups on pi2: gitea 3h06m · postgres/gitea 2h00m · off-site 5h00m``, each coloured by its verdict;
     a failed off-site copy reads ``off-site FAILED`` (the host's detail says why)."""
     line = Text()
     for state in snap.hosts:
         if state.reading is None or state.reading.backup_root is None:
             continue
         kinds = newest_by_kind(state.reading, th)
-        parts = [(f"{k.kind} {age_text(k.age_h)}", k.status) for k in kinds]
+        parts = [(f"{k.kind} {duration_text(k.age_h * HOUR)}", k.status) for k in kinds]
         offsite = offsite_verdict(state.reading, th)
         if offsite is not None:
-            age = "never" if offsite.age_h is None else age_text(offsite.age_h)
+            age = "never" if offsite.age_h is None else duration_text(offsite.age_h * HOUR)
             words = f"off-site {age}" if offsite.ok else "off-site FAILED" if offsite.recorded else "off-site none"
             parts.append((words, offsite.status))
         line.append(f"backups on {state.name}: ", style="bold")
@@ -145,6 +148,7 @@ class HealthScreen(FactoryScreen):
     _swapping = False
 
     def show(self, snap: Snapshot) -> None:
+        """Paint ``snap``: each host's card, the overall verdict, backups and known-good lines."""
         if self._swapping:
             return
         feed = feed_of(self.app)
@@ -186,18 +190,21 @@ class HealthScreen(FactoryScreen):
         return cards[0].host_name if cards else None
 
     def action_refresh_now(self) -> None:
+        """Probe every host now."""
         feed = feed_of(self.app)
         if feed is not None:
             feed.refresh_now()
             self.notify("refreshing every host", timeout=2)
 
     def action_pause(self) -> None:
+        """Pause or resume polling."""
         feed = feed_of(self.app)
         if feed is not None:
             paused = feed.toggle_pause()
             self.notify("health polling paused" if paused else "health polling resumed", timeout=3)
 
     def action_detail(self) -> None:
+        """Open the focused host's detail screen."""
         name = self._selected()
         if name is not None:
             from tui.screens.host_detail import HostDetailScreen
@@ -205,9 +212,11 @@ class HealthScreen(FactoryScreen):
             self.app.push_screen(HostDetailScreen(name))
 
     def action_ssh(self) -> None:
+        """Suspend the app for an ssh session to the focused host."""
         name = self._selected()
         if name is not None:
             run_ssh(app_of(self), name)
 
     def action_known_good(self) -> None:
+        """Take a known-good snapshot now (refused unless every host is green)."""
         app_of(self).known_good.ask()

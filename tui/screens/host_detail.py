@@ -14,11 +14,12 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from actions.durations import duration_text
 from actions.health.evaluate import assess, clock
 from actions.health.known_good import DiffReport
 from actions.health.models import HostState, Snapshot, Status
 from tui.app_handle import app_of
-from tui.render.health_format import ICON, STYLE, age, uptime, verdict
+from tui.render.health_format import ICON, STYLE, age, verdict
 from tui.screens.base import lab_bar
 from tui.services.health_feed import feed_of
 from tui.ssh_shell import run_ssh
@@ -31,7 +32,7 @@ def _facts(state: HostState) -> list[tuple[str, str]]:
     if r is None:
         return rows
     rows += [
-        ("uptime", uptime(r.uptime_s)),
+        ("uptime", duration_text(r.uptime_s)),
         ("load 1/5/15", " / ".join(f"{v:.2f}" for v in r.load) if r.load else "-"),
         ("cores", str(r.cores or "-")),
         ("temperature", f"{r.temp_c:.1f} C ({r.temp_source})" if r.temp_c is not None else "not available"),
@@ -96,6 +97,7 @@ class HostDetailScreen(Screen[None]):
             feed.subscribe(self, self.show)
 
     def show(self, snap: Snapshot) -> None:
+        """Paint the host's signals, facts, known-good diff, raw probe output and last error from ``snap``."""
         feed = feed_of(self.app)
         try:
             state = snap.host(self.host_name)
@@ -168,9 +170,11 @@ class HostDetailScreen(Screen[None]):
             self._show_diff(feed.latest)
 
     def action_refresh_now(self) -> None:
+        """Probe every host now, fingerprints too, so the diff is current."""
         feed = feed_of(self.app)
         if feed is not None and feed.poller is not None:
             feed.poller.request_fingerprint()  # wakes the poller too
 
     def action_ssh(self) -> None:
+        """Suspend the app for an ssh session to this host."""
         run_ssh(app_of(self), self.host_name)

@@ -35,6 +35,9 @@ from tui.widgets.plan_summary import PlanSummaryView
 class PlansScreen(FactoryScreen):
     """OpenTofu plans of the lab's roots."""
 
+    # Seconds between refreshes of the roots' ages while the screen is in front.
+    REFRESH_EVERY: ClassVar[float] = 10.0
+
     SECTION = "plans"
     DEFAULT_CSS = """
     PlansScreen #plans-body { height: 1fr; }
@@ -78,13 +81,14 @@ class PlansScreen(FactoryScreen):
 
     @property
     def adapter(self) -> TofuAdapter:
+        """The tofu adapter over the app's settings."""
         return TofuAdapter(app_of(self).settings)
 
     def on_mount(self) -> None:
         table = self.query_one("#plan-roots", DataTable)
         self._columns = table.add_columns("root", "last plan", "age")
         self.refresh_roots()
-        self.set_interval(10, self._refresh_in_front)
+        self.set_interval(self.REFRESH_EVERY, self._refresh_in_front)
         table.focus()
 
     def _refresh_in_front(self) -> None:
@@ -97,6 +101,7 @@ class PlansScreen(FactoryScreen):
             self.refresh_roots()
 
     def refresh_roots(self) -> None:
+        """List the roots with their last plan's status and age, keeping the cursor where it was."""
         adapter = self.adapter
         table = self.query_one("#plan-roots", DataTable)
         roots = adapter.roots()
@@ -128,6 +133,7 @@ class PlansScreen(FactoryScreen):
             self._status("No roots: iac/ and postgres/iac/ are not in this checkout and settings name none.")
 
     def selected_root(self) -> Root | None:
+        """The root under the cursor, or ``None`` without roots."""
         table = self.query_one("#plan-roots", DataTable)
         if not self._roots or table.cursor_row < 0:
             return None
@@ -147,6 +153,7 @@ class PlansScreen(FactoryScreen):
 
     @work(group="tofu-show", exclusive=True, exit_on_error=False)
     async def show_saved(self) -> None:
+        """Show the selected root's saved plan as a summary (``show -json`` of the plan file)."""
         root = self.selected_root()
         if root is None:
             return
@@ -174,8 +181,7 @@ class PlansScreen(FactoryScreen):
         line.append_text(status_text(record))
         if record is not None:
             line.append("  ")
-            line.append_text(age_text(record, self.adapter.settings.tofu.plan_max_age_minutes))
-            line.append(" ago" if record else "")
+            line.append_text(age_text(record, self.adapter.settings.tofu.plan_max_age_minutes, ago=True))
             if record.message:
                 line.append(f"  {record.message}", style="dim")
         return line
@@ -188,6 +194,7 @@ class PlansScreen(FactoryScreen):
         return False
 
     def action_plan(self, backend: bool = True) -> None:
+        """Plan the selected root (read-only); ``backend=False`` plans with ``init -backend=false``."""
         root = self.selected_root()
         if root is None or self._busy():
             return
@@ -235,6 +242,7 @@ class PlansScreen(FactoryScreen):
 
     # -- apply -----------------------------------------------------------------------------------------
     def action_apply(self) -> None:
+        """Apply the selected root's saved plan, behind its gate."""
         root = self.selected_root()
         if root is None or self._busy():
             return
@@ -267,11 +275,13 @@ class PlansScreen(FactoryScreen):
 
     # -- other keys ------------------------------------------------------------------------------------
     def action_cancel(self) -> None:
+        """Stop the running plan or apply."""
         if self._cancel_run is not None:
             self._cancel_run.set()
             self._status(Text("cancelling: stopping the process...", style="yellow"))
 
     def action_detail(self) -> None:
+        """Show the before and after of the highlighted change."""
         change = self.query_one("#plan-summary", PlanSummaryView).highlighted_change()
         if change is None:
             self.notify("No change selected: plan first, then move to a change.", severity="warning")
@@ -283,15 +293,18 @@ class PlansScreen(FactoryScreen):
         self.app.push_screen(PlanDetailModal(event.change))
 
     def action_guide(self) -> None:
+        """Show the selected root's guidebook page."""
         root = self.selected_root()
         if root is not None:
             self.app.push_screen(GuideModal(root.guide, root.name))
 
     def action_toggle_log(self) -> None:
+        """Flip between the live log and the summary."""
         switcher = self.query_one("#plan-switcher", ContentSwitcher)
         self._show("plan-summary" if switcher.current == "plan-log" else "plan-log")
 
     def action_refresh(self) -> None:
+        """Read the roots and their plans again."""
         self.refresh_roots()
 
     # -- errors of every worker end up here ------------------------------------------------------------

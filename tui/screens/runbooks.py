@@ -46,10 +46,12 @@ class RunbooksScreen(FactoryScreen):
         self.reload()
 
     def action_reload(self) -> None:
+        """Read the runbook files again, then list them."""
         app_of(self).runbooks.reload()
         self.reload()
 
     def reload(self) -> None:
+        """List the runbooks, those with a session in progress first."""
         table = self.query_one(DataTable)
         table.clear()
         hub = app_of(self).runbooks
@@ -78,6 +80,7 @@ class RunbooksScreen(FactoryScreen):
         self.open_book(str(event.row_key.value))
 
     def action_open(self) -> None:
+        """Open the highlighted runbook (resuming its session)."""
         table = self.query_one(DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key

@@ -8,8 +8,6 @@ through ``post_message`` (batched). ``Enter`` on a history row replays that run 
 from __future__ import annotations
 
 import contextlib
-import shlex
-import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -24,20 +22,22 @@ from textual.worker import Worker, WorkerState
 from actions.ansible import (
     AnsibleNotFound,
     PlaybookError,
-    PreparedRun,
-    RunRefused,
+    RunResult,
     RunSpec,
+    RunStatus,
     prepare,
     record_error,
     replay,
-    run_prepared,
 )
 from actions.ansible.catalog import load_catalog
 from actions.config import Settings
+from actions.durations import duration_text
 from actions.journal import Journal, RunRecord
+from actions.keyvalue import PairError, pairs
 from actions.lab import InventoryError
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
+from tui.run_flow import pane_for, start_in_pane
 from tui.screens.base import FactoryScreen
 from tui.services.run_batcher import Batcher
 from tui.widgets.health_strip import HealthStrip
@@ -91,13 +91,14 @@ class RunsScreen(FactoryScreen):
         return app_of(self).journal
 
     def action_refresh_history(self) -> None:
+        """List the journal's runs, newest first, in the History tab."""
         journal = self.journal
         table = self.query_one("#history-table", DataTable)
         table.clear()
         if journal is None:
             return
         for r in journal.runs():
-            took = f"{r.duration:.0f}s" if r.duration is not None else ""
+            took = duration_text(r.duration, missing="")
             table.add_row(
                 time.strftime("%m-%d %H:%M:%S", time.localtime(r.started_at)), r.operator, r.playbook,
                 "check" if r.check else "REAL", r.limit or "", r.status, took, r.id, key=r.id,
@@ -132,12 +133,13 @@ class RunsScreen(FactoryScreen):
             self.query_one("#runs-tabs", TabbedContent).get_tab(pane.tab_id).label = pane.title_text()
 
     def action_close_tab(self) -> None:
+        """Close the active run's tab, unless its run is still going."""
         tabs = self.query_one("#runs-tabs", TabbedContent)
         active = tabs.active
         if not active or active == "history":
             return
         pane = tabs.get_pane(active).query_one(RunPane)
-        if pane.status in ("running", "cancelling"):
+        if pane.status.ongoing:
             self.notify("This run is still going: cancel it first (x).", severity="warning")
             return
         tabs.remove_pane(active)
@@ -145,17 +147,19 @@ class RunsScreen(FactoryScreen):
     # -- starting runs ---------------------------------------------------------------------------------
 
     def playbook_names(self) -> list[str]:
+        """The catalog's playbooks, by name, for the new-run form."""
         return [Path(e.path).stem for e in load_catalog(self.settings.ansible.playbook_dir)]
 
     def action_new_run(self) -> None:
+        """Ask what to run (check mode by default), then start it."""
         self.app.push_screen(NewRunModal(self.playbook_names()), self._answers)
 
     def _answers(self, answers: RunAnswers | None) -> None:
         if answers is None:
             return
         try:
-            extra = tuple(_pair(word) for word in shlex.split(answers.extra_vars))
-        except ValueError as exc:
+            extra = pairs(answers.extra_vars)
+        except PairError as exc:
             self.notify(str(exc), title="Extra vars", severity="error")
             return
         inventory = app_of(self).inventory or self.settings.inventory
@@ -191,29 +195,18 @@ class RunsScreen(FactoryScreen):
                 prepared = prepare(spec, self.settings, journal)
             else:
                 permit = answer
-        cancel = threading.Event()
-        pane = RunPane(prepared.playbook.name, prepared.hosts, mode="check" if spec.check else "REAL",
-                       tab_id=self._next_tab_id(), cancel=cancel)
+        pane = pane_for(prepared, tab_id=self._next_tab_id())
         await self._open_pane(prepared.playbook.name, pane)
-        self.run_worker(partial(self._run_thread, pane, prepared, permit), thread=True,
-                        group=f"run-{pane.tab_id}", exit_on_error=False, name=pane.tab_id)
+        start_in_pane(self, pane, prepared, permit, group=f"run-{pane.tab_id}", name=pane.tab_id,
+                      on_end=self._run_ended)
 
-    def _run_thread(self, pane: RunPane, prepared: PreparedRun, permit: Any) -> None:
-        batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)))
-        try:
-            result = run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
-                                  on_tick=batcher.tick, cancel=pane.cancel, operator=self.settings.operator)
-        except RunRefused as exc:
-            batcher.flush()
-            pane.post_message(RunPane.Finished(error=str(exc), status="refused"))
-            return
-        batcher.flush()
-        pane.post_message(RunPane.Finished(result=result))
-        # The app may be closing while a run ends; the journal has the run either way.
+    def _run_ended(self, result: RunResult) -> None:
+        """On the run's thread: list the run in the history (the app may be closing; the journal has it)."""
         with contextlib.suppress(Exception):
             self.app.call_from_thread(self.action_refresh_history)
 
     def open_replay(self, record: RunRecord) -> None:
+        """Replay a journalled run from its artifacts in a new tab."""
         pane = RunPane(record.playbook, record.hosts, mode="check" if record.check else "REAL",
                        tab_id=self._next_tab_id(), replay=True, started_at=record.started_at)
         self.run_worker(self._open_then_replay(record, pane), group="runs-replay", exit_on_error=False)
@@ -241,7 +234,6 @@ class RunsScreen(FactoryScreen):
         except OSError as exc:
             error = str(exc)
         batcher.flush()
-        from actions.ansible import RunResult, RunStatus
         from actions.ansible.models import HostRecap
 
         try:
@@ -251,7 +243,7 @@ class RunsScreen(FactoryScreen):
         result = RunResult(run_id=record.id, status=status, rc=record.rc, message=record.message,
                            recap={h: HostRecap(**c) for h, c in record.recap.items()},
                            started_at=record.started_at, finished_at=record.finished_at or record.started_at)
-        pane.post_message(RunPane.Finished(result=result, error=error, status=record.status))
+        pane.post_message(RunPane.Finished(result=result, error=error, status=status))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -260,12 +252,5 @@ class RunsScreen(FactoryScreen):
                         severity="error", timeout=20)
             name = event.worker.name or ""
             for pane in self.query(RunPane):
-                if pane.tab_id == name and pane.status in ("running", "cancelling"):
-                    pane.finish(None, error=str(event.worker.error), status="error")
-
-
-def _pair(word: str) -> tuple[str, str]:
-    key, sep, value = word.partition("=")
-    if not sep or not key:
-        raise ValueError(f"{word!r}: expected KEY=VALUE")
-    return key, value
+                if pane.tab_id == name and pane.status.ongoing:
+                    pane.finish(None, error=str(event.worker.error), status=RunStatus.ERROR)

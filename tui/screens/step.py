@@ -4,7 +4,6 @@ skips it with a reason; each move is journalled."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,18 +18,19 @@ from actions.config import REPO_ROOT
 from actions.runbooks.engine import StepState
 from actions.runbooks.model import Step
 from actions.runbooks.predicates import Check
-from actions.runbooks.walk import StepRefused, Walk
+from actions.runbooks.walk import Settled, StepRefused, Walk
 from tui import step_keeper
 from tui.app_handle import app_of
 from tui.modals.reason import ReasonModal
 from tui.render.step_format import STATE_STYLE
 from tui.screens.base import lab_bar
-from tui.step_actions import Outcome, describe_action, run_action
+from tui.step_actions import describe_action, run_action
 from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.health_strip import HealthStrip
 
 
 def checks_text(checks: list[Check]) -> Text:
+    """The live checks as lines, each with its mark, coloured by its result."""
     text = Text()
     for check in checks:
         style = {True: "green", False: "bold red", None: "yellow"}[check.ok]
@@ -41,6 +41,7 @@ def checks_text(checks: list[Check]) -> Text:
 
 
 class StepScreen(Screen[None]):
+    """One step of a checklist: its doc page, state and lock, action and live checks."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="step.back", tooltip="Back to the checklist (a run goes on, in sight)"),
         Binding("x", "run", "Run action", id="step.run", tooltip="Run the step's action (gated)"),
@@ -102,10 +103,12 @@ class StepScreen(Screen[None]):
         self.set_interval(app_of(self).settings.health.interval, self.refresh_state)
 
     def log_line(self, text: str | Text) -> None:
+        """Add a line to the step's log."""
         self.query_one(RichLog).write(text)
 
     @work(group="step-state", exclusive=True, exit_on_error=False)
     async def refresh_state(self) -> None:
+        """Evaluate the step's state, lock and checks again, and repaint them."""
         views, _ = await self.walk.views_with_locks()
         view = views[self.step.id]
         self.checks = await self.walk.check(self.step.id)
@@ -132,6 +135,7 @@ class StepScreen(Screen[None]):
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_run(self) -> None:
+        """Run the step's action (gated) with the step marked running, then journal how it ended."""
         if self.busy:
             return
         self.busy = True
@@ -154,7 +158,7 @@ class StepScreen(Screen[None]):
             finally:
                 self.busy = False
             if outcome is not None:
-                await self._settle(outcome)
+                self._show(await self.walk.settle(self.step.id, outcome))
             self.refresh_state()
         finally:
             step_keeper.release(self.app, self)
@@ -171,30 +175,21 @@ class StepScreen(Screen[None]):
         if not self.busy:
             step_keeper.release(self.app, self)  # an action that ended while this screen was in sight
 
-    async def _settle(self, outcome: Outcome) -> None:
-        """Journal how the action ended. Only verify (or the operator, with nothing to verify) makes it done."""
-        record = partial(self.walk.store.record, self.walk.session.id, self.step.id, operator=self.walk.operator,
-                         run_id=outcome.run_id)
-        if outcome.cancelled:
-            record(StepState.PENDING, note=outcome.note or "cancelled before it changed anything")
-            return
-        if outcome.failed:
-            self.walk.fail(self.step.id, outcome.note, run_id=outcome.run_id)
-            self.log_line(Text(f"failed: {outcome.note}", style="bold red"))
-            return
-        if outcome.check_only or not self.step.verify:
-            hint = "" if self.step.verify else "; mark it done once you have checked"
-            record(StepState.PENDING, note=(outcome.note or "action finished") + hint)
-            return
-        state, checks = await self.walk.finish(self.step.id, run_id=outcome.run_id, note=outcome.note)
-        self.log_line(Text(f"verify: {state.value}", style=STATE_STYLE[state]))
-        self.log_line(checks_text(checks))
+    def _show(self, settled: Settled) -> None:
+        """Log how the action's end was journalled: a failure's reason, or the verify checks that decided."""
+        if settled.checks is not None:
+            self.log_line(Text(f"verify: {settled.state.value}", style=STATE_STYLE[settled.state]))
+            self.log_line(checks_text(settled.checks))
+        elif settled.state is StepState.FAILED:
+            self.log_line(Text(f"failed: {settled.note}", style="bold red"))
 
     def action_verify(self) -> None:
+        """Evaluate the verify checks now."""
         self.refresh_state()
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_done(self) -> None:
+        """Record the step done; refused while a verify check fails."""
         try:
             state, checks = await self.walk.finish(self.step.id, operator_says_done=not self.step.verify)
         except StepRefused as exc:
@@ -209,6 +204,7 @@ class StepScreen(Screen[None]):
 
     @work(group="step-action", exclusive=True, exit_on_error=False)
     async def action_skip(self) -> None:
+        """Skip the step, with a reason asked for first."""
         reason = await self.app.push_screen_wait(ReasonModal(f"Skip {self.step.id}: why?"))
         if not reason:
             return
@@ -221,6 +217,7 @@ class StepScreen(Screen[None]):
         self.refresh_state()
 
     def action_reopen(self) -> None:
+        """Set the step back to pending."""
         try:
             self.walk.reopen(self.step.id)
         except StepRefused as exc:

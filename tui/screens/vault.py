@@ -96,10 +96,12 @@ class VaultScreen(FactoryScreen):
 
     @property
     def badge(self) -> VaultBadge:
+        """The screen's Vault badge, which holds the latest reading."""
         return self.query_one("#vault-badge", VaultBadge)
 
     @property
     def target(self) -> VaultTarget | None:
+        """The Vault this screen reads, or ``None`` when there is no address."""
         return self.badge.target
 
     def on_mount(self) -> None:
@@ -173,24 +175,29 @@ class VaultScreen(FactoryScreen):
         await self.run_action(event.button.id or "refresh")
 
     def action_refresh(self) -> None:
+        """Read Vault now."""
         self.badge.refresh_now()
 
     def _operator(self) -> str:
         return app_of(self).settings.operator
 
     def action_unseal(self) -> None:
+        """Open the unseal screen, behind its gate."""
         if self.target is not None and self._allowed("unseal"):
             self._unseal_flow(self.target)
 
     def action_init(self) -> None:
+        """Open the init screen, behind its typed confirmation."""
         if self.target is not None and self._allowed("init"):
             self._init_flow(self.target)
 
     def action_seal(self) -> None:
+        """Seal Vault, behind its typed confirmation and with a token."""
         if self.target is not None and self._allowed("seal"):
             self._token_flow(self.target, "seal")
 
     def action_step_down(self) -> None:
+        """Make the active node step down, behind its gate and with a token."""
         if self.target is not None and self._allowed("step_down"):
             self._token_flow(self.target, "step_down")
 

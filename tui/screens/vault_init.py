@@ -185,6 +185,7 @@ class VaultInitScreen(Screen[str]):
         self.dismiss("unseal")
 
     def action_close(self) -> None:
+        """Close, but not before the shares and root token shown have been stored."""
         if self.stage == "show":
             self.notify(
                 "Store every share and the root token first: they cannot be shown again.",

@@ -162,6 +162,7 @@ class VaultUnsealScreen(Screen[bool]):
         self.action_close()
 
     def action_reset(self) -> None:
+        """Discard the shares entered so far in this unseal attempt."""
         # Not while a share is with Vault: the reset would race the share it is meant to discard.
         if not self.unsealed and not self.busy:
             self._reset()
@@ -178,5 +179,6 @@ class VaultUnsealScreen(Screen[bool]):
         self.query_one("#share", SecretInput).focus()
 
     def action_close(self) -> None:
+        """Clear the share field and close, answering whether Vault is unsealed."""
         self.query_one("#share", SecretInput).value = ""
         self.dismiss(self.unsealed)

@@ -54,10 +54,12 @@ class HealthFeed:
 
     @property
     def thresholds(self) -> Thresholds:
+        """The settings' health thresholds."""
         return self.settings.health.thresholds
 
     @property
     def interval(self) -> float:
+        """Seconds between polls."""
         return self.settings.health.interval
 
     def start(self) -> None:
@@ -128,6 +130,7 @@ class HealthFeed:
             self._subscribers.deliver(self.latest)
 
     def refresh_now(self) -> None:
+        """Probe every host now instead of at the next tick."""
         if self.poller is not None:
             self.poller.refresh_now()
 

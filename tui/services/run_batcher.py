@@ -25,10 +25,12 @@ class Batcher:
         self._last = time.monotonic()
 
     def line(self, text: str) -> None:
+        """Keep an output line; hand the batch over when it is due."""
         self.lines.append(text)
         self.tick()
 
     def event(self, event: RunEvent) -> None:
+        """Keep an event; hand the batch over when it is due."""
         self.events.append(event)
         self.tick()
 
@@ -39,6 +41,7 @@ class Batcher:
             self.flush()
 
     def flush(self) -> None:
+        """Hand over what is kept now."""
         self._last = time.monotonic()
         if self.lines or self.events:
             lines, events = self.lines, self.events

@@ -74,6 +74,7 @@ class VaultFeed:
 
     @property
     def latest(self) -> VaultStatus | None:
+        """The last reading, or ``None`` before the first."""
         return self._subscribers.latest
 
     def start(self) -> None:

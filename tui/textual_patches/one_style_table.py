@@ -17,6 +17,7 @@ class OneStyleTable(DataTable[object]):
 
     @property
     def rich_style(self) -> Style:
+        """The style of the whole draw while one is under way, so every row looks up the same one."""
         if self._drawing_style is not None:
             return self._drawing_style
         return super().rich_style

@@ -36,6 +36,7 @@ class HealthStrip(Static):
         feed.subscribe(self, self.show)  # every second while this strip's screen is in front
 
     def show(self, snap: Snapshot) -> None:
+        """Paint one short line per host from ``snap``."""
         feed = feed_of(self.app)
         if feed is None:
             return

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
+from actions.durations import duration_text
 from actions.health.evaluate import is_stale
 from actions.health.models import Finding, HostState, Status
-from tui.render.health_format import ICON, STYLE, age, headline, uptime, values
+from tui.render.health_format import ICON, STYLE, age, headline, values
 
 
 class HostCard(Vertical, can_focus=True):
@@ -51,6 +52,7 @@ class HostCard(Vertical, can_focus=True):
             yield Sparkline([], id="spark-temp")
 
     def show(self, state: HostState, status: Status, findings: list[Finding], interval: float, now: float) -> None:
+        """Paint the host's status, headline findings, numbers, age and sparklines."""
         self.status = status
         for s in Status:
             self.set_class(s is status, f"-{s.value}")
@@ -62,7 +64,7 @@ class HostCard(Vertical, can_focus=True):
         stale = r is not None and (state.connection != "up" or is_stale(state, interval, now))
         vals = values(r) if not stale else f"last known: {values(r)}"
         if r is not None:
-            vals += f" · up {uptime(r.uptime_s)}"
+            vals += f" · up {duration_text(r.uptime_s)}"
         self.query_one(".values", Static).update(Text(vals, style="dim" if stale else ""))
         self.query_one(".age", Static).update(Text(f"{state.connection} · {age(state, interval, now)}", style="dim"))
         loads = [p.load1 for p in state.history if p.load1 is not None]

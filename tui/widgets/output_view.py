@@ -61,9 +61,11 @@ class OutputView(ScrollView, can_focus=True):
 
     @property
     def shown_count(self) -> int:
+        """Lines shown: those matching the filter, or every line."""
         return len(self._shown) if self._needle else len(self.lines)
 
     def append(self, lines: list[str]) -> None:
+        """Add output lines, indexed for the filter; the view follows them when follow is on."""
         start = len(self.lines)
         self.lines.extend(lines)
         for offset, line in enumerate(lines):
@@ -82,6 +84,12 @@ class OutputView(ScrollView, can_focus=True):
             self.vertical_scrollbar.position = self.scroll_y  # it was left alone while following
         self.post_message(self.FollowChanged(value))
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A following view stays on its last line when it changes size (the recap shows up under it when
+        the run ends): the end it scrolled to is no longer the end."""
+        if self.follow:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         # As ScrollView's, except that the zero-wide scrollbar of a following view is left alone: a refresh
         # of a widget that is not on screen makes Textual rebuild the screen's whole map, every frame.
@@ -92,14 +100,17 @@ class OutputView(ScrollView, can_focus=True):
 
     # Scrolling back stops following, so new lines do not pull the view away; End resumes it.
     def action_scroll_up(self) -> None:
+        """Scroll up a line and stop following."""
         self.follow = False
         super().action_scroll_up()
 
     def action_page_up(self) -> None:
+        """Scroll up a page and stop following."""
         self.follow = False
         super().action_page_up()
 
     def action_scroll_home(self) -> None:
+        """Go to the first line and stop following."""
         self.follow = False
         super().action_scroll_home()
 
@@ -108,10 +119,12 @@ class OutputView(ScrollView, can_focus=True):
         self.follow = False
 
     def action_scroll_end(self) -> None:
+        """Go to the last line and follow from there."""
         self.follow = True
         super().action_scroll_end()
 
     def set_filter(self, needle: str) -> None:
+        """Show only the lines that contain ``needle`` (any case); an empty needle shows them all."""
         self._needle = needle.lower()
         self._shown = (
             [i for i, line in enumerate(self.lines) if self._needle in strip_ansi(line).lower()]

@@ -50,6 +50,7 @@ class PlanLineList(ScrollView, can_focus=True):
 
         @property
         def control(self) -> PlanLineList:
+            """The list that sent the message."""
             return self.list
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -69,15 +70,18 @@ class PlanLineList(ScrollView, can_focus=True):
         self.refresh()
 
     def text_of(self, index: int) -> Text:
+        """Line ``index`` as drawn."""
         return self._line(index)
 
     @property
     def current_key(self) -> str | None:
+        """The key of the line under the cursor, or ``None``."""
         if self.cursor is None or not 0 <= self.cursor < len(self.keys):
             return None
         return self.keys[self.cursor]
 
     def select_key(self, key: str) -> bool:
+        """Put the cursor on the line with ``key``; ``False`` when there is none."""
         if key in self.keys:
             self.cursor = self.keys.index(key)
             return True
@@ -92,6 +96,7 @@ class PlanLineList(ScrollView, can_focus=True):
         self.refresh()
 
     def scroll_to_region_line(self, index: int) -> None:
+        """Scroll just enough to bring line ``index`` into view."""
         top = int(self.scroll_offset.y)
         height = max(1, self.scrollable_content_region.height)
         if index < top:
@@ -100,6 +105,7 @@ class PlanLineList(ScrollView, can_focus=True):
             self.scroll_to(y=index - height + 1, animate=False)
 
     def action_move(self, step: int) -> None:
+        """Move the cursor ``step`` keyed lines up or down."""
         keyed = [i for i, key in enumerate(self.keys) if key is not None]
         if not keyed:
             return
@@ -111,11 +117,13 @@ class PlanLineList(ScrollView, can_focus=True):
         self.cursor = keyed[max(0, min(len(keyed) - 1, position + step))]
 
     def action_edge(self, end: int) -> None:
+        """Move the cursor to the first (``end=0``) or last keyed line."""
         keyed = [i for i, key in enumerate(self.keys) if key is not None]
         if keyed:
             self.cursor = keyed[-1] if end else keyed[0]
 
     def action_choose(self) -> None:
+        """Choose the line under the cursor (its detail opens)."""
         key = self.current_key
         if key is not None:
             self.post_message(self.Chosen(self, key))

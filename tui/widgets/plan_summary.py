@@ -70,6 +70,7 @@ class PlanSummaryView(Vertical):
 
     @dataclass
     class DetailRequested(Message):
+        """Enter on a change: its detail is asked for."""
         change: ResourceChange
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -82,6 +83,7 @@ class PlanSummaryView(Vertical):
         yield PlanLineList(id="plan-changes")
 
     def show(self, summary: PlanSummary | None, root_name: str, note: str = "") -> None:
+        """Show ``summary`` of ``root_name`` (or ``note`` alone when there is no summary)."""
         self.summary = summary
         self.root_name = root_name
         counts = self.query_one("#plan-counts", Static)
@@ -100,6 +102,7 @@ class PlanSummaryView(Vertical):
         changes.set_lines(*summary_lines(summary))
 
     def change_for(self, key: str | None) -> ResourceChange | None:
+        """The change (or drift) a line's ``key`` stands for."""
         if self.summary is None or not key:
             return None
         kind, _, address = key.partition(":")
@@ -107,6 +110,7 @@ class PlanSummaryView(Vertical):
         return next((c for c in pool if c.label == address), None)
 
     def highlighted_change(self) -> ResourceChange | None:
+        """The change under the cursor, or ``None``."""
         return self.change_for(self.query_one("#plan-changes", PlanLineList).current_key)
 
     @on(PlanLineList.Chosen, "#plan-changes")

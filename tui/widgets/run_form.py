@@ -16,6 +16,7 @@ from tui.modals.dialog import DialogScreen
 
 @dataclass
 class RunAnswers:
+    """What the new-run form was answered with."""
     playbook: str
     limit: str
     tags: str
@@ -77,4 +78,5 @@ class NewRunModal(DialogScreen[RunAnswers | None]):
         ))
 
     def action_cancel(self) -> None:
+        """Close without starting a run."""
         self.dismiss(None)

@@ -20,8 +20,9 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
-from actions.ansible import HostRecap, RunEvent, RunResult
+from actions.ansible import HostRecap, RunEvent, RunResult, RunStatus
 from actions.ansible.models import RECAP_FIELDS
+from actions.durations import duration_text
 from tui import gc_pauses
 from tui.textual_patches.one_style_table import OneStyleTable
 from tui.widgets.output_view import OutputView
@@ -38,12 +39,10 @@ MARKS = {
 # Seconds from a run's end to the full collection it allows: frames come every 1/60 s while anything
 # changes, so the one that shows the outcome is long drawn by then.
 COLLECT_AFTER = 0.5
-STATUS_STYLE = {"running": "yellow", "ok": "green", "failed": "red", "cancelled": "magenta", "error": "red"}
-
-
-def elapsed(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+STATUS_STYLE = {
+    RunStatus.RUNNING: "yellow", RunStatus.OK: "green", RunStatus.FAILED: "red", RunStatus.CANCELLED: "magenta",
+    RunStatus.ERROR: "red", RunStatus.REFUSED: "red",
+}
 
 
 class RunPane(Vertical):
@@ -73,17 +72,20 @@ class RunPane(Vertical):
 
     @dataclass
     class Batch(Message):
+        """Output lines and events of the run, batched by the thread that reads them."""
         lines: list[str]
         events: list[RunEvent]
 
     @dataclass
     class Finished(Message):
+        """The run ended: its result, or the error that stopped it."""
         result: RunResult | None = None
         error: str | None = None
-        status: str | None = None
+        status: RunStatus | None = None
 
     @dataclass
     class StatusChanged(Message):
+        """The pane's status changed (its tab's title shows it)."""
         pane: RunPane = field(repr=False)
 
     filter_text: reactive[str] = reactive("")
@@ -100,7 +102,7 @@ class RunPane(Vertical):
         self.replay = replay
         self.started_at = started_at or time.time()
         self.finished_at: float | None = None
-        self.status = "running"
+        self.status: RunStatus = RunStatus.RUNNING
         self.output = OutputView(id="run-log")
         self._clock: Timer | None = None
         self.events = 0
@@ -131,7 +133,7 @@ class RunPane(Vertical):
             recap.add_column(name, key=name)
         self._refresh_header()
         self._clock = None if self.replay else self.set_interval(1.0, self._refresh_header)
-        if not self.replay and self.status == "running":
+        if not self.replay and self.status is RunStatus.RUNNING:
             self._holds_gc = True
             gc_pauses.run_started()
             self._live_runs().add(self)
@@ -170,6 +172,7 @@ class RunPane(Vertical):
         return self.output.lines
 
     def feed(self, lines: list[str], events: list[RunEvent]) -> None:
+        """Show a batch: lines in the log, events in the task table and header."""
         if lines:
             self.query_one("#run-log", OutputView).append(lines)
         for event in events:
@@ -199,6 +202,7 @@ class RunPane(Vertical):
         self.query_one("#run-tasks", DataTable).update_cell(key, host, Text(label, style=style))
 
     def show_recap(self, recap: dict[str, HostRecap]) -> None:
+        """Fill the recap table, one row per host, failures in red."""
         table = self.query_one("#run-recap", DataTable)
         table.clear()
         for host, r in recap.items():
@@ -215,10 +219,11 @@ class RunPane(Vertical):
         message.stop()
         self.finish(message.result, message.error, message.status)
 
-    def finish(self, result: RunResult | None, error: str | None = None, status: str | None = None) -> None:
+    def finish(self, result: RunResult | None, error: str | None = None, status: RunStatus | None = None) -> None:
+        """Show how the run ended: ``status`` when given, else the result's (an error without a result)."""
         self.result = result
         self.finished_at = result.finished_at if result and result.finished_at else time.time()
-        self.status = status or (result.status.value if result else "error")
+        self.status = RunStatus(status) if status else result.status if result else RunStatus.ERROR
         if self._clock is not None:
             self._clock.stop()
         self._release_gc()
@@ -230,7 +235,7 @@ class RunPane(Vertical):
         if text:
             box.update(Text(text))
             box.add_class("-on")
-            box.set_class(self.status in ("error", "failed"), "-error")
+            box.set_class(self.status in (RunStatus.ERROR, RunStatus.FAILED, RunStatus.REFUSED), "-error")
         self._refresh_header()
 
     # -- header and tab title --------------------------------------------------------------------------
@@ -243,7 +248,7 @@ class RunPane(Vertical):
         The pane's header beside the output counts the seconds.
         """
         if self.finished_at:
-            return f"{self.run_name} · {self.status} · {elapsed(self.finished_at - self.started_at)}"
+            return f"{self.run_name} · {self.status} · {duration_text(self.finished_at - self.started_at)}"
         return f"{self.run_name} · {self.status}"
 
     def _refresh_header(self) -> None:
@@ -252,7 +257,7 @@ class RunPane(Vertical):
         header.append(f"{self.run_name}  ", style="bold")
         header.append(f"[{self.mode}]  ")
         header.append(self.status, style=STATUS_STYLE.get(self.status, ""))
-        header.append(f"  {elapsed(end - self.started_at)}  ·  {self.events} events  ·  ")
+        header.append(f"  {duration_text(end - self.started_at)}  ·  {self.events} events  ·  ")
         header.append("follow on" if self.follow else "follow OFF", style="" if self.follow else "bold yellow")
         if self.replay:
             header.append("  ·  replay", style="italic")
@@ -266,6 +271,7 @@ class RunPane(Vertical):
     # -- filter, follow, cancel ------------------------------------------------------------------------
 
     def action_filter(self) -> None:
+        """Open the filter box."""
         box = self.query_one("#run-filter", Input)
         box.add_class("-on")
         box.focus()
@@ -303,11 +309,13 @@ class RunPane(Vertical):
         self._refresh_header()
 
     def action_follow(self) -> None:
+        """Turn following the newest output on or off."""
         self.output.follow = not self.output.follow
 
     def action_cancel_run(self) -> None:
-        if self.status == "running" and not self.replay and not self.cancel.is_set():
+        """Cancel the running playbook (a replay has nothing to cancel)."""
+        if self.status is RunStatus.RUNNING and not self.replay and not self.cancel.is_set():
             self.cancel.set()
-            self.status = "cancelling"
+            self.status = RunStatus.CANCELLING
             self._refresh_header()
             self.notify(f"Cancelling {self.run_name}: stopping the playbook, its workers and ssh.")

@@ -19,12 +19,15 @@ class SecretInput(Input):
         super().__init__(placeholder=placeholder, password=True, id=id, max_length=max_length)
 
     def action_copy(self) -> None:
+        """Refuse to copy a secret."""
         self.notify("Copying a secret is disabled.", severity="warning")
 
     def action_cut(self) -> None:
+        """Refuse to cut a secret."""
         self.notify("Copying a secret is disabled.", severity="warning")
 
     def take(self) -> SecretStr:
+        """The value as a secret, and the field cleared."""
         secret = SecretStr(self.value)
         self.value = ""
         return secret

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 from textual.widgets import Static
 
+from actions.durations import ago_text, duration_text
 from tui.services.vault_feed import VaultFeed, vault_feed_of
 
 if TYPE_CHECKING:
@@ -62,14 +63,17 @@ class VaultBadge(Static):
 
     @property
     def target(self) -> VaultTarget | None:
+        """The Vault the badge reads, or ``None``."""
         return self.feed.target if self.feed is not None else None
 
     @property
     def problem(self) -> str | None:
+        """Why there is no Vault to read, or ``None``."""
         return self.feed.problem if self.feed is not None else None
 
     @property
     def interval(self) -> float:
+        """Seconds between readings."""
         return self.feed.interval if self.feed is not None else 2.0
 
     @property
@@ -84,6 +88,7 @@ class VaultBadge(Static):
 
     @property
     def stale(self) -> bool:
+        """The reading is older than two polling intervals."""
         return self.target is not None and self.feed is not None and self.feed.stale(self.status)
 
     def line(self, now: float | None = None) -> str:
@@ -93,12 +98,13 @@ class VaultBadge(Static):
         if self.status is None:
             return "Vault: reading…"
         age = self.status.age(now)
-        text = f"Vault {self.status.summary()} · {age:.0f}s ago · {self.status.addr}"
+        text = f"Vault {self.status.summary()} · {ago_text(age)} · {self.status.addr}"
         if self.feed is not None and self.feed.stale(self.status, now):
-            text = f"Vault {self.status.summary()}? · STALE: no reading for {age:.0f}s · {self.status.addr}"
+            text = f"Vault {self.status.summary()}? · STALE: no reading for {duration_text(age)} · {self.status.addr}"
         return text
 
     def paint(self) -> None:
+        """Paint the reading: state, age and address, coloured by state."""
         state = self.status.state.value if self.status else None
         for state_, cls in _CLASS.items():
             self.set_class(state_ == state, cls)

@@ -50,6 +50,7 @@ def _role_of(task: Any) -> str | None:
 
 
 class CallbackModule(DefaultCallback):  # type: ignore[misc]
+    """Ansible's default output, with one ``@factory-event`` JSON line after each event that matters."""
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "stdout"
     CALLBACK_NAME = "factory_events"

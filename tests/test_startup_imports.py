@@ -1,0 +1,32 @@
+"""What the first frame imports: the app, its home screen and the lab cache, and none of the libraries
+that cost a second or more to load (Ansible, ansible-runner, hvac, asyncssh, psutil) nor the journal and
+the known-good store. Each of those is loaded when first needed, after the glance is up; this test keeps a
+new top-level import from pulling one of them back onto the start-up path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_FRAME = ["tui.cli", "tui.launch", "tui.app", "tui.screens.health"]
+LATER = {
+    "ansible", "ansible_runner", "hvac", "asyncssh", "psutil", "requests", "psycopg",
+    "actions.journal", "actions.health.known_good", "actions.runbooks", "actions.tofu", "actions.vault",
+}
+
+
+def test_the_first_frame_loads_none_of_the_slow_libraries() -> None:
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {FIRST_FRAME!r}: importlib.import_module(m)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(json.loads(proc.stdout))
+    early = sorted(m for m in loaded if m in LATER or m.split(".")[0] in LATER)
+    assert early == [], f"loaded before the first frame: {early}"
+    # The frame itself needs the lab model and Textual: the list above is not vacuous.
+    assert "actions.lab" in loaded and "textual.app" in loaded
