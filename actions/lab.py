@@ -34,6 +34,9 @@ class Host(BaseModel):
     backup_root: str | None = Field(
         None, description="Where the backup role writes, on hosts of `backup_target` (its `backup_root`)."
     )
+    offsite_status_file: str | None = Field(
+        None, description="The off-site copy's status file, on a watched backup host whose copy is set up."
+    )
 
     def in_group(self, group: str) -> bool:
         """The host is in ``group``."""
@@ -151,6 +154,8 @@ def _known_hosts_from(args: str) -> Path | None:
 #: The backup role's default ``backup_root``; the inventory may set another per host or group.
 DEFAULT_BACKUP_ROOT = "/mnt/backups"
 BACKUP_GROUP = "backup_target"
+#: The backup role's default ``backup_offsite_status_file``.
+DEFAULT_OFFSITE_STATUS_FILE = "/var/lib/factory-backup/offsite.status"
 
 
 def _backup_root(ans_host: Any, hv: dict[str, Any]) -> str | None:
@@ -161,6 +166,14 @@ def _backup_root(ans_host: Any, hv: dict[str, Any]) -> str | None:
     if str(hv.get("factory_backups_watched", True)).lower() in ("false", "no", "0"):
         return None
     return str(hv.get("backup_root") or DEFAULT_BACKUP_ROOT)
+
+
+def _offsite_status_file(hv: dict[str, Any], backup_root: str | None) -> str | None:
+    """Where a watched backup host records its off-site copy; ``None`` where no repository is set (no copy
+    runs there, so no status is missing)."""
+    if backup_root is None or not hv.get("backup_offsite_repository"):
+        return None
+    return str(hv.get("backup_offsite_status_file") or DEFAULT_OFFSITE_STATUS_FILE)
 
 
 def load_lab(inventory: Path | str) -> Lab:
@@ -192,7 +205,8 @@ def load_lab(inventory: Path | str) -> Lab:
                 key_file=Path(str(key)).expanduser() if key else None,
                 known_hosts=_known_hosts_from(ssh_args),
                 groups=sorted(g.name for g in ans_host.get_groups() if g.name not in ("all", "ungrouped")),
-                backup_root=_backup_root(ans_host, hv),
+                backup_root=(root := _backup_root(ans_host, hv)),
+                offsite_status_file=_offsite_status_file(hv, root),
             )
         )
     if not hosts:

@@ -3,8 +3,8 @@ and ``bench/drill.py``.
 
 1. pi2 runs PostgreSQL from Debian's packages; its ``gitea`` database holds known rows.
 2. Vault is a real OpenBao at the lab's Vault address, initialised and unsealed.
-3. ``05_backup`` runs for real (``--tags backup,run_now -e backup_run_now=postgres`` on the docker hosts)
-   and takes a dump. The
+3. ``05_backup`` runs for real (``--tags backup,run_now -e backup_run_now=postgres,offsite`` on the docker
+   hosts): it takes a dump and copies it off-site (the rehearsal lab's repository is a folder of pi2). The
    rehearsal inventory reads the secrets the lab keeps in Vault from ansible-playbook's environment
    (``FACTORY_REHEARSAL_SECRET_<NAME>``): PostgreSQL's password goes there, never on a command line.
 4. The disaster: Vault is sealed (the power cut) and the database is dropped.
@@ -13,6 +13,9 @@ and ``bench/drill.py``.
    screen; the restore step picks the newest dump and runs ``recover/postgres_restore.yml`` for real, behind
    its typed confirmation.
 6. The rows are compared with what was written; the incident report gives each step's duration and the RTO.
+7. pi2's disk is lost (:meth:`Drill.disk_lost`): every local dump, the scripts, the password files and the
+   off-site state are deleted and the database dropped again; ``recover/postgres_restore.yml`` finds no
+   local dump, takes the newest one from the off-site repository, and the same rows come back.
 
 The password and the unseal shares live in this process only: PostgreSQL gets the password on psql's
 stdin, Ansible through its environment, and the app gets the shares typed in.
@@ -162,29 +165,39 @@ class Drill:
                 client.sys.submit_unseal_key(share.get_secret_value())
 
     def backup(self) -> RunResult:
-        """``05_backup`` for real on the docker hosts, taking one backup now, with PostgreSQL's password in
-        ansible-playbook's environment only."""
-        with self.phase("05_backup, one backup now"):
+        """``05_backup`` for real on the docker hosts, taking one backup now and its off-site copy, with
+        PostgreSQL's password in ansible-playbook's environment only."""
+        with self.phase("05_backup, one backup now and its off-site copy"):
             spec = RunSpec(playbook="playbooks/05_backup.yml", inventory=self.inventory, limit="docker_hosts",
-                           tags=("backup", "run_now"), extra_vars=(("backup_run_now", "postgres"),),
-                           secret_env=(
-                               (SECRET_ENV_PREFIX + "POSTGRES_PASSWORD", self.password),
-                               # The off-site copy's repository on the rehearsal lab is a folder of pi2.
-                               (SECRET_ENV_PREFIX + "BACKUP_OFFSITE_PASSWORD", self.offsite_password),
-                           ))
-            journal = open_journal(self.settings.state_dir)
-            try:
-                prepared = prepare(spec, self.settings, journal)
-                permit = issue(prepared.request, confirmed=True, operator="drill")
-                result = run_prepared(prepared, permit=permit, operator="drill")
-            finally:
-                journal.close()
-            if result.status.value != "ok":
-                raise DrillError(f"05_backup {result.status.value}: {result.message}")
-            return result
+                           tags=("backup", "run_now"), extra_vars=(("backup_run_now", "postgres,offsite"),),
+                           secret_env=self.secret_env())
+            return self.run_playbook(spec, "05_backup")
+
+    def secret_env(self) -> tuple[tuple[str, SecretStr], ...]:
+        """The lab's secrets the backup role reads, for ansible-playbook's environment."""
+        return (
+            (SECRET_ENV_PREFIX + "POSTGRES_PASSWORD", self.password),
+            # The off-site copy's repository on the rehearsal lab is a folder of pi2.
+            (SECRET_ENV_PREFIX + "BACKUP_OFFSITE_PASSWORD", self.offsite_password),
+        )
+
+    def run_playbook(self, spec: RunSpec, what: str, typed_name: str | None = None) -> RunResult:
+        """``spec`` run for real behind its permit (``typed_name`` for a destructive one), journalled."""
+        journal = open_journal(self.settings.state_dir)
+        try:
+            prepared = prepare(spec, self.settings, journal)
+            permit = issue(prepared.request, confirmed=True, typed_name=typed_name, operator="drill")
+            result = run_prepared(prepared, permit=permit, operator="drill")
+        finally:
+            journal.close()
+        if result.status.value != "ok":
+            raise DrillError(f"{what} {result.status.value}: {result.message}")
+        return result
 
     def dumps(self) -> list[str]:
-        out = self.pi2(f"find /mnt/backups/postgres/{DATABASE} -maxdepth 1 -name '{DATABASE}-*.dump'")
+        # No folder (pi2's disk lost) is no dump.
+        out = self.pi2(f"find /mnt/backups/postgres/{DATABASE} -maxdepth 1 -name '{DATABASE}-*.dump' 2>/dev/null"
+                       " || true")
         return sorted(out.split())
 
     # -- 4: the disaster ----------------------------------------------------------------------------------
@@ -264,6 +277,25 @@ class Drill:
                 raise DrillError(f"the rows came back different: {after} instead of {before}")
             return after
 
+    # -- 7: pi2's disk is lost ----------------------------------------------------------------------------
+
+    def disk_lost(self) -> None:
+        """pi2 comes back on a new disk: no dump, no script, no password file, no off-site state; the database
+        is gone. The off-site repository (the bucket's stand-in, a folder of pi2) and PostgreSQL stay."""
+        with self.phase("disaster: pi2's disk lost"):
+            self.pi2("find /mnt/backups -mindepth 1 -delete && rm -rf /root/.pgpass /etc/factory-backup "
+                     "/var/cache/factory-backup /var/lib/factory-backup /usr/local/sbin/factory-*",
+                     what="wiping pi2's backups")
+            self.sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE);", what="the disaster")
+
+    def offsite_restore(self) -> RunResult:
+        """``recover/postgres_restore.yml`` for real, behind its typed confirmation: with no local dump it
+        takes the newest from off-site."""
+        with self.phase("postgres_restore from off-site"):
+            spec = RunSpec(playbook="playbooks/recover/postgres_restore.yml", inventory=self.inventory,
+                           extra_vars=(("postgres_restore_database", DATABASE),), secret_env=self.secret_env())
+            return self.run_playbook(spec, "postgres_restore", typed_name=DATABASE)
+
     def report(self, session_id: str) -> str:
         from actions.runbooks.model import RUNBOOK_DIR, load_runbook
 
@@ -302,3 +334,13 @@ async def run_drill(settings: Settings, status: Any, workdir: Path) -> tuple[Dri
         return drill, before, drill.report(session_id)
     finally:
         drill.close()
+
+
+def run_offsite_drill(drill: Drill, before: str) -> RunResult:
+    """After :func:`run_drill`: pi2's disk is lost, and the rows come back from the off-site copy."""
+    drill.disk_lost()
+    if drill.dumps():
+        raise DrillError("a local dump survived pi2's lost disk")
+    result = drill.offsite_restore()
+    drill.verify(before)
+    return result

@@ -1,4 +1,5 @@
-"""Backup freshness: the newest dump of each kind on the backup host, its age and size, as health verdicts.
+"""Backup freshness: the newest dump of each kind on the backup host, its age and size, and the age of the
+last good off-site copy (the copy's status file), as health verdicts.
 
 The kinds follow what ``05_backup``'s scripts write under ``backup_root``: ``postgres/<db>/<db>-*.dump``
 (one kind per database), ``gitea/gitea-*.tar.gz``, and Longhorn's backup store on the NFS export,
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 
 from actions.config import Thresholds
 from actions.durations import HOUR, duration_text
-from actions.health.models import BackupFile, Finding, Reading, Snapshot, Status
+from actions.health.models import BackupFile, Finding, Reading, Snapshot, Status, worst
 from actions.lab import DEFAULT_BACKUP_ROOT
 
 #: Kinds every backup host must have at least one dump of; Longhorn's depends on the optional NFS export.
@@ -62,6 +63,15 @@ def size_text(size: int) -> str:
     return f"{value:.1f} GiB"
 
 
+def _by_age(age_h: float, th: Thresholds) -> tuple[Status, str]:
+    """The verdict on a backup ``age_h`` old, and the words to add to its text (the threshold it passed)."""
+    if age_h > th.backup_crit_hours:
+        return Status.CRITICAL, f" (past {th.backup_crit_hours:g} h)"
+    if age_h > th.backup_warn_hours:
+        return Status.WARN, f" (past {th.backup_warn_hours:g} h)"
+    return Status.OK, ""
+
+
 def _judge(kind: str, files: list[BackupFile], comparable: bool, now: float, th: Thresholds) -> BackupKind:
     files = sorted(files, key=lambda f: -f.mtime)
     newest = files[0]
@@ -69,12 +79,8 @@ def _judge(kind: str, files: list[BackupFile], comparable: bool, now: float, th:
     age_s = max(0.0, now - newest.mtime)
     age_h = age_s / HOUR
     name = PurePosixPath(newest.path).name
-    text = f"backup {kind}: {name}, {duration_text(age_s)} old, {size_text(newest.size)}"
-    status = Status.OK
-    if age_h > th.backup_crit_hours:
-        status, text = Status.CRITICAL, f"{text} (past {th.backup_crit_hours:g} h)"
-    elif age_h > th.backup_warn_hours:
-        status, text = Status.WARN, f"{text} (past {th.backup_warn_hours:g} h)"
+    status, past = _by_age(age_h, th)
+    text = f"backup {kind}: {name}, {duration_text(age_s)} old, {size_text(newest.size)}{past}"
     if comparable and previous is not None and newest.size < th.backup_shrink_ratio * previous.size:
         status = Status.WARN if status is Status.OK else status
         text = f"{text}; under {th.backup_shrink_ratio:.0%} of the one before ({size_text(previous.size)})"
@@ -100,12 +106,60 @@ def newest_by_kind(reading: Reading, th: Thresholds, now: float | None = None) -
     return [_judge(kind, files, comparable, now, th) for kind, (comparable, files) in sorted(groups.items())]
 
 
+class OffsiteVerdict(BaseModel):
+    """The off-site copy beside the local dumps: its last run, the age of its last good copy, the verdict."""
+
+    file: str
+    recorded: bool = False
+    ok: bool = False
+    snapshot: str = ""
+    age_h: float | None = None
+    error: str = ""
+    status: Status
+    text: str
+
+
+def offsite_verdict(reading: Reading, th: Thresholds, now: float | None = None) -> OffsiteVerdict | None:
+    """How old the last good off-site copy is and whether the last run failed (and why); None where the
+    host keeps no off-site copy. Ages are counted on the host's clock, as the status file's times are.
+
+    Its age is judged as a local dump's is; a failed run warns at least, and critical when no copy ever
+    succeeded.
+    """
+    if reading.offsite_file is None:
+        return None
+    file = reading.offsite_file
+    if reading.offsite_note:
+        return OffsiteVerdict(file=file, status=Status.WARN, text=f"backup off-site: {reading.offsite_note}")
+    st = reading.offsite
+    if st is None:
+        return OffsiteVerdict(file=file, status=Status.WARN, text=f"backup off-site: no copy recorded in {file}")
+    now = (reading.taken_at if now is None else now) + (reading.clock_offset_s or 0.0)
+    age = st.age(now)
+    age_h = None if age is None else round(age / 3600, 2)
+    if age_h is None:
+        status, last = Status.CRITICAL, "no copy ever succeeded"
+    else:
+        status, past = _by_age(age_h, th)
+        last = f"snapshot {st.snapshot or '?'}, {duration_text(age)} old{past}"
+    if st.ok:
+        text = f"backup off-site: {last}"
+    else:
+        status = worst([status, Status.WARN])
+        text = f"backup off-site: FAILED: {st.error or 'no reason recorded'}; last good copy: {last}"
+    return OffsiteVerdict(file=file, recorded=True, ok=st.ok, snapshot=st.snapshot, age_h=age_h, error=st.error,
+                          status=status, text=text)
+
+
 def findings(reading: Reading, th: Thresholds) -> list[Finding]:
-    """A verdict per kind, and a warning for each expected kind with no dump at all."""
+    """A verdict per kind and on the off-site copy, and a warning for each expected kind with no dump."""
     if reading.backup_root is None or reading.backups is None:
         return []
     kinds = newest_by_kind(reading, th)
     out = [Finding(signal=f"backup {k.kind}", status=k.status, text=k.text) for k in kinds]
+    offsite = offsite_verdict(reading, th)
+    if offsite is not None:
+        out.append(Finding(signal="backup off-site", status=offsite.status, text=offsite.text))
     if reading.backups_note:
         out.append(Finding(signal="backups readable", status=Status.WARN, text=reading.backups_note))
     for expected in EXPECTED:

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from actions.health.offsite import OffsiteStatus
+
 
 class Status(StrEnum):
     """A verdict, ordered from best to worst by :func:`worst`."""
@@ -147,6 +149,9 @@ class Reading(BaseModel):
     backup_root: str | None = Field(None, description="Where the backups were looked for (backup hosts).")
     backups: list[BackupFile] | None = None
     backups_note: str | None = None
+    offsite_file: str | None = Field(None, description="Where the off-site copy's status was looked for.")
+    offsite: OffsiteStatus | None = Field(None, description="The last off-site copy; None: none recorded.")
+    offsite_note: str | None = None
     # Read on a slow tick every few minutes: the host's fingerprint, when this reading carries one.
     fingerprint: Fingerprint | None = None
     # Sampled less often still (``kube``): kubectl is heavy on a Pi.

@@ -12,8 +12,9 @@ from pydantic import BaseModel
 
 from actions.durations import ago_text
 from actions.keyvalue import key_value_lines
+from actions.lab import DEFAULT_OFFSITE_STATUS_FILE
 
-STATUS_FILE = "/var/lib/factory-backup/offsite.status"
+STATUS_FILE = DEFAULT_OFFSITE_STATUS_FILE
 
 
 class OffsiteStatus(BaseModel):

@@ -11,6 +11,7 @@ import re
 
 from actions.health import fingerprint
 from actions.health.models import BackupFile, Container, Disk, Node, Reading, Service, Throttle
+from actions.health.offsite import OffsiteStatus, parse_offsite_status
 from actions.keyvalue import key_value_lines
 
 # vcgencmd get_throttled bits (Raspberry Pi firmware documentation).
@@ -224,6 +225,17 @@ def parse_backups(text: str) -> tuple[str | None, list[BackupFile], str | None]:
     return root, files, note
 
 
+def parse_offsite(text: str) -> tuple[str | None, OffsiteStatus | None, str | None]:
+    """``file PATH``, then ``absent`` or the status file's lines and ``rc N`` -> (the file looked at, the
+    last copy it records, a note when it could not be read)."""
+    lines = text.splitlines()
+    file = next((line[5:].strip() for line in lines if line.startswith("file ")), None)
+    rc = next((m.group(1) for line in lines if (m := re.fullmatch(r"rc (\d+)", line.strip()))), None)
+    if rc is not None and rc != "0":
+        return file, None, f"the off-site status {file} cannot be read (cat exited {rc})"
+    return file, parse_offsite_status(text), None
+
+
 def parse_times(text: str) -> float | None:
     """Sum of the two lines of the shell's ``times``: its own and its children's user+system CPU."""
     total = 0.0
@@ -286,6 +298,8 @@ def parse_probe(raw: str, sent_at: float, received_at: float) -> Reading:
             reading.containers, reading.docker_note = parse_docker(s["docker"])
         if "backups" in s:
             reading.backup_root, reading.backups, reading.backups_note = parse_backups(s["backups"])
+        if "offsite" in s:
+            reading.offsite_file, reading.offsite, reading.offsite_note = parse_offsite(s["offsite"])
     if "nodes" in s:
         reading.kube_at = received_at
         reading.nodes, reading.kube_note = parse_nodes(s["nodes"])
@@ -307,6 +321,9 @@ def carry_over(new: Reading, previous: Reading | None) -> Reading:
         new.backup_root = previous.backup_root
         new.backups = previous.backups
         new.backups_note = previous.backups_note
+        new.offsite_file = previous.offsite_file
+        new.offsite = previous.offsite
+        new.offsite_note = previous.offsite_note
     if new.fingerprint is None:
         new.fingerprint = previous.fingerprint
     if new.kube_at is None and previous.kube_at is not None:

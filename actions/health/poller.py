@@ -41,7 +41,8 @@ class _Link:
     def __init__(self, host: Host, history_len: int, backoff: float) -> None:
         self.host = host
         self.flags = ProbeFlags(
-            docker=host.in_group(DOCKER_GROUP), kube=host.in_group(K3S_SERVER_GROUP), backup_root=host.backup_root
+            docker=host.in_group(DOCKER_GROUP), kube=host.in_group(K3S_SERVER_GROUP), backup_root=host.backup_root,
+            offsite_status_file=host.offsite_status_file,
         )
         self.print_due = True
         self.printed_at = 0.0

@@ -62,6 +62,11 @@ __fp() {
         \( -name '*.dump' -o -name 'gitea-*.tar.gz' -o -name 'backup_*.cfg' \) -printf '%T@ %s %p\n'
       echo "rc $?"
     fi
+    if [ -n "${__offsite:-}" ]; then
+      # The off-site copy's status file (key=value lines), beside the dumps it copies.
+      echo "@@offsite"; echo "file $__offsite"
+      if $__sudo test -e "$__offsite"; then $__sudo cat "$__offsite"; echo "rc $?"; else echo "absent"; fi
+    fi
   fi
   if [ "$3" = 1 ]; then
     echo "@@kernel"; uname -r

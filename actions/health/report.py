@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from actions.config import Thresholds
-from actions.health.backups import newest_by_kind
+from actions.health.backups import newest_by_kind, offsite_verdict
 from actions.health.evaluate import host_findings, is_stale
 from actions.health.models import Snapshot, Status, worst
 
@@ -46,7 +46,7 @@ def to_json(snap: Snapshot, th: Thresholds, now: float | None = None) -> dict[st
         statuses.append(status)
         signals: dict[str, Any] | None = None
         if h.reading is not None:
-            signals = h.reading.model_dump(mode="json", exclude={"raw", "backups", "fingerprint"})
+            signals = h.reading.model_dump(mode="json", exclude={"raw", "backups", "offsite", "fingerprint"})
             signals["mem_available_pct"] = h.reading.mem_available_pct
             signals["load_per_core"] = h.reading.load_per_core
             for disk, doc in zip(h.reading.disks or [], signals.get("disks") or [], strict=False):
@@ -66,6 +66,8 @@ def to_json(snap: Snapshot, th: Thresholds, now: float | None = None) -> dict[st
                 "signals": signals,
                 "backups": [k.model_dump(mode="json") for k in newest_by_kind(h.reading, th, now)]
                 if h.reading is not None else [],
+                "offsite": None if h.reading is None or (v := offsite_verdict(h.reading, th, now)) is None
+                else v.model_dump(mode="json"),
                 "probe_cpu_per_tick_s": h.probe_cpu_per_tick_s,
             }
         )

@@ -63,6 +63,7 @@ class ProbeFlags:
     docker: bool = False
     kube: bool = False
     backup_root: str | None = None
+    offsite_status_file: str | None = None
 
 
 def _options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
@@ -141,8 +142,10 @@ class ProbeShell:
         try:
             proc = await conn.create_process(SHELL_COMMAND, encoding="utf-8", stderr=asyncssh.DEVNULL)
             backups = shlex.quote(flags.backup_root) if flags.backup_root else "''"
+            offsite = shlex.quote(flags.offsite_status_file) if flags.offsite_status_file else "''"
             setup = (
                 f"__docker={int(flags.docker)}\n__kube={int(flags.kube)}\n__backups={backups}\n"
+                f"__offsite={offsite}\n"
                 f"{probe_script()}\necho {READY}\n"
             )
             proc.stdin.write(setup)

@@ -47,6 +47,9 @@ REHEARSAL_VARS: dict[str, object] = {
     # The off-site copy goes to a restic repository in a folder of the backup host itself: the bucket
     # is out of reach, and the copy, its timer and its status file converge all the same.
     "backup_offsite_repository": "/var/lib/factory-rehearsal/offsite-restic",
+    # Its hosts are real backup hosts (the sandbox's are not): the health screen shows pi2's dumps and the
+    # off-site copy's age.
+    "factory_backups_watched": True,
 }
 
 __all__ = ["RehearsalError", "RehearsalHost", "RehearsalStatus", "down", "status", "up"]

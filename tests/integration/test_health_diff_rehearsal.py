@@ -19,6 +19,15 @@ from tests.conftest import root_ssh
 pytestmark = pytest.mark.integration
 Lab = tuple[Settings, rehearsal.RehearsalStatus]
 CALM = Thresholds(load_per_core_warn=1000, load_per_core_crit=2000)
+# pi2's backups are watched: a fresh dump of each kind and a good off-site copy, as 05_backup leaves them,
+# so that nothing but the changes under test reads other than green. Removed again afterwards.
+BACKED_UP = (
+    "mkdir -p /mnt/backups/postgres/gitea /mnt/backups/gitea /var/lib/factory-backup && "
+    "touch /mnt/backups/postgres/gitea/gitea-20260101T000000Z.dump /mnt/backups/gitea/gitea-20260101T000000Z.tar.gz"
+    " && now=$(date +%s) && printf 'last_attempt=%s\nresult=ok\nlast_success=%s\nlast_snapshot=2294a4be\n"
+    "error=\nrepository=/var/lib/factory-rehearsal/offsite-restic\n' $now $now > /var/lib/factory-backup/offsite.status"
+)
+NOT_BACKED_UP = "rm -rf /mnt/backups/postgres /mnt/backups/gitea /var/lib/factory-backup"
 
 
 async def read(lab: Lab) -> Snapshot:
@@ -36,7 +45,7 @@ def prints(snap: Snapshot) -> dict[str, Fingerprint | None]:
 async def test_a_stopped_service_and_a_failed_unit_on_pi2_are_named(rehearsal_lab: Lab) -> None:
     settings, st = rehearsal_lab
     pi2 = next(h.address for h in st.hosts if h.name == "pi2")
-    started = root_ssh(settings, pi2, "systemd-run --unit=factory-web python3 -m http.server 8080 && "
+    started = root_ssh(settings, pi2, BACKED_UP + " && systemd-run --unit=factory-web python3 -m http.server 8080 && "
                        "for i in $(seq 50); do grep -q ':1F90 00000000:0000 0A' /proc/net/tcp && exit 0; "
                        "sleep 0.1; done; exit 1")
     assert started.returncode == 0, started.stderr
@@ -47,7 +56,7 @@ async def test_a_stopped_service_and_a_failed_unit_on_pi2_are_named(rehearsal_la
         assert stopped.returncode == 0, stopped.stderr
         after = await read(rehearsal_lab)
     finally:
-        root_ssh(settings, pi2, "systemctl stop factory-web; systemctl reset-failed")
+        root_ssh(settings, pi2, f"systemctl stop factory-web; systemctl reset-failed; {NOT_BACKED_UP}")
     fp_before = prints(before)["pi2"]
     assert fp_before is not None and "0.0.0.0:8080" in fp_before.listening and fp_before.failed_units == []
     changes = [c.text for c in diff(prints(before), prints(after))]

@@ -3,8 +3,9 @@ real PostgreSQL 15 (the sandbox's) and a real restic repository served over HTTP
 
 The round trip: dump, copy off-site, delete every local dump, restore from off-site, count the rows.
 Bad input: a wrong repository password, a missing repository and a link that goes down mid-copy
-(restic retries for a few minutes first) each give one readable error; they, and a copy killed
-half-way, leave the last good copy the newest one.
+(the copy gives up once ``backup_offsite_timeout`` is spent, instead of after restic's own minutes of
+retries) each give one readable error; they, and a copy killed half-way, leave the last good copy the
+newest one.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ HOST = "factory-backups"
 class Lab:
     """The rendered scripts and the repository they copy to."""
 
-    def __init__(self, tmp: Path, scripts: dict[str, Path], server: ResticServer, relay: Relay, port: int) -> None:
+    def __init__(self, tmp: Path, scripts: dict[str, Path], server: ResticServer, relay: Relay, port: int,
+                 variables: dict[str, object]) -> None:
         self.tmp, self.scripts, self.server, self.relay, self.pg_port = tmp, scripts, server, relay, port
+        # The role variables the scripts were rendered with.
+        self.variables = variables
         self.root = tmp / "backups"
         self.status = tmp / "state" / "offsite.status"
         self.password = tmp / "offsite.pass"
@@ -87,7 +91,7 @@ def lab(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]
     assert restic, "restic is missing: scripts/setup.sh installs it"
     with restic_repository(tmp) as (server, relay):
         repository = f"rest:http://127.0.0.1:{relay.port}/factory/"
-        scripts = render_scripts(tmp, sandbox.postgres_port, {
+        variables: dict[str, object] = {
             # The lab points this at gs:BUCKET:/restic; here it is the local server, through the relay.
             "backup_offsite_repository": repository,
             "backup_offsite_restic": restic,
@@ -96,8 +100,10 @@ def lab(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]
             "backup_offsite_cache_dir": str(tmp / "cache"),
             "backup_offsite_status_file": str(tmp / "state" / "offsite.status"),
             "backup_offsite_snapshot_host": HOST,
-        })
-        lab = Lab(tmp, scripts, server, relay, sandbox.postgres_port)
+        }
+        scripts = render_scripts(tmp, sandbox.postgres_port, variables)
+        lab = Lab(tmp, scripts, server, relay, sandbox.postgres_port,
+                  {**variables, "backup_root": str(tmp / "backups")})
         lab.password.write_text(PASSWORD + "\n")
         lab.password.chmod(0o600)
         created = lab.run("factory-offsite-backup", "--init")
@@ -216,9 +222,11 @@ def test_nothing_in_the_repository_is_reported_and_drops_nothing(lab: Lab) -> No
     assert lab.rows("offsite_never_copied") == 5
 
 
-def copy_held_half_way(lab: Lab, db: str, rows: int) -> tuple[str, dict[str, str], subprocess.Popen[str]]:
-    """A good copy of ``db``, then a large dump whose copy the relay holds 200 kB into its upload.
-    Returns the good snapshot, the status after it, and the held copy (in its own process group)."""
+def copy_held_half_way(lab: Lab, db: str, rows: int, script: Path | None = None
+                       ) -> tuple[str, dict[str, str], subprocess.Popen[str]]:
+    """A good copy of ``db``, then a large dump whose copy (by ``script``, the lab's own by default) the
+    relay holds 200 kB into its upload. Returns the good snapshot, the status after it, and the held copy
+    (in its own process group)."""
     lab.make_db(db, rows)
     good = lab.dump_and_copy(db)
     good_state = lab.state()
@@ -227,7 +235,7 @@ def copy_held_half_way(lab: Lab, db: str, rows: int) -> tuple[str, dict[str, str
              "FROM generate_series(1, 60000) g", db=db)
     assert lab.run("factory-pg-backup", db).returncode == 0
     lab.relay.hold_after(200_000)
-    copy = subprocess.Popen([str(lab.scripts["factory-offsite-backup"])], stdout=subprocess.PIPE,
+    copy = subprocess.Popen([str(script or lab.scripts["factory-offsite-backup"])], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     if not lab.relay.held.wait(timeout=240):
         os.killpg(copy.pid, signal.SIGKILL)
@@ -267,10 +275,12 @@ def test_a_copy_that_dies_half_way_leaves_the_last_good_snapshot_the_newest(lab:
 
 
 def test_a_link_that_goes_down_mid_copy_fails_the_copy_with_one_clear_error(lab: Lab) -> None:
-    good, good_state, copy = copy_held_half_way(lab, "offsite_e", 30)
+    # The same scripts with the copy bounded to 20 s: restic alone would retry for minutes.
+    (lab.tmp / "bounded").mkdir(exist_ok=True)
+    bounded = render_scripts(lab.tmp / "bounded", lab.pg_port, {**lab.variables, "backup_offsite_timeout": "20s"})
+    good, good_state, copy = copy_held_half_way(lab, "offsite_e", 30, bounded["factory-offsite-backup"])
     try:
         lab.relay.cut()
-        # restic retries with backoff (a few minutes), then gives up.
         _out, err = copy.communicate(timeout=600)
     finally:
         if copy.poll() is None:
@@ -279,7 +289,8 @@ def test_a_link_that_goes_down_mid_copy_fails_the_copy_with_one_clear_error(lab:
         lab.relay.restore()
     assert copy.returncode == 1, err
     assert PASSWORD not in err
-    assert f"off-site copy FAILED: repository unreachable at {lab.repository} (network)" in err
+    assert (f"off-site copy FAILED: repository unreachable at {lab.repository} (network): "
+            "gave up after 20s (backup_offsite_timeout)") in err
     assert "Traceback" not in err
     state = lab.state()
     assert state["result"] == "failed" and state["error"].startswith("repository unreachable")

@@ -235,3 +235,9 @@ def test_health_reads_the_hosts_and_their_clock_is_the_machines(rehearsal_lab: L
         clock = {f["signal"]: f for f in h["findings"]}
         assert clock["clock sync"]["status"] == "ok", h["findings"]
         assert clock["clock offset"]["status"] == "ok", h["findings"]
+    # pi2 is the backup host: its dumps and the off-site copy are watched (the sandbox's are not).
+    watched = {h["name"]: h["offsite"] is not None for h in hosts}
+    assert watched == {"pi1": False, "pi2": True, "pi3": False}, watched
+    pi2 = next(h for h in hosts if h["name"] == "pi2")
+    assert pi2["signals"]["backup_root"] == "/mnt/backups"
+    assert pi2["offsite"]["file"] == "/var/lib/factory-backup/offsite.status"

@@ -63,3 +63,11 @@ def test_offsite_fresh_judges_success_and_age() -> None:
     ok, reading = check_with(FAILED, 60)
     assert ok is False and reading.startswith("off-site FAILED: wrong repository password")
     assert check_with("", 0) == (False, "off-site: no copy recorded yet")
+
+
+def test_the_probe_s_offsite_section() -> None:
+    from actions.health.parse import parse_offsite
+
+    assert parse_offsite(f"file /s\n{OK}rc 0\n") == ("/s", parse_offsite_status(OK), None)
+    assert parse_offsite("file /s\nabsent\n") == ("/s", None, None)
+    assert parse_offsite("file /s\nrc 1\n") == ("/s", None, "the off-site status /s cannot be read (cat exited 1)")

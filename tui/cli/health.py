@@ -39,7 +39,7 @@ def _table(doc: dict[str, Any]) -> Any:
     table = Table(title=f"health at {doc['taken_at']} — overall {doc['status']}", title_justify="left")
     for col in ("host", "status", "rtt ms", "load", "temp C", "mem avail", "disk /", "age s", "what"):
         table.add_column(col)
-    backups = [(h["name"], b) for h in doc["hosts"] for b in h.get("backups") or []]
+    backups = [(h["name"], b) for h in doc["hosts"] for b in [*(h.get("backups") or []), h.get("offsite")] if b]
     for h in doc["hosts"]:
         s = h["signals"] or {}
         bad = [f["text"] for f in h["findings"] if f["status"] != "ok"]

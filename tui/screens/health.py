@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from actions.config import Thresholds
 from actions.durations import HOUR, duration_text
-from actions.health.backups import newest_by_kind
+from actions.health.backups import newest_by_kind, offsite_verdict
 from actions.health.evaluate import clock
 from actions.health.models import Snapshot, Status, worst
 from tui.app_handle import app_of
@@ -43,19 +43,26 @@ HEALTH_BINDINGS: list[BindingType] = [
 
 
 def backups_line(snap: Snapshot, th: Thresholds) -> Text:
-    """``backups on pi2: gitea 3.1 h · postgres/gitea 2.0 h``, each coloured by its verdict."""
+    """``backups on pi2: gitea 3h06m · postgres/gitea 2h00m · off-site 5h00m``, each coloured by its verdict;
+    a failed off-site copy reads ``off-site FAILED`` (the host's detail says why)."""
     line = Text()
     for state in snap.hosts:
         if state.reading is None or state.reading.backup_root is None:
             continue
         kinds = newest_by_kind(state.reading, th)
+        parts = [(f"{k.kind} {duration_text(k.age_h * HOUR)}", k.status) for k in kinds]
+        offsite = offsite_verdict(state.reading, th)
+        if offsite is not None:
+            age = "never" if offsite.age_h is None else duration_text(offsite.age_h * HOUR)
+            words = f"off-site {age}" if offsite.ok else "off-site FAILED" if offsite.recorded else "off-site none"
+            parts.append((words, offsite.status))
         line.append(f"backups on {state.name}: ", style="bold")
         if not kinds:
             line.append(f"none in {state.reading.backup_root}", style=STYLE[Status.WARN])
-        for i, k in enumerate(kinds):
+            line.append(" · " if parts else "")
+        for i, (words, status) in enumerate(parts):
             line.append(" · " if i else "")
-            style = STYLE[k.status] if k.status is not Status.OK else ""
-            line.append(f"{k.kind} {duration_text(k.age_h * HOUR)}", style=style)
+            line.append(words, style=STYLE[status] if status is not Status.OK else "")
         line.append("  ")
     line.rstrip()
     return line
