@@ -1,25 +1,26 @@
 """Settings: a TOML file in the platform config dir plus ``FACTORY_<FIELD>`` environment overrides.
 
 Precedence, highest first: values passed in code, environment (``FACTORY_STATE_DIR``,
-``FACTORY_HEALTH__INTERVAL`` for nested fields), the TOML file, the defaults below.
+``FACTORY_HEALTH__INTERVAL`` for nested fields; a list or a whole section as JSON, e.g.
+``FACTORY_TOFU__ROOTS='["/srv/iac"]'``), the TOML file, the defaults below. Names are read without regard
+to case; a ``FACTORY_`` variable that names no setting (``FACTORY_LOG_LEVEL``) is left to its reader.
 A broken file raises :class:`ConfigError` with one readable line: file, key, what is wrong.
+
+The sources are merged here, then validated by the pydantic models at once: a settings library would cost
+every start of the app a tenth of a second to import, for these few lines.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin
 
 import platformdirs
-from pydantic import BaseModel, Field, ValidationError
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 APP_NAME = "factory-tui"
 #: The repository root, when the package runs from a checkout (editable install or source tree).
@@ -35,7 +36,13 @@ class ConfigError(Exception):
     """A settings file or override that cannot be used; the message is meant for the operator."""
 
 
-class Thresholds(BaseModel):
+class _Section(BaseModel):
+    """A section of the settings: a key it does not know is a mistake to name, not to ignore."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Thresholds(_Section):
     """Health limits: a reading past ``*_warn`` is warn, past ``*_crit`` is critical."""
 
     temp_warn_c: float = Field(70.0, description="CPU temperature (C) that is a warning.")
@@ -54,7 +61,7 @@ class Thresholds(BaseModel):
     )
 
 
-class HealthSettings(BaseModel):
+class HealthSettings(_Section):
     """The live health glance."""
 
     interval: float = Field(2.0, gt=0, description="Seconds between two refreshes of every host.")
@@ -66,7 +73,7 @@ class HealthSettings(BaseModel):
     thresholds: Thresholds = Field(default_factory=Thresholds, description="ok/warn/critical limits.")
 
 
-class VaultSettings(BaseModel):
+class VaultSettings(_Section):
     """Where Vault is and how to trust it."""
 
     addr: str | None = Field(
@@ -79,7 +86,7 @@ class VaultSettings(BaseModel):
     timeout: float = Field(5.0, gt=0, description="Seconds for one Vault API call.")
 
 
-class TofuSettings(BaseModel):
+class TofuSettings(_Section):
     """OpenTofu / Terraform."""
 
     binary: str | None = Field(None, description="Path of the tofu/terraform binary; unset: tofu, then terraform.")
@@ -87,14 +94,14 @@ class TofuSettings(BaseModel):
     plan_max_age_minutes: float = Field(15.0, gt=0, description="A saved plan older than this is stale.")
 
 
-class AnsibleSettings(BaseModel):
+class AnsibleSettings(_Section):
     """Playbook runs."""
 
     playbook_dir: Path = Field(REPO_ROOT / "ansible", description="The collection checkout with playbooks.")
     forks: int = Field(5, ge=1, description="Parallel hosts per task.")
 
 
-class SandboxSettings(BaseModel):
+class SandboxSettings(_Section):
     """The local rehearsal lab (`factory-tui sandbox up`)."""
 
     ssh_port_base: int = Field(2221, ge=1, le=65000, description="pi1 listens on this port, pi2 on +1, pi3 on +2.")
@@ -107,7 +114,7 @@ class SandboxSettings(BaseModel):
     )
 
 
-class RehearsalSettings(BaseModel):
+class RehearsalSettings(_Section):
     """The rehearsal hosts (`factory-tui sandbox up --rehearsal`): root Debian 12 systems for real runs."""
 
     image_dir: Path = Field(
@@ -122,15 +129,11 @@ class RehearsalSettings(BaseModel):
     boot_timeout: float = Field(90.0, gt=0, description="Seconds a host may take from start to a running systemd.")
 
 
-class Settings(BaseSettings):
-    """Everything the app can be told. Each field reads as ``FACTORY_<FIELD>`` from the environment."""
+class Settings(BaseModel):
+    """Everything the app can be told. Each field reads as ``FACTORY_<FIELD>`` from the environment
+    (see :func:`load_settings`)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="FACTORY_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        validate_default=True,
-    )
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
     inventory: Path = Field(
         REPO_ROOT / "ansible" / "inventory" / "hosts.yml",
@@ -153,22 +156,6 @@ class Settings(BaseSettings):
 
     # Set by load_settings(); not a setting of its own.
     _config_file: Path | None = None
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Settings come from the arguments, then ``FACTORY_...`` variables, then the TOML file."""
-        toml_file = _TOML_FILE.get("path")
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
-        return tuple(sources)
 
     @property
     def config_file(self) -> Path | None:
@@ -200,16 +187,84 @@ class Settings(BaseSettings):
         return Path(raw).expanduser()
 
 
-# pydantic-settings builds sources from the class; this hands the chosen file over for one load() call.
-_TOML_FILE: dict[str, Path | None] = {}
+ENV_PREFIX = "FACTORY_"
+#: Between the parts of a nested field's variable: ``FACTORY_HEALTH__INTERVAL``.
+ENV_NESTED = "__"
 
 
 def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
+def _field_type(path: list[str]) -> Any:
+    """The declared type of the setting at ``path`` (``None`` when no setting is there)."""
+    model: Any = Settings
+    annotation: Any = None
+    for key in path:
+        fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}
+        if key not in fields:
+            return None
+        annotation = fields[key].annotation
+        # ``X | None``: what matters is X.
+        if get_origin(annotation) in (Union, type(int | None)):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        model = annotation
+    return annotation
+
+
+def _structured(annotation: Any) -> bool:
+    """Whether a value of this type is given as JSON in the environment (a list, a map, a section)."""
+    origin = get_origin(annotation) or annotation
+    return origin in (list, dict, tuple, set) or (isinstance(origin, type) and issubclass(origin, BaseModel))
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extra`` laid over it; sections (dicts) are merged key by key."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings that ``FACTORY_*`` variables give, as nested keys; a malformed JSON value is a
+    :class:`ConfigError` naming the variable."""
+    found: dict[str, Any] = {}
+    # Shorter names first: a whole section given as JSON, then its fields over it.
+    named = sorted((n for n in environ if n.upper().startswith(ENV_PREFIX)), key=lambda n: n.count(ENV_NESTED))
+    for name in named:
+        path = name[len(ENV_PREFIX):].lower().split(ENV_NESTED)
+        if path[0] not in Settings.model_fields:
+            continue  # FACTORY_LOG_LEVEL and the like belong to other readers
+        value: Any = environ[name]
+        if _structured(_field_type(path)):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"environment {name}: not valid JSON: {exc}") from None
+        nested: dict[str, Any] = {path[-1]: value}
+        for key in reversed(path[:-1]):
+            nested = {key: nested}
+        found = _merge(found, nested)
+    return found
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read the settings, from ``config_file`` or the platform's config dir when it exists.
+    """Read the settings, from ``config_file`` or the platform's config dir when it exists, with the
+    environment's ``FACTORY_*`` over the file and ``overrides`` over both.
 
     An explicit ``config_file`` must exist; the default one is optional.
     """
@@ -218,17 +273,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if explicit and not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     chosen = path if path.is_file() else None
-    if chosen is not None:
-        try:
-            with chosen.open("rb") as fh:
-                tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{chosen}: not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"{chosen}: cannot read: {exc.strerror}") from None
-    _TOML_FILE["path"] = chosen
+    data = _read_toml(chosen) if chosen is not None else {}
+    data = _merge(_merge(data, environment_settings(os.environ)), overrides)
     try:
-        settings = Settings(**overrides)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = str(chosen) if chosen is not None else "settings (environment FACTORY_*)"
@@ -236,7 +284,5 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         shown = f" (got {value!r})" if not isinstance(value, dict) and value is not None else ""
         more = f"; and {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
         raise ConfigError(f"{where}: {_location(first['loc'])}: {first['msg']}{shown}{more}") from None
-    finally:
-        _TOML_FILE.pop("path", None)
     settings._config_file = chosen
     return settings

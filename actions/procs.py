@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 
 import psutil
@@ -91,6 +92,19 @@ def _signal(procs: list[psutil.Process], kill: bool) -> None:
     for proc in procs:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             proc.kill() if kill else proc.terminate()
+
+
+def describe_exit(code: int | None) -> str:
+    """How a child process ended, from its return code: ``exited with 1``, ``was killed by SIGKILL``."""
+    if code is None:
+        return "did not exit"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name}"
+    return f"exited with {code}"
 
 
 def kill_tree(pid: int, grace: float = 1.5) -> list[int]:

@@ -21,6 +21,12 @@ def run_app(ctx: CliContext) -> int:
         (lab, cached), lab_error = load_lab_cached(settings.state_dir, inventory), None
     except InventoryError as exc:
         lab, cached, lab_error = None, False, str(exc)
+    if lab is not None:
+        # The connections begin in the poll process (started by the command line) while the screen is
+        # built; the app's health feed takes that poller when it starts.
+        from actions.health import poll_process
+
+        poll_process.begin(list(lab.hosts), poll_process.options_of(settings.health))
     from tui.app import FactoryApp
 
     app = FactoryApp(settings=settings, lab=lab, lab_error=lab_error, inventory=inventory, lab_cached=cached)

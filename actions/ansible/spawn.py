@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ import psutil
 
 from actions.ansible.worker import END, FAILED, OUTPUT, PID, TICK
 from actions.applog import logger
-from actions.procs import kill_tree
+from actions.procs import describe_exit, kill_tree
 
 _log = logger("runs")
 # The directory that holds the ``actions`` package the app runs from: the child imports the same code.
@@ -52,18 +51,6 @@ class WorkerEnd:
     rc: int | None = None
     cancelled: bool = False
     error: str = ""
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "did not exit"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"was killed by {name}"
-    return f"exited with {code}"
 
 
 class _Reader:
@@ -176,9 +163,9 @@ def run_worker(job: dict[str, Any], on_line: Callable[[str], None], cancel: thre
                          cancelled=bool(reader.end.get("cancelled")) or state.asked is not None)
     words = stderr.decode("utf-8", "replace").strip()
     if words:
-        _log.error("run worker %s %s; its stderr:\n%s", proc.pid, _describe_exit(code), words)
+        _log.error("run worker %s %s; its stderr:\n%s", proc.pid, describe_exit(code), words)
     last = words.splitlines()[-1] if words else ""
-    why = reader.failed or last or f"it {_describe_exit(code)}"
+    why = reader.failed or last or f"it {describe_exit(code)}"
     return WorkerEnd(cancelled=state.asked is not None, error=f"the run's process ended without a result: {why}")
 
 

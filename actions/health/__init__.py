@@ -8,21 +8,21 @@ JSON document and exit code of ``factory-tui health``.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from actions.health.models import HostState, Reading, Snapshot, Status
-
 if TYPE_CHECKING:
+    from actions.health.models import HostState, Reading, Snapshot, Status
     from actions.health.poller import Poller
+
+# Loaded when first asked for: the poller brings asyncssh (a quarter of a second to import), the models
+# pydantic; the command line starts the poll process (:mod:`poll_process`) before either is loaded.
+_LAZY = {"HostState": "models", "Reading": "models", "Snapshot": "models", "Status": "models", "Poller": "poller"}
 
 
 def __getattr__(name: str) -> Any:
-    # The poller brings asyncssh (half a second to import): only code that polls pays for it, not the
-    # models and parsers the app needs for its first frame.
-    if name == "Poller":
-        from actions.health.poller import Poller
-
-        return Poller
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"actions.health.{_LAZY[name]}"), name)
     raise AttributeError(name)
 
 

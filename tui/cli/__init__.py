@@ -34,6 +34,9 @@ COMMANDS = [
     "tui.cli.rehearse",
 ]
 
+# What polls the hosts: the app (no subcommand) and `health`; their poll process is started first thing.
+POLLING = (None, "health")
+
 
 class _Version(argparse.Action):
     """``--version``: the version and the log's path; the package's metadata is read only when asked for (it
@@ -84,6 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line: the app without a subcommand, else the subcommand; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in POLLING:
+        # Before the settings are read: the poll process imports asyncssh on another core meanwhile.
+        from actions.health import poll_process
+
+        poll_process.prewarm()
     ctx = CliContext(config=args.config, inventory=inventory_of(args))
     try:
         log = _start_log(ctx, args.log_level)

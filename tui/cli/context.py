@@ -7,12 +7,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from actions.config import ConfigError, Settings, load_settings
-from actions.lab import InventoryError, Lab
-from actions.lab_cache import load_lab_cached
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pydantic's models: loaded when a command first needs them, not to parse the line
+    from actions.config import Settings
     from actions.journal import Journal
+    from actions.lab import Lab
 
 
 class CliError(Exception):
@@ -33,6 +31,8 @@ class CliContext:
     @cached_property
     def settings(self) -> Settings:
         """The settings, loaded once; a broken config file is a :class:`CliError`."""
+        from actions.config import ConfigError, load_settings
+
         try:
             return load_settings(Path(self.config) if self.config else None)
         except ConfigError as exc:
@@ -59,6 +59,9 @@ class CliContext:
     @cached_property
     def lab(self) -> Lab:
         """The lab, from the cache while the inventory's files (and Ansible's config) are unchanged."""
+        from actions.lab import InventoryError
+        from actions.lab_cache import load_lab_cached
+
         try:
             return load_lab_cached(self.settings.state_dir, self.inventory_path)[0]
         except InventoryError as exc:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
-import threading
 import time
 from typing import Any
 
@@ -64,28 +62,19 @@ def _table(doc: dict[str, Any]) -> Any:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Print the lab's health once or live, the known-good diff, or record and accept known-good snapshots."""
-    # asyncssh's import waits in part on subprocesses (it looks for liboqs): begun in a thread, that wait
-    # overlaps the reading of the settings and the lab.
-    poller_import = threading.Thread(target=importlib.import_module, args=("actions.health.poller",),
-                                     daemon=True)
-    poller_import.start()
+    # The poll process (started by the command line before the settings were read) has been importing
+    # asyncssh meanwhile; it connects as soon as it has the hosts.
+    from actions.health import poll_process
+
     settings, lab = ctx.settings, ctx.lab
-    poller_import.join()
-    from actions.health.poller import Poller
+    single = bool(args.once or health_diff.wanted(args))
+    poller = poll_process.poller_for(list(lab.hosts), poll_process.options_of(settings.health))
+    poller.start(once=single)
     from actions.health.report import exit_code, to_json
 
-    cfg = settings.health
-    th = cfg.thresholds
-    poller = Poller(list(lab.hosts), interval=cfg.interval, connect_timeout=cfg.connect_timeout,
-                    history_minutes=cfg.history_minutes)
-    if args.once or health_diff.wanted(args):
-        async def once() -> Any:
-            try:
-                return await poller.once()
-            finally:
-                await poller.close()
-
-        snap = asyncio.run(once())
+    th = settings.health.thresholds
+    if single:
+        snap = asyncio.run(poller.once())
         if health_diff.wanted(args):
             return health_diff.run(args, ctx, snap, th)
         doc = to_json(snap, th)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from actions.config import Thresholds
-from actions.health.known_good import DiffReport, KnownGoodStore, NotGreen
-from actions.health.models import Snapshot
 from tui.cli.context import CliContext, CliError
+
+if TYPE_CHECKING:  # the parser is built on every start: what a diff needs is loaded when one is asked for
+    from actions.config import Thresholds
+    from actions.health.known_good import DiffReport
+    from actions.health.models import Snapshot
 
 
 def register(p: Any) -> None:
@@ -69,6 +71,8 @@ def print_report(report: DiffReport, as_json: bool) -> None:
 
 def run(args: argparse.Namespace, ctx: CliContext, snap: Snapshot, th: Thresholds) -> int:
     """Record, accept, then show the diff, in that order; the exit code is the diff's (or the record's)."""
+    from actions.health.known_good import KnownGoodStore, NotGreen
+
     store = KnownGoodStore(ctx.journal)
     lab = ctx.lab.name
     operator = ctx.settings.operator

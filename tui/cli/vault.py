@@ -11,14 +11,15 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
-from actions.gates import GateRequest, Permit
 from tui.cli.context import CliContext, CliError
-from tui.cli.gate_prompt import ask_permit
 from tui.cli.grammar import example
+
+if TYPE_CHECKING:  # the parser is built on every start: pydantic is loaded by the verb that needs it
+    from pydantic import SecretStr
+
+    from actions.gates import GateRequest, Permit
 
 EXIT_UNSEALED, EXIT_UNREACHABLE, EXIT_SEALED = 0, 1, 2
 
@@ -69,6 +70,8 @@ def _target(ctx: CliContext) -> Any:
 
 def _permit(request: GateRequest, confirm: str | None, host: str, operator: str) -> Permit:
     """The gate of a Vault change: a prompt, or ``--confirm HOST``."""
+    from tui.cli.gate_prompt import ask_permit
+
     return ask_permit(request, confirm, operator, expected=host, noun="the Vault's host")
 
 
@@ -104,6 +107,8 @@ def run_status(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def _shares(prompt_for: Any) -> Any:
     """Yield shares as secrets: from a no-echo prompt on a terminal, else one per stdin line."""
+    from pydantic import SecretStr
+
     if sys.stdin.isatty():
         while True:
             try:
@@ -158,6 +163,8 @@ def run_unseal(args: argparse.Namespace, ctx: CliContext) -> int:
 
 
 def _token() -> SecretStr:
+    from pydantic import SecretStr
+
     from actions import vault
 
     token = vault.token_from_env()

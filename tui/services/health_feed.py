@@ -1,7 +1,8 @@
 """The app's one health poller, and the feed every health view subscribes to.
 
-The app owns a single :class:`~actions.health.poller.Poller` (one SSH connection per host for the whole
-app), run as an async worker in group ``health``. Each snapshot is kept as :attr:`HealthFeed.latest` and
+The app owns a single poller (one SSH connection per host for the whole app), run in the poll process
+(:mod:`actions.health.poll_process`) and read by an async worker in group ``health``. Each snapshot is
+kept as :attr:`HealthFeed.latest` and
 handed to the subscribers, so the health screen and every :class:`HealthStrip` show the same readings.
 
 Only subscribers on the screen in front are painted (see :mod:`tui.services.feed`): every second (ages
@@ -10,8 +11,6 @@ and staleness move on even without a new reading) and on each reading.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
 
     from actions.config import Settings
-    from actions.health.poller import Poller
+    from actions.health.poll_process import RemotePoller
     from actions.lab import Lab
 
 
@@ -38,7 +37,7 @@ class HealthFeed:
         self.settings = settings
         self.lab = lab
         self._subscribers: Subscribers[Snapshot] = Subscribers(app)
-        self.poller: Poller | None = None
+        self.poller: RemotePoller | None = None
         self._after_first: list[Callable[[], object]] = []
         #: Called with every snapshot, on screen or not (the known-good recorder), whichever poller made it.
         self.taps: list[Callable[[Snapshot], object]] = []
@@ -83,20 +82,14 @@ class HealthFeed:
         self._start_poller()
 
     async def _run(self, lab: Lab) -> None:
-        # Imported in a thread, after the first frame: asyncssh takes half a second to import (a part of it
-        # waiting on subprocesses, as it looks for liboqs), which would hold that frame back.
-        module = await asyncio.to_thread(importlib.import_module, "actions.health.poller")
-        cfg = self.settings.health
-        poller: Poller = module.Poller(
-            list(lab.hosts),
-            interval=cfg.interval,
-            connect_timeout=cfg.connect_timeout,
-            history_minutes=cfg.history_minutes,
-            fingerprint_every=cfg.fingerprint_minutes * 60,
-            listener=self._publish,
-        )
+        # The poll process was started before the settings were read, and given the hosts before the
+        # screen was built (tui.cli, tui.launch): its first readings may be waiting already.
+        from actions.health import poll_process
+
+        poller = poll_process.poller_for(list(lab.hosts), poll_process.options_of(self.settings.health))
+        poller.listeners.append(self._publish)
+        poller.start()
         self.poller = poller
-        self.latest = poller.snapshot()
         try:
             await poller.run()
         except Exception as exc:
@@ -122,8 +115,9 @@ class HealthFeed:
             tap(snap)
         if self._after_first and all(state.connection != "connecting" for state in snap.hosts):
             waiting, self._after_first = self._after_first, []
+            # After the frame that shows the readings: the work that waited must not hold them back.
             for callback in waiting:
-                self.app.call_later(callback)
+                self.app.call_after_refresh(callback)
 
     def _tick(self) -> None:
         if self.latest is not None:

@@ -1,0 +1,109 @@
+"""The poll process: the health poller run in a process of its own, for the app and ``factory-tui health``.
+
+Started with ``python -m actions.health.poll_child`` (see :mod:`poll_process`) as early as the command line
+knows it will poll, it imports asyncssh and the poller at once, on a core of its own, while the app loads
+its settings and paints its first frame; the hosts then arrive in the start frame and the connections begin
+before the app's first frame is out. Its SSH work (key exchange, reading the probes) never competes with
+the screen for the interpreter's lock either.
+
+Frames are described in :mod:`poll_wire`. The child ends when its stdin closes (the app stopped it, or the
+app is gone), closing every connection on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from typing import IO, Any
+
+from actions import applog
+from actions.health import poll_wire as wire
+from actions.health.models import Snapshot
+from actions.health.poller import Poller
+
+
+class _Forward(logging.Handler):
+    """Sends each record of the ``factory`` loggers to the app, which writes its log file: one writer."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        super().__init__()
+        self.out = out
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            wire.write_frame(self.out, (wire.LOG, record.levelno, record.name, record.getMessage()))
+
+
+class _Child:
+    """One poll process: the poller, its commands from the app, its frames to the app."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.poller: Poller | None = None
+
+    def send(self, frame: tuple[Any, ...]) -> None:
+        wire.write_frame(self.out, frame)
+
+    def publish(self, snap: Snapshot) -> None:
+        assert self.poller is not None
+        self.send((wire.SNAPSHOT, snap, self.poller.ticks))
+
+    async def serve(self) -> None:
+        commands = await wire.pipe_reader(sys.stdin.buffer)
+        start = await wire.read_frame(commands)
+        if start is None or start[0] != wire.START:
+            return  # the app went before it had hosts to give (no lab, or it failed to start)
+        _, hosts, options, level, once, timeout = start
+        root = logging.getLogger(applog.ROOT)
+        root.setLevel(level)
+        root.addHandler(_Forward(self.out))
+        self.poller = Poller(hosts, **options)
+        if once:
+            try:
+                self.publish(await self.poller.once(timeout))
+            finally:
+                await self.poller.close()
+            return
+        self.poller.listeners.append(self.publish)
+        self.publish(self.poller.snapshot())  # every host "connecting": the cards have something to say
+        polling = asyncio.create_task(self.poller.run())
+        listening = asyncio.create_task(self._obey(commands))
+        done, _ = await asyncio.wait({polling, listening}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (polling, listening):
+            task.cancel()
+        await asyncio.gather(polling, listening, return_exceptions=True)
+        if polling in done and not polling.cancelled() and polling.exception() is not None:
+            raise polling.exception()  # type: ignore[misc]
+
+    async def _obey(self, commands: asyncio.StreamReader) -> None:
+        """Carry out the app's commands until it closes the pipe."""
+        assert self.poller is not None
+        while (frame := await wire.read_frame(commands)) is not None:
+            if frame[0] == wire.REFRESH:
+                self.poller.refresh_now()
+            elif frame[0] == wire.PAUSE:
+                self.poller.set_paused(bool(frame[1]))
+            elif frame[0] == wire.FINGERPRINT:
+                self.poller.request_fingerprint()
+
+
+def main() -> int:
+    """Serve one app until it closes our stdin; the frames go out on what was stdout."""
+    # Frames get stdout to themselves: a stray print of any library goes to stderr instead.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr
+    child = _Child(out)
+    try:
+        asyncio.run(child.serve())
+    except Exception as exc:  # the app shows it: "health polling stopped: ..."
+        with contextlib.suppress(OSError, ValueError):
+            child.send((wire.FAILED, f"{type(exc).__name__}: {exc}"))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""The app's side of the poll process (:mod:`poll_child`): start it early, give it hosts, read its snapshots.
+
+:func:`prewarm` starts the process as soon as the command line knows it will poll (the app, ``health``),
+before the settings are read, and :func:`begin` hands it the hosts as soon as the lab is known: asyncssh's
+import and the SSH connections then run on another core while the app loads and paints its first frame.
+:func:`poller_for` gives the caller that poller (or a new one, for another lab or other options).
+
+:class:`RemotePoller` offers what the app and the command line use of
+:class:`~actions.health.poller.Poller`: ``listeners``, ``run``, ``once``, ``refresh_now``, ``set_paused``,
+``request_fingerprint``, ``paused``, ``ticks`` and ``close``. Stopping it, or the app going away, closes the
+child's stdin; the child closes its connections and exits, and is killed if it has not within
+:data:`GRACE` seconds. This module imports neither asyncssh nor pydantic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from actions import applog
+from actions.health import poll_wire as wire
+
+if TYPE_CHECKING:
+    from actions.config import HealthSettings
+    from actions.health.models import Snapshot
+    from actions.lab import Host
+
+# The directory that holds the ``actions`` package the app runs from: the child imports the same code.
+_ROOT = Path(__file__).resolve().parents[2]
+#: Seconds a stopped child has to close its connections and exit before it is killed.
+GRACE = 2.0
+#: How much nicer than the app the poll process is.
+NICENESS = 5
+_STDERR_KEPT = 4096
+
+
+class PollerGone(RuntimeError):
+    """The poll process ended on its own; the message says how (its last words, or its exit)."""
+
+
+class PollProcess:
+    """One child process running :mod:`poll_child`."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "actions.health.poll_child"], cwd=_ROOT, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            # A Ctrl-C at the terminal is the app's to handle; the child stops when its stdin closes.
+            start_new_session=True,
+        )
+        self.stderr = b""
+        # Below the app in the scheduler's eyes: on a small machine the app's first frame comes first and
+        # this process takes what the app leaves (its imports, the key exchanges); on many cores, all it needs.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+
+    def send(self, frame: tuple[Any, ...]) -> None:
+        """One frame to the child; a child that is gone is noticed by the reader, not here."""
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError, ValueError):
+            wire.write_frame(self.proc.stdin, frame)
+
+    def alive(self) -> bool:
+        """Whether the child is still running."""
+        return self.proc.poll() is None
+
+    def stop_sync(self) -> None:
+        """Close the child's stdin, give it :data:`GRACE` seconds, then kill it (for exit, off any loop)."""
+        self._close_stdin()
+        try:
+            self.proc.wait(GRACE)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._close_pipes()
+
+    async def stop(self) -> None:
+        """Close the child's stdin and wait (without blocking the loop) until it exits, killing it after
+        :data:`GRACE` seconds; a cancel while waiting kills it at once."""
+        self._close_stdin()
+        try:
+            for _ in range(int(GRACE / 0.02)):
+                if not self.alive():
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            if self.alive():
+                self.proc.kill()
+            self.proc.wait()
+            self._close_pipes()
+
+    def _close_stdin(self) -> None:
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+    def ended(self) -> str:
+        """How the child ended, for the operator: its last words on stderr, else its exit."""
+        code = self.proc.poll()
+        words = self.stderr.decode("utf-8", "replace").strip().splitlines()
+        if words:
+            return words[-1]
+        from actions.procs import describe_exit
+
+        return "it is still running" if code is None else f"it {describe_exit(code)}"
+
+
+_warm: PollProcess | None = None
+
+
+def prewarm() -> None:
+    """Start the poll process now, for the first :class:`RemotePoller` of this process to take."""
+    global _warm
+    if _warm is None:
+        _warm = PollProcess()
+
+
+def _take() -> PollProcess:
+    global _warm
+    taken, _warm = _warm, None
+    if taken is not None and taken.alive():
+        return taken
+    return PollProcess()
+
+
+def _discard_warm() -> None:
+    """At exit: a process started early and never used (no lab, a broken config) is stopped."""
+    global _warm, _begun
+    for left in (_warm, _begun._process if _begun is not None else None):
+        if left is not None:
+            left.stop_sync()
+    _warm = _begun = None
+
+
+atexit.register(_discard_warm)
+
+
+def options_of(cfg: HealthSettings) -> dict[str, Any]:
+    """The poller's keyword arguments for the settings' health section."""
+    return {"interval": cfg.interval, "connect_timeout": cfg.connect_timeout,
+            "history_minutes": cfg.history_minutes, "fingerprint_every": cfg.fingerprint_minutes * 60}
+
+
+_begun: RemotePoller | None = None
+
+
+def begin(hosts: list[Host], options: dict[str, Any]) -> None:
+    """Start polling ``hosts`` now, in the process :func:`prewarm` started, for :func:`poller_for` to hand
+    out: the connections are made while the caller goes on with its start."""
+    global _begun
+    if _begun is None:
+        _begun = RemotePoller(hosts, **options)
+        _begun.start()
+
+
+def poller_for(hosts: list[Host], options: dict[str, Any]) -> RemotePoller:
+    """The poller :func:`begin` started when it polls the same hosts the same way, else a new one (not
+    started yet)."""
+    global _begun
+    begun, _begun = _begun, None
+    if begun is not None and begun.hosts == hosts and begun.options == options:
+        return begun
+    if begun is not None and begun._process is not None:
+        begun._process.stop_sync()  # another lab than the one begun with: not a host of it is wanted
+    return RemotePoller(hosts, **options)
+
+
+class RemotePoller:
+    """A :class:`~actions.health.poller.Poller` of ``hosts`` run in the poll process.
+
+    The hosts are sent at once, so the child connects while the caller goes on with its start. ``options``
+    are the poller's own keyword arguments (``interval``, ``connect_timeout``, ...).
+    """
+
+    def __init__(self, hosts: list[Host], listener: Callable[[Snapshot], None] | None = None,
+                 **options: Any) -> None:
+        self.hosts = hosts
+        self.options = options
+        self.interval = float(options.get("interval", 2.0))
+        self.connect_timeout = float(options.get("connect_timeout", 5.0))
+        self.listeners: list[Callable[[Snapshot], None]] = [listener] if listener else []
+        self.paused = False
+        #: Ticks the child's poller has done (tests count in ticks).
+        self.ticks = 0
+        self.latest: Snapshot | None = None
+        self._process: PollProcess | None = None
+        self._started = False
+
+    def start(self, once: bool = False, timeout: float | None = None) -> None:
+        """Hand the hosts to the poll process (taking the early one when there is one), to poll until
+        stopped or, with ``once``, to probe each host once; idempotent."""
+        if self._started:
+            return
+        self._started = True
+        self._process = _take()
+        level = logging.getLogger(applog.ROOT).getEffectiveLevel()
+        self._process.send((wire.START, self.hosts, self.options, level, once, timeout))
+
+    # -- control: each is a frame to the child ------------------------------------------------------
+
+    def refresh_now(self) -> None:
+        """Start the child's next tick at once (also when paused)."""
+        self._command((wire.REFRESH,))
+
+    def request_fingerprint(self) -> None:
+        """Read every host's fingerprint on the child's next tick."""
+        self._command((wire.FINGERPRINT,))
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause or resume the child's polling; the listeners hear of it with the next snapshot."""
+        self.paused = paused
+        self._command((wire.PAUSE, paused))
+
+    def _command(self, frame: tuple[Any, ...]) -> None:
+        if self._process is not None:
+            self._process.send(frame)
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Poll until cancelled, handing each snapshot to the listeners; the child is stopped on the way
+        out. A child that ends on its own raises :class:`PollerGone`."""
+        self.start()
+        try:
+            await self._read(until_first=False)
+        finally:
+            await self.close()
+
+    async def once(self, timeout: float | None = None) -> Snapshot:
+        """Connect to every host, probe each once, and return that snapshot (see ``Poller.once``)."""
+        self.start(once=True, timeout=timeout)
+        try:
+            await self._read(until_first=True)
+        finally:
+            await self.close()
+        assert self.latest is not None
+        return self.latest
+
+    async def _read(self, until_first: bool) -> None:
+        process = self._process
+        assert process is not None and process.proc.stdout is not None
+        frames = await wire.pipe_reader(process.proc.stdout)
+        drain = asyncio.create_task(self._drain_stderr(process))
+        failed = ""
+        try:
+            while (frame := await wire.read_frame(frames)) is not None:
+                kind = frame[0]
+                if kind == wire.SNAPSHOT:
+                    self.latest, self.ticks = frame[1], frame[2]
+                    self.paused = self.latest.paused
+                    for listener in list(self.listeners):
+                        listener(self.latest)
+                    if until_first:
+                        return
+                elif kind == wire.LOG:
+                    logging.getLogger(frame[2]).log(frame[1], "%s", frame[3])
+                elif kind == wire.FAILED:
+                    failed = frame[1]
+            with contextlib.suppress(TimeoutError):  # its last words, if it is on its way out
+                await asyncio.wait_for(asyncio.shield(drain), GRACE)
+        finally:
+            drain.cancel()
+        raise PollerGone(f"the health poller's process ended: {failed or process.ended()}")
+
+    @staticmethod
+    async def _drain_stderr(process: PollProcess) -> None:
+        """Keep the tail of the child's stderr (read, so that it never fills and blocks the child)."""
+        assert process.proc.stderr is not None
+        reader = await wire.pipe_reader(process.proc.stderr)
+        while chunk := await reader.read(1 << 14):
+            process.stderr = (process.stderr + chunk)[-_STDERR_KEPT:]
+
+    async def close(self) -> None:
+        """Stop the poll process (it closes every connection)."""
+        if self._process is not None:
+            process, self._process = self._process, None
+            await process.stop()

@@ -1,0 +1,159 @@
+"""The poll process against the sandbox's three real sshd: the poller in a child process, its frames, its
+commands, its logs, and its end in every way (stopped, cancelled, killed, never given hosts)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections.abc import AsyncIterator, Callable
+
+import psutil
+import pytest
+
+from actions import sandbox as sb
+from actions.health import poll_process
+from actions.health.models import Snapshot
+from actions.health.poll_process import PollerGone, RemotePoller
+from actions.lab import Host, load_lab
+
+pytestmark = pytest.mark.integration
+OPTIONS = {"interval": 0.5, "connect_timeout": 5.0}
+
+
+def hosts_of(sandbox: sb.SandboxStatus) -> list[Host]:
+    return list(load_lab(sandbox.inventory).hosts)
+
+
+def poll_children() -> list[psutil.Process]:
+    """This test process's poll processes still running."""
+    me = psutil.Process()
+    return [p for p in me.children() if "actions.health.poll_child" in " ".join(p.cmdline())
+            and p.status() != psutil.STATUS_ZOMBIE]
+
+
+async def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def running(poller: RemotePoller) -> AsyncIterator[asyncio.Task[None]]:
+    task = asyncio.create_task(poller.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, PollerGone):
+            await task
+
+
+def all_read(snap: Snapshot | None) -> bool:
+    return snap is not None and all(h.connection == "up" and h.reading is not None for h in snap.hosts)
+
+
+async def test_once_reads_every_host_and_leaves_no_process(sandbox: sb.SandboxStatus) -> None:
+    poller = RemotePoller(hosts_of(sandbox), **OPTIONS)
+    snap = await poller.once()
+    assert [h.name for h in snap.hosts] == ["pi1", "pi2", "pi3"]
+    for h in snap.hosts:
+        assert h.connection == "up" and h.reading is not None, h.last_error
+        assert h.reading.load is not None and h.reading.fingerprint is not None
+    assert poll_children() == []
+
+
+async def test_live_polling_obeys_pause_refresh_and_fingerprint(sandbox: sb.SandboxStatus) -> None:
+    seen: list[Snapshot] = []
+    poller = RemotePoller(hosts_of(sandbox), listener=seen.append, **OPTIONS)
+    async with running(poller):
+        await wait_for(lambda: all_read(poller.latest), 20, "every host read")
+        ticks = poller.ticks
+        await wait_for(lambda: poller.ticks >= ticks + 2, 10, "the child's ticks going on")
+        # The first snapshot comes before any connection: every card has something to say at once.
+        assert [h.connection for h in seen[0].hosts] == ["connecting"] * 3
+        poller.set_paused(True)
+        await wait_for(lambda: poller.latest is not None and poller.latest.paused, 5, "a paused snapshot")
+        await asyncio.sleep(2 * OPTIONS["interval"])  # the tick under way, if one was, is done
+        stopped = poller.ticks
+        await asyncio.sleep(4 * OPTIONS["interval"])
+        assert poller.ticks == stopped
+        poller.refresh_now()
+        await wait_for(lambda: poller.ticks > stopped, 5, "a tick on demand while paused")
+        poller.set_paused(False)
+        await wait_for(lambda: poller.latest is not None and not poller.latest.paused, 5, "polling resumed")
+        poller.request_fingerprint()
+        stamps = {h.name: h.reading.fingerprint.taken_at for h in poller.latest.hosts
+                  if h.reading is not None and h.reading.fingerprint is not None}
+        await wait_for(lambda: all(
+            h.reading is not None and h.reading.fingerprint is not None
+            and h.reading.fingerprint.taken_at > stamps.get(h.name, 0) for h in poller.latest.hosts  # type: ignore[union-attr]
+        ), 10, "fresh fingerprints")
+        child = poll_children()
+        assert len(child) == 1
+        # Nicer than the app: a small machine paints the app's frames first.
+        assert child[0].nice() >= psutil.Process().nice() + poll_process.NICENESS
+    # Cancelled: the child closed its connections and went.
+    assert poll_children() == []
+
+
+async def test_a_killed_child_ends_the_run_with_its_reason(sandbox: sb.SandboxStatus) -> None:
+    poller = RemotePoller(hosts_of(sandbox), **OPTIONS)
+    task = asyncio.create_task(poller.run())
+    try:
+        await wait_for(lambda: all_read(poller.latest), 20, "every host read")
+        (child,) = poll_children()
+        os.kill(child.pid, signal.SIGKILL)
+        with pytest.raises(PollerGone, match="the health poller's process ended: it was killed by SIGKILL"):
+            await asyncio.wait_for(task, 10)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, PollerGone):
+            await task
+    assert poll_children() == []
+
+
+async def test_the_child_s_log_records_reach_the_app_s_log(
+    sandbox: sb.SandboxStatus, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="factory")
+    await RemotePoller(hosts_of(sandbox), **OPTIONS).once()
+    connected = [r for r in caplog.records if r.name == "factory.health" and r.getMessage().startswith("connected:")]
+    assert sorted(r.getMessage().split()[1] for r in connected) == ["pi1", "pi2", "pi3"]
+
+
+async def test_a_host_down_is_reported_not_fatal(sandbox: sb.SandboxStatus) -> None:
+    hosts = hosts_of(sandbox)
+    # Nothing listens on this port: the child reports the host down and goes on with the others.
+    hosts[2] = hosts[2].model_copy(update={"port": 1})
+    snap = await RemotePoller(hosts, **{**OPTIONS, "connect_timeout": 2.0}).once(timeout=5)
+    assert [h.connection for h in snap.hosts] == ["up", "up", "unreachable"]
+    assert snap.hosts[2].last_error
+
+
+async def test_the_poller_begun_early_is_the_one_handed_out(sandbox: sb.SandboxStatus) -> None:
+    hosts = hosts_of(sandbox)
+    poll_process.prewarm()
+    poll_process.begin(hosts, OPTIONS)
+    begun = poll_process.poller_for(hosts, OPTIONS)
+    assert begun._started and poll_process.poller_for(hosts, OPTIONS) is not begun  # handed out once
+    async with running(begun):
+        await wait_for(lambda: all_read(begun.latest), 20, "every host read by the early process")
+    # Begun for another lab than the one asked for: that process is stopped, a new poller is made.
+    poll_process.begin(hosts[:1], OPTIONS)
+    other = poll_process.poller_for(hosts, OPTIONS)
+    assert not other._started and other.hosts == hosts
+    assert poll_children() == []
+
+
+def test_an_early_process_never_given_hosts_is_stopped_at_exit() -> None:
+    poll_process.prewarm()
+    (child,) = poll_children()
+    poll_process._discard_warm()  # what atexit runs
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    assert poll_children() == []
