@@ -1,7 +1,7 @@
-"""The poll process: the health poller run in a process of its own, for the app and ``factory-tui health``.
+"""The poll process: the app's health poller, run in a process of its own.
 
 Started with ``python -m actions.health.poll_child`` (see :mod:`poll_process`) as early as the command line
-knows it will poll, it imports asyncssh and the poller at once, on a core of its own, while the app loads
+knows it opens the app, it imports asyncssh and the poller at once, on a core of its own, while the app loads
 its settings and paints its first frame; the hosts then arrive in the start frame and the connections begin
 before the app's first frame is out. Its SSH work (key exchange, reading the probes) never competes with
 the screen for the interpreter's lock either.

@@ -1,12 +1,12 @@
 """The app's side of the poll process (:mod:`poll_child`): start it early, give it hosts, read its snapshots.
 
-:func:`prewarm` starts the process as soon as the command line knows it will poll (the app, ``health``),
-before the settings are read, and :func:`begin` hands it the hosts as soon as the lab is known: asyncssh's
+:func:`prewarm` starts the process as soon as the command line knows it opens the app, before the
+settings are read, and :func:`begin` hands it the hosts as soon as the lab is known: asyncssh's
 import and the SSH connections then run on another core while the app loads and paints its first frame.
 :func:`poller_for` gives the caller that poller (or a new one, for another lab or other options).
 
-:class:`RemotePoller` offers what the app and the command line use of
-:class:`~actions.health.poller.Poller`: ``listeners``, ``run``, ``once``, ``refresh_now``, ``set_paused``,
+:class:`RemotePoller` offers what the app uses of :class:`~actions.health.poller.Poller`: ``listeners``,
+``run``, ``once``, ``refresh_now``, ``set_paused``,
 ``request_fingerprint``, ``paused``, ``ticks`` and ``close``. Stopping it, or the app going away, closes the
 child's stdin; the child closes its connections and exits, and is killed if it has not within
 :data:`GRACE` seconds. This module imports neither asyncssh nor pydantic.
@@ -199,6 +199,7 @@ class RemotePoller:
         self.latest: Snapshot | None = None
         self._process: PollProcess | None = None
         self._started = False
+        self._delivering = False
 
     def start(self, once: bool = False, timeout: float | None = None) -> None:
         """Hand the hosts to the poll process (taking the early one when there is one), to poll until
@@ -262,10 +263,13 @@ class RemotePoller:
                 if kind == wire.SNAPSHOT:
                     self.latest, self.ticks = frame[1], frame[2]
                     self.paused = self.latest.paused
-                    for listener in list(self.listeners):
-                        listener(self.latest)
                     if until_first:
                         return
+                    # Frames that waited in the pipe (the app was busy starting) are read without a pause:
+                    # the listeners get the newest of them once, not each in turn.
+                    if not self._delivering:
+                        self._delivering = True
+                        asyncio.get_running_loop().call_soon(self._deliver)
                 elif kind == wire.LOG:
                     logging.getLogger(frame[2]).log(frame[1], "%s", frame[3])
                 elif kind == wire.FAILED:
@@ -275,6 +279,12 @@ class RemotePoller:
         finally:
             drain.cancel()
         raise PollerGone(f"the health poller's process ended: {failed or process.ended()}")
+
+    def _deliver(self) -> None:
+        self._delivering = False
+        if self.latest is not None:
+            for listener in list(self.listeners):
+                listener(self.latest)
 
     @staticmethod
     async def _drain_stderr(process: PollProcess) -> None:

@@ -34,8 +34,9 @@ COMMANDS = [
     "tui.cli.rehearse",
 ]
 
-# What polls the hosts: the app (no subcommand) and `health`; their poll process is started first thing.
-POLLING = (None, "health")
+# What keeps polling the hosts: the app (no subcommand); its poll process is started first thing.
+# (`health` polls in its own process: for one round, a second interpreter costs more than it saves.)
+POLLING = (None,)
 
 
 class _Version(argparse.Action):

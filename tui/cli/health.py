@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
+import threading
 import time
 from typing import Any
 
@@ -62,19 +64,32 @@ def _table(doc: dict[str, Any]) -> Any:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Print the lab's health once or live, the known-good diff, or record and accept known-good snapshots."""
-    # The poll process (started by the command line before the settings were read) has been importing
-    # asyncssh meanwhile; it connects as soon as it has the hosts.
-    from actions.health import poll_process
-
+    # asyncssh's import waits in part on subprocesses (it looks for liboqs): begun in a thread, that wait
+    # overlaps the reading of the settings and the lab.
+    poller_import = threading.Thread(target=importlib.import_module, args=("actions.health.poller",),
+                                     daemon=True)
+    poller_import.start()
     settings, lab = ctx.settings, ctx.lab
-    single = bool(args.once or health_diff.wanted(args))
-    poller = poll_process.poller_for(list(lab.hosts), poll_process.options_of(settings.health))
-    poller.start(once=single)
+    poller_import.join()
+    from actions.health.poller import Poller
     from actions.health.report import exit_code, to_json
 
-    th = settings.health.thresholds
-    if single:
-        snap = asyncio.run(poller.once())
+    cfg = settings.health
+    th = cfg.thresholds
+    poller = Poller(list(lab.hosts), interval=cfg.interval, connect_timeout=cfg.connect_timeout,
+                    history_minutes=cfg.history_minutes)
+    if args.once or health_diff.wanted(args):
+        if not args.json:
+            # What draws the table is loaded while the hosts answer: the loop mostly waits on them.
+            threading.Thread(target=_import_printer, daemon=True).start()
+
+        async def once() -> Any:
+            try:
+                return await poller.once()
+            finally:
+                await poller.close()
+
+        snap = asyncio.run(once())
         if health_diff.wanted(args):
             return health_diff.run(args, ctx, snap, th)
         doc = to_json(snap, th)
@@ -86,6 +101,11 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             Console().print(_table(doc))
         return exit_code(snap, th)
     return _watch(poller, th, as_json=args.json)
+
+
+def _import_printer() -> None:
+    importlib.import_module("rich.console")
+    importlib.import_module("rich.table")
 
 
 def _watch(poller: Any, th: Any, as_json: bool) -> int:
