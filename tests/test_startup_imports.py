@@ -30,3 +30,20 @@ def test_the_first_frame_loads_none_of_the_slow_libraries() -> None:
     assert early == [], f"loaded before the first frame: {early}"
     # The frame itself needs the lab model and Textual: the list above is not vacuous.
     assert "actions.lab" in loaded and "textual.app" in loaded
+
+
+def test_the_poll_process_starts_before_pydantic_is_loaded() -> None:
+    """The command line starts the app's poll process as soon as it has parsed the line; what it has
+    loaded by then is small, so the child's imports and the app's settings run side by side."""
+    code = (
+        "import json, sys\n"
+        "from tui.cli import build_parser\n"
+        "from actions.health import poll_process\n"
+        "build_parser().parse_args([])\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(json.loads(proc.stdout))
+    heavy = sorted(m for m in loaded if m.split(".")[0] in {"pydantic", "textual", "rich", "asyncssh", "yaml"})
+    assert heavy == [], f"loaded before the poll process starts: {heavy}"
+    assert "argparse" in loaded and "actions.health.poll_process" in loaded
