@@ -39,9 +39,10 @@ MARKS = {
 # Seconds from a run's end to the full collection it allows: frames come every 1/60 s while anything
 # changes, so the one that shows the outcome is long drawn by then.
 COLLECT_AFTER = 0.5
+# Every status has its colour (a test keeps it so): a cancel under way reads as a cancel already.
 STATUS_STYLE = {
-    RunStatus.RUNNING: "yellow", RunStatus.OK: "green", RunStatus.FAILED: "red", RunStatus.CANCELLED: "magenta",
-    RunStatus.ERROR: "red", RunStatus.REFUSED: "red",
+    RunStatus.RUNNING: "yellow", RunStatus.CANCELLING: "magenta", RunStatus.OK: "green", RunStatus.FAILED: "red",
+    RunStatus.CANCELLED: "magenta", RunStatus.ERROR: "red", RunStatus.REFUSED: "red", RunStatus.INTERRUPTED: "red",
 }
 
 
