@@ -2,10 +2,14 @@
 
 Sealing stops every reader of secrets until enough key holders unseal again, so it asks for the
 Vault's host name to be typed (destructive level); a step-down only hands the active role to another
-node (change level).
+node (change level). A step-down returns once it has taken effect: the server answers first and gives the
+role up afterwards, and a single raft node takes it back some ten seconds later; a seal sent in between
+would meet the node mid-way.
 """
 
 from __future__ import annotations
+
+import time
 
 from pydantic import SecretStr
 
@@ -13,6 +17,11 @@ from actions import change_log
 from actions.gates import GateRequest, Level, Permit, require
 from actions.journal import Journal
 from actions.vault.connect import VaultError, VaultTarget, client, translate
+from actions.vault.status import VaultStatus, read_status
+from actions.vault.unseal import is_settled
+
+#: Seconds a step-down may take to hand the active role over (a lone node takes it back after about 10).
+STEP_DOWN_SETTLE = 45.0
 
 
 def seal_request(target: VaultTarget) -> GateRequest:
@@ -62,13 +71,32 @@ def seal(
 
 
 def step_down(
-    target: VaultTarget, token: SecretStr | None, permit: Permit | None, journal: Journal | None = None
-) -> None:
-    """Make the active node step down with ``permit`` and ``token``; journalled."""
+    target: VaultTarget, token: SecretStr | None, permit: Permit | None, journal: Journal | None = None,
+    settle: float = STEP_DOWN_SETTLE, poll: float = 0.25,
+) -> VaultStatus:
+    """Make the active node step down with ``permit`` and ``token`` (journalled), then wait until a node is
+    active since the step-down (another one, or this one taking the role back); returns that reading.
+
+    Raises :class:`VaultError` when no node has taken the role within ``settle`` seconds (the step-down
+    itself was done, and journalled).
+    """
     require(permit, step_down_request(target))
     token = _need_token(token, "a step-down")
+    before = read_status(target)
     with change_log.recorded(journal, permit, "stepped down", VaultError):
         try:
             client(target, token).sys.step_down()
         except Exception as exc:
             raise translate(exc, target, token.get_secret_value()) from None
+    if not before.ha_enabled or before.active_time is None:
+        return read_status(target)  # no election to wait for
+    deadline = time.monotonic() + settle
+    while True:
+        status = read_status(target)
+        if status.error or status.sealed:
+            return status
+        if status.active_time not in (None, before.active_time) and is_settled(status):
+            return status
+        if time.monotonic() >= deadline:
+            raise VaultError(f"{target.addr}: stepped down, but no node took the active role within {settle:.0f} s")
+        time.sleep(poll)

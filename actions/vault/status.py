@@ -46,6 +46,9 @@ class VaultStatus(BaseModel):
     ha_enabled: bool | None = None
     leader_address: str | None = None
     leader_is_self: bool | None = None
+    active_time: str | None = Field(
+        default=None, description="When the active node took the role (a step-down makes a new one).",
+    )
     cluster_name: str | None = None
 
     @property
@@ -128,6 +131,8 @@ def _read(target: VaultTarget, started: float) -> VaultStatus:
         ha_enabled=leader.get("ha_enabled"),
         leader_address=leader.get("leader_address") or None,
         leader_is_self=leader.get("is_self"),
+        # A node with no leader reports the zero time ("0001-01-01..."): no active node, no time.
+        active_time=leader.get("active_time") if not str(leader.get("active_time", "0")).startswith("0001") else None,
         cluster_name=seal.get("cluster_name") or health.get("cluster_name"),
     )
 

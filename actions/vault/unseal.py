@@ -220,10 +220,14 @@ def wait_settled(target: VaultTarget, timeout: float = 15.0, poll: float = 0.25)
     deadline = time.monotonic() + timeout
     while True:
         status = read_status(target)
-        settled = status.state.value == "unsealed" and (
-            status.standby is False
-            or (status.standby and status.leader_address and status.leader_is_self is False)
-        )
-        if settled or status.error or status.sealed or time.monotonic() >= deadline:
+        if is_settled(status) or status.error or status.sealed or time.monotonic() >= deadline:
             return status
         time.sleep(poll)
+
+
+def is_settled(status: VaultStatus) -> bool:
+    """Whether the node has found its place: active, or a standby that knows another node is the leader."""
+    return status.state.value == "unsealed" and bool(
+        status.standby is False
+        or (status.standby and status.leader_address and status.leader_is_self is False)
+    )

@@ -183,10 +183,12 @@ def _with_token(args: argparse.Namespace, ctx: CliContext, request_of: Any, act:
     target = _target(ctx)
     permit = _permit(request_of(target), args.confirm, target.host, ctx.settings.operator)
     try:
-        act(target, _token(), permit, ctx.journal)
+        after = act(target, _token(), permit, ctx.journal)
     except vault.VaultError as exc:
         raise CliError(str(exc)) from None
-    print(f"{target.addr}: {done}")
+    # A step-down returns the reading once a node has the active role again: say where things stand.
+    now = f"; now {after.summary()}" if isinstance(after, vault.VaultStatus) else ""
+    print(f"{target.addr}: {done}{now}")
     return 0
 
 

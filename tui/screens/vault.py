@@ -231,6 +231,9 @@ class VaultScreen(FactoryScreen):
             self.notify("No token: nothing was changed.", severity="warning")
             return
         call = vault.seal if what == "seal" else vault.step_down
+        if what == "step_down":
+            self.notify("Stepping down: waiting until a node has the active role (a lone node takes it back "
+                        "after some ten seconds).", title="Vault")
         try:
             await asyncio.to_thread(call, target, self._token, permit, app_of(self).journal)
         except vault.VaultError as exc:
