@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from pathlib import PurePosixPath
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from actions.config import Thresholds
 from actions.durations import HOUR, duration_text
@@ -31,7 +31,8 @@ class BackupKind(BaseModel):
     kind: str
     newest: str
     mtime: float
-    age_h: float
+    age_s: float = Field(description="Seconds since the dump: what is judged and shown.")
+    age_h: float = Field(description="The same age in hours, rounded for the JSON report.")
     size: int
     previous_size: int | None = None
     status: Status
@@ -85,7 +86,7 @@ def _judge(kind: str, files: list[BackupFile], comparable: bool, now: float, th:
         status = Status.WARN if status is Status.OK else status
         text = f"{text}; under {th.backup_shrink_ratio:.0%} of the one before ({size_text(previous.size)})"
     return BackupKind(
-        kind=kind, newest=newest.path, mtime=newest.mtime, age_h=round(age_h, 2), size=newest.size,
+        kind=kind, newest=newest.path, mtime=newest.mtime, age_s=age_s, age_h=round(age_h, 2), size=newest.size,
         previous_size=previous.size if previous is not None and comparable else None, status=status, text=text,
     )
 
@@ -113,7 +114,8 @@ class OffsiteVerdict(BaseModel):
     recorded: bool = False
     ok: bool = False
     snapshot: str = ""
-    age_h: float | None = None
+    age_s: float | None = Field(None, description="Seconds since the last good copy: what is judged and shown.")
+    age_h: float | None = Field(None, description="The same age in hours, rounded for the JSON report.")
     error: str = ""
     status: Status
     text: str
@@ -136,18 +138,18 @@ def offsite_verdict(reading: Reading, th: Thresholds, now: float | None = None) 
         return OffsiteVerdict(file=file, status=Status.WARN, text=f"backup off-site: no copy recorded in {file}")
     now = (reading.taken_at if now is None else now) + (reading.clock_offset_s or 0.0)
     age = st.age(now)
-    age_h = None if age is None else round(age / 3600, 2)
-    if age_h is None:
+    if age is None:
         status, last = Status.CRITICAL, "no copy ever succeeded"
     else:
-        status, past = _by_age(age_h, th)
+        status, past = _by_age(age / HOUR, th)
         last = f"snapshot {st.snapshot or '?'}, {duration_text(age)} old{past}"
     if st.ok:
         text = f"backup off-site: {last}"
     else:
         status = worst([status, Status.WARN])
         text = f"backup off-site: FAILED: {st.error or 'no reason recorded'}; last good copy: {last}"
-    return OffsiteVerdict(file=file, recorded=True, ok=st.ok, snapshot=st.snapshot, age_h=age_h, error=st.error,
+    return OffsiteVerdict(file=file, recorded=True, ok=st.ok, snapshot=st.snapshot, age_s=age,
+                          age_h=None if age is None else round(age / HOUR, 2), error=st.error,
                           status=status, text=text)
 
 

@@ -17,7 +17,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from actions.config import Thresholds
-from actions.durations import HOUR, duration_text
+from actions.durations import duration_text
 from actions.health.backups import newest_by_kind, offsite_verdict
 from actions.health.evaluate import clock
 from actions.health.models import Snapshot, Status, worst
@@ -50,10 +50,11 @@ def backups_line(snap: Snapshot, th: Thresholds) -> Text:
         if state.reading is None or state.reading.backup_root is None:
             continue
         kinds = newest_by_kind(state.reading, th)
-        parts = [(f"{k.kind} {duration_text(k.age_h * HOUR)}", k.status) for k in kinds]
+        # The exact ages, as the findings' texts give them: the rounded hours are for the JSON report.
+        parts = [(f"{k.kind} {duration_text(k.age_s)}", k.status) for k in kinds]
         offsite = offsite_verdict(state.reading, th)
         if offsite is not None:
-            age = "never" if offsite.age_h is None else duration_text(offsite.age_h * HOUR)
+            age = "never" if offsite.age_s is None else duration_text(offsite.age_s)
             words = f"off-site {age}" if offsite.ok else "off-site FAILED" if offsite.recorded else "off-site none"
             parts.append((words, offsite.status))
         line.append(f"backups on {state.name}: ", style="bold")
