@@ -407,3 +407,11 @@ def test_gate_typed(snap_compare: Callable[..., bool], app: SnapApp) -> None:
         await pilot.press(*"pi")
 
     shoot(snap_compare, app, steps)
+
+
+def test_the_readme_s_screenshot_is_the_health_snapshot() -> None:
+    """The README shows the health screen as it is drawn now: after ``--snapshot-update`` changes it, copy
+    ``test_health.svg`` to ``docs/screenshot.svg``."""
+    root = Path(__file__).resolve().parents[2]
+    drawn = Path(__file__).parent / "__snapshots__" / "test_snapshots" / "test_health.svg"
+    assert (root / "docs" / "screenshot.svg").read_bytes() == drawn.read_bytes()
