@@ -13,7 +13,7 @@ from collections.abc import Callable
 from textual.dom import DOMNode
 from textual.worker import Worker
 
-from actions.ansible import PreparedRun, RunRefused, RunResult, RunStatus, run_prepared
+from actions.ansible import PreparedRun, RunRefused, RunResult, RunStatus, new_run_id, run_prepared
 from actions.gates import Permit
 from tui.app_handle import app_of
 from tui.services.run_batcher import Batcher
@@ -39,12 +39,14 @@ def start_in_pane(screen: DOMNode, pane: RunPane, prepared: PreparedRun, permit:
     already) and cancelled by its ``x``. A run refused by its gate or a busy host ends as REFUSED with the
     reason. ``on_end`` is called on the run's thread once the pane has been told the end."""
     operator = app_of(screen).settings.operator
+    # Known before the run starts, so that its row in the runs history leads to this pane while it runs.
+    pane.run_id = new_run_id()
 
     def work() -> RunResult:
         batcher = Batcher(lambda lines, events: pane.post_message(RunPane.Batch(lines, events)))
         try:
             result = run_prepared(prepared, permit=permit, on_event=batcher.event, on_line=batcher.line,
-                                  on_tick=batcher.tick, cancel=pane.cancel, operator=operator)
+                                  on_tick=batcher.tick, cancel=pane.cancel, operator=operator, run_id=pane.run_id)
         except RunRefused as exc:
             result = refused(exc)
         finally:

@@ -18,7 +18,15 @@ if TYPE_CHECKING:
     from actions.ansible.gate import AnsibleNotFound
     from actions.ansible.models import HostRecap, RunEvent, RunResult, RunSpec, RunStatus
     from actions.ansible.replay import replay
-    from actions.ansible.runner import PreparedRun, RunRefused, prepare, record_error, run_playbook, run_prepared
+    from actions.ansible.runner import (
+        PreparedRun,
+        RunRefused,
+        new_run_id,
+        prepare,
+        record_error,
+        run_playbook,
+        run_prepared,
+    )
 
 _WHERE = {
     "MissingVars": "catalog", "Playbook": "catalog", "PlaybookError": "catalog", "UnknownPlaybook": "catalog",
@@ -28,7 +36,7 @@ _WHERE = {
     "RunStatus": "models",
     "replay": "replay",
     "PreparedRun": "runner", "RunRefused": "runner", "prepare": "runner", "record_error": "runner",
-    "run_playbook": "runner", "run_prepared": "runner",
+    "run_playbook": "runner", "run_prepared": "runner", "new_run_id": "runner",
 }
 
 
@@ -63,4 +71,5 @@ __all__ = [
     "resolve_playbook",
     "run_playbook",
     "run_prepared",
+    "new_run_id",
 ]

@@ -165,6 +165,30 @@ async def test_cancel_from_the_pane(settings: Settings) -> None:
         await _wait(pilot, lambda: gc.get_threshold()[2] == gc_threshold[2] * gc_pauses.SETTLED, timeout=5)
 
 
+async def test_enter_on_a_run_still_going_shows_its_live_tab(settings: Settings) -> None:
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    seconds = f"31.{uuid.uuid4().int % 10000:04d}"
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen, pane = await _start_sleep_run(app, pilot, seconds)
+        assert pane.run_id
+        tabs = screen.query_one("#runs-tabs", TabbedContent)
+        tabs.active = "history"
+        screen.action_refresh_history()
+        await pilot.pause()
+        history = screen.query_one("#history-table", DataTable)
+        assert history.row_count == 1  # journalled as running, under the id the pane knows
+        history.focus()
+        await _wait(pilot, lambda: history.has_focus)
+        await pilot.press("enter")
+        await _wait(pilot, lambda: tabs.active == pane.tab_id)
+        await pilot.pause(0.3)
+        # No replay of half a run: the live pane is the one in front.
+        assert [p for p in screen.query(RunPane) if p.replay] == []
+        assert pane.status is RunStatus.RUNNING
+        pane.action_cancel_run()
+        await _wait(pilot, lambda: not pane.status.ongoing, timeout=30)
+
+
 async def test_an_app_that_ends_with_a_run_going_cancels_it(settings: Settings) -> None:
     """Not through the quit dialog (an error, a test that failed part-way): the app still cancels its runs,
     so the process does not live on with the playbook until the playbook ends."""

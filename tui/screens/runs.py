@@ -2,7 +2,8 @@
 
 Starting a run: ``n`` asks what to run; a real run goes through the gate (``tui.gate_flow.ask_permit``),
 whose safe default is a check-mode run. Each run streams on a thread worker that talks to its pane only
-through ``post_message`` (batched). ``Enter`` on a history row replays that run from its artifacts.
+through ``post_message`` (batched). ``Enter`` on a history row replays that run from its artifacts, or,
+while it still runs, brings its live pane to the front (here, or in the checklist step that started it).
 """
 
 from __future__ import annotations
@@ -105,11 +106,28 @@ class RunsScreen(FactoryScreen):
             )
 
     @on(DataTable.RowSelected, "#history-table")
-    def _replay_selected(self, event: DataTable.RowSelected) -> None:
+    async def _replay_selected(self, event: DataTable.RowSelected) -> None:
+        run_id = str(event.row_key.value)
+        live = next((p for p in app_of(self).live_runs if p.run_id == run_id), None)
+        if live is not None:
+            await self.show_live(live)
+            return
         journal = self.journal
-        record = journal.get(str(event.row_key.value)) if journal else None
+        record = journal.get(run_id) if journal else None
         if record is not None:
             self.open_replay(record)
+
+    async def show_live(self, pane: RunPane) -> None:
+        """Bring a run still going to the front, where it streams: its tab here, or the checklist step that
+        started it (a replay of half a run would show less than the live pane)."""
+        if pane.screen is self:
+            self.query_one("#runs-tabs", TabbedContent).active = pane.tab_id
+            pane.query_one("#run-log").focus()
+            return
+        await self.app.switch_mode("runbooks")
+        if self.app.screen is not pane.screen:
+            self.notify(f"{pane.run_name} is still running in its checklist step: open that step in Runbooks.",
+                        title="Runs")
 
     # -- tabs ------------------------------------------------------------------------------------------
 
@@ -209,6 +227,7 @@ class RunsScreen(FactoryScreen):
         """Replay a journalled run from its artifacts in a new tab."""
         pane = RunPane(record.playbook, record.hosts, mode="check" if record.check else "REAL",
                        tab_id=self._next_tab_id(), replay=True, started_at=record.started_at)
+        pane.run_id = record.id
         self.run_worker(self._open_then_replay(record, pane), group="runs-replay", exit_on_error=False)
 
     async def _open_then_replay(self, record: RunRecord, pane: RunPane) -> None:

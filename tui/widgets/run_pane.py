@@ -101,6 +101,8 @@ class RunPane(Vertical):
         self.tab_id = tab_id
         self.cancel = cancel or threading.Event()
         self.replay = replay
+        #: The journal's id of the run shown (set when it starts; a replay's is its record's).
+        self.run_id = ""
         self.started_at = started_at or time.time()
         self.finished_at: float | None = None
         self.status: RunStatus = RunStatus.RUNNING
