@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncssh
@@ -17,17 +17,10 @@ from actions.health.models import HostState, Snapshot
 from actions.health.poller import Poller
 from actions.lab import Host, load_lab
 from actions.sandbox.procs import stop_tree
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 TICK = 0.5
-
-
-async def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 @contextlib.asynccontextmanager

@@ -8,8 +8,7 @@ import contextlib
 import logging
 import os
 import signal
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import psutil
 import pytest
@@ -19,6 +18,7 @@ from actions.health import poll_process
 from actions.health.models import Snapshot
 from actions.health.poll_process import PollerGone, RemotePoller
 from actions.lab import Host, load_lab
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 OPTIONS = {"interval": 0.5, "connect_timeout": 5.0}
@@ -33,14 +33,6 @@ def poll_children() -> list[psutil.Process]:
     me = psutil.Process()
     return [p for p in me.children() if "actions.health.poll_child" in " ".join(p.cmdline())
             and p.status() != psutil.STATUS_ZOMBIE]
-
-
-async def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 @contextlib.asynccontextmanager
