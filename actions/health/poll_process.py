@@ -72,6 +72,11 @@ class PollProcess:
         """Whether the child is still running."""
         return self.proc.poll() is None
 
+    def let_go(self) -> None:
+        """Close the child's pipes and do not wait: it stops by itself (and is reaped later)."""
+        self._close_stdin()
+        self._close_pipes()
+
     def stop_sync(self) -> None:
         """Close the child's stdin, give it :data:`GRACE` seconds, then kill it (for exit, off any loop)."""
         self._close_stdin()
@@ -120,6 +125,8 @@ class PollProcess:
 
 
 _warm: PollProcess | None = None
+# Processes let go of (their stdin closed, so they are on their way out), reaped at exit.
+_retired: list[PollProcess] = []
 
 
 def prewarm() -> None:
@@ -140,10 +147,11 @@ def _take() -> PollProcess:
 def _discard_warm() -> None:
     """At exit: a process started early and never used (no lab, a broken config) is stopped."""
     global _warm, _begun
-    for left in (_warm, _begun._process if _begun is not None else None):
+    for left in (_warm, _begun._process if _begun is not None else None, *_retired):
         if left is not None:
             left.stop_sync()
     _warm = _begun = None
+    _retired.clear()
 
 
 atexit.register(_discard_warm)
@@ -171,27 +179,30 @@ def poller_for(hosts: list[Host], options: dict[str, Any]) -> RemotePoller:
     """The poller :func:`begin` started when it polls the same hosts the same way, else a new one (not
     started yet)."""
     global _begun
+    _retired[:] = [p for p in _retired if p.alive()]  # poll() reaps those that have exited
     begun, _begun = _begun, None
     if begun is not None and begun.hosts == hosts and begun.options == options:
         return begun
     if begun is not None and begun._process is not None:
-        begun._process.stop_sync()  # another lab than the one begun with: not a host of it is wanted
+        # Begun for another lab than the one asked for: none of its hosts is wanted. Its stdin closed, it
+        # closes its connections and exits by itself; nothing waits for it here (the caller may be the UI).
+        begun._process.let_go()
+        _retired.append(begun._process)
     return RemotePoller(hosts, **options)
 
 
 class RemotePoller:
     """A :class:`~actions.health.poller.Poller` of ``hosts`` run in the poll process.
 
-    The hosts are sent at once, so the child connects while the caller goes on with its start. ``options``
-    are the poller's own keyword arguments (``interval``, ``connect_timeout``, ...).
+    :meth:`start` sends the hosts, and the child connects while the caller goes on with its own start;
+    :meth:`run` (or :meth:`once`) reads what it finds. ``options`` are the poller's own keyword arguments
+    (``interval``, ``connect_timeout``, ...).
     """
 
     def __init__(self, hosts: list[Host], listener: Callable[[Snapshot], None] | None = None,
                  **options: Any) -> None:
         self.hosts = hosts
         self.options = options
-        self.interval = float(options.get("interval", 2.0))
-        self.connect_timeout = float(options.get("connect_timeout", 5.0))
         self.listeners: list[Callable[[Snapshot], None]] = [listener] if listener else []
         self.paused = False
         #: Ticks the child's poller has done (tests count in ticks).
