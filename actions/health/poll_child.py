@@ -52,7 +52,7 @@ class _Child:
         self.send((wire.SNAPSHOT, snap, self.poller.ticks))
 
     async def serve(self) -> None:
-        commands = await wire.pipe_reader(sys.stdin.buffer)
+        commands, _ = await wire.pipe_reader(sys.stdin.buffer)
         start = await wire.read_frame(commands)
         if start is None or start[0] != wire.START:
             return  # the app went before it had hosts to give (no lab, or it failed to start)

@@ -264,9 +264,10 @@ class RemotePoller:
 
     async def _read(self, until_first: bool) -> None:
         process = self._process
-        assert process is not None and process.proc.stdout is not None
-        frames = await wire.pipe_reader(process.proc.stdout)
-        drain = asyncio.create_task(self._drain_stderr(process))
+        assert process is not None and process.proc.stdout is not None and process.proc.stderr is not None
+        frames, out_pipe = await wire.pipe_reader(process.proc.stdout)
+        errors, err_pipe = await wire.pipe_reader(process.proc.stderr)
+        drain = asyncio.create_task(self._drain_stderr(process, errors))
         failed = ""
         try:
             while (frame := await wire.read_frame(frames)) is not None:
@@ -289,6 +290,9 @@ class RemotePoller:
                 await asyncio.wait_for(asyncio.shield(drain), GRACE)
         finally:
             drain.cancel()
+            # Before the process's pipes are closed (close()): the loop stops watching them first.
+            out_pipe.close()
+            err_pipe.close()
         raise PollerGone(f"the health poller's process ended: {failed or process.ended()}")
 
     def _deliver(self) -> None:
@@ -298,10 +302,8 @@ class RemotePoller:
                 listener(self.latest)
 
     @staticmethod
-    async def _drain_stderr(process: PollProcess) -> None:
+    async def _drain_stderr(process: PollProcess, reader: asyncio.StreamReader) -> None:
         """Keep the tail of the child's stderr (read, so that it never fills and blocks the child)."""
-        assert process.proc.stderr is not None
-        reader = await wire.pipe_reader(process.proc.stderr)
         while chunk := await reader.read(1 << 14):
             process.stderr = (process.stderr + chunk)[-_STDERR_KEPT:]
 

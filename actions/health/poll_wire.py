@@ -44,9 +44,10 @@ async def read_frame(reader: asyncio.StreamReader) -> tuple[Any, ...] | None:
     return frame
 
 
-async def pipe_reader(pipe: IO[bytes]) -> asyncio.StreamReader:
-    """An asyncio reader over a pipe opened before the event loop ran (a child's stdout, our stdin)."""
+async def pipe_reader(pipe: IO[bytes]) -> tuple[asyncio.StreamReader, asyncio.BaseTransport]:
+    """An asyncio reader over a pipe opened before the event loop ran (a child's stdout, our stdin), and
+    its transport: close that, not the pipe, when done (the loop would go on reading a closed pipe)."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 24)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
-    return reader
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    return reader, transport

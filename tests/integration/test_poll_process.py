@@ -65,7 +65,9 @@ async def test_once_reads_every_host_and_leaves_no_process(sandbox: sb.SandboxSt
     assert poll_children() == []
 
 
-async def test_live_polling_obeys_pause_refresh_and_fingerprint(sandbox: sb.SandboxStatus) -> None:
+async def test_live_polling_obeys_pause_refresh_and_fingerprint(
+    sandbox: sb.SandboxStatus, caplog: pytest.LogCaptureFixture
+) -> None:
     seen: list[Snapshot] = []
     poller = RemotePoller(hosts_of(sandbox), listener=seen.append, **OPTIONS)
     async with running(poller):
@@ -95,8 +97,11 @@ async def test_live_polling_obeys_pause_refresh_and_fingerprint(sandbox: sb.Sand
         assert len(child) == 1
         # Nicer than the app: a small machine paints the app's frames first.
         assert child[0].nice() >= psutil.Process().nice() + poll_process.NICENESS
-    # Cancelled: the child closed its connections and went.
+    # Cancelled: the child closed its connections and went, and its pipes were let go of in order (the
+    # loop stops reading them before they are closed: no "Fatal read error on pipe transport").
     assert poll_children() == []
+    await asyncio.sleep(0.1)
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
 
 
 async def test_a_killed_child_ends_the_run_with_its_reason(sandbox: sb.SandboxStatus) -> None:

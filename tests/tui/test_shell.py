@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -103,7 +104,13 @@ async def test_one_journal_for_checklists_runs_and_changes(settings: Settings) -
     (settings.state_dir / "journal.sqlite3").write_bytes(b"not a database" * 100)
     app = FactoryApp(settings=settings, lab=lab("sandbox"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)  # the app offers to resume a checklist: that opens the checklists' store
+        # Once every host has answered or failed, the app offers to resume a checklist: that opens the
+        # checklists' store, and with it the journal.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while not any("moved aside" in n.message for n in app._notifications):
+            assert loop.time() < deadline, "the journal was never opened"
+            await pilot.pause(0.1)
         journal = app.journal
         assert journal is not None and app.runbooks.store.journal is journal
         notices = [n.message for n in app._notifications if "moved aside" in n.message]
