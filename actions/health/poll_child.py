@@ -92,8 +92,10 @@ class _Child:
 
 def main() -> int:
     """Serve one app until it closes our stdin; the frames go out on what was stdout."""
-    # Frames get stdout to themselves: a stray print of any library goes to stderr instead.
+    # Frames get the pipe to themselves: anything else written to stdout, by Python or by a program this
+    # process starts, goes to stderr instead.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
     child = _Child(out)
     try:

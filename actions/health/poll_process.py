@@ -92,15 +92,20 @@ class PollProcess:
         :data:`GRACE` seconds; a cancel while waiting kills it at once."""
         self._close_stdin()
         try:
-            for _ in range(int(GRACE / 0.02)):
-                if not self.alive():
-                    break
-                await asyncio.sleep(0.02)
+            await self.exited(GRACE)
         finally:
             if self.alive():
                 self.proc.kill()
             self.proc.wait()
             self._close_pipes()
+
+    async def exited(self, within: float) -> bool:
+        """Whether the child has exited, waiting up to ``within`` seconds without blocking the loop."""
+        for _ in range(int(within / 0.02)):
+            if not self.alive():
+                return True
+            await asyncio.sleep(0.02)
+        return not self.alive()
 
     def _close_stdin(self) -> None:
         if self.proc.stdin is not None:
@@ -288,6 +293,8 @@ class RemotePoller:
                     failed = frame[1]
             with contextlib.suppress(TimeoutError):  # its last words, if it is on its way out
                 await asyncio.wait_for(asyncio.shield(drain), GRACE)
+            # Its pipes close a moment before its exit status can be read: wait for that, to say how it ended.
+            await process.exited(GRACE)
         finally:
             drain.cancel()
             # Before the process's pipes are closed (close()): the loop stops watching them first.
