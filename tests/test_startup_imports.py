@@ -6,6 +6,7 @@ new top-level import from pulling one of them back onto the start-up path."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,16 +35,31 @@ def test_the_first_frame_loads_none_of_the_slow_libraries() -> None:
 
 def test_the_poll_process_starts_before_pydantic_is_loaded() -> None:
     """The command line starts the app's poll process as soon as it has parsed the line; what it has
-    loaded by then is small, so the child's imports and the app's settings run side by side."""
+    loaded by then is small, so the child's imports and the app's settings run side by side. The real
+    ``main`` runs; its call to ``prewarm`` reports what is loaded at that moment and ends the process."""
     code = (
-        "import json, sys\n"
-        "from tui.cli import build_parser\n"
+        "import json, os, sys, types\n"
         "from actions.health import poll_process\n"
-        "build_parser().parse_args([])\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        "def report():\n"
+        "    print(json.dumps(sorted(sys.modules)), flush=True)\n"
+        "    os._exit(0)\n"
+        "poll_process.prewarm = report\n"
+        "launch = types.ModuleType('tui.launch')\n"  # had the app been reached, it would say so
+        "launch.run_app = lambda ctx: print('prewarm was never called', flush=True) or 0\n"
+        "sys.modules['tui.launch'] = launch\n"
+        "from tui.cli import main\n"
+        "main([])\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                          env=_isolated_env(), timeout=60)
+    assert "prewarm was never called" not in proc.stdout, proc.stdout
     loaded = set(json.loads(proc.stdout))
     heavy = sorted(m for m in loaded if m.split(".")[0] in {"pydantic", "textual", "rich", "asyncssh", "yaml"})
     assert heavy == [], f"loaded before the poll process starts: {heavy}"
-    assert "argparse" in loaded and "actions.health.poll_process" in loaded
+    # The line was parsed by then: the list above is not vacuous.
+    assert "argparse" in loaded and "tui.cli.grammar" in loaded
+
+
+def _isolated_env() -> dict[str, str]:
+    """The environment without the operator's settings: none of them may change what is loaded."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("FACTORY_")}
