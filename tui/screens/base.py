@@ -1,4 +1,4 @@
-"""The frame every top-level screen shares: lab bar on top, the screen's body, key footer below."""
+"""The frame every top-level screen shares: lab bar on top, the screen's body, key bar below."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui.app_handle import app_of
 from tui.textual_patches.compositor import install as install_compositor
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.lab_bar import LabBar
 
 
@@ -32,7 +32,7 @@ class FactoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield lab_bar(self, self.SECTION)
         yield from self.compose_body()
-        yield Footer()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from actions.runbooks.engine import StepState, StepView, progress
 from actions.runbooks.walk import Walk
@@ -20,6 +20,7 @@ from tui.app_handle import app_of
 from tui.render.step_format import STATE_STYLE, state_text
 from tui.screens.base import lab_bar
 from tui.widgets.health_strip import HealthStrip
+from tui.widgets.key_bar import KeyBar
 
 
 class ChecklistScreen(Screen[None]):
@@ -49,7 +50,7 @@ class ChecklistScreen(Screen[None]):
         yield DataTable(id="steps", cursor_type="row", zebra_stripes=True)
         yield Static("", id="checklist-lock")
         yield HealthStrip()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from actions.durations import duration_text
 from actions.health.evaluate import assess, clock
@@ -23,6 +23,7 @@ from tui.render.health_format import ICON, STYLE, age, verdict
 from tui.screens.base import lab_bar
 from tui.services.health_feed import feed_of
 from tui.ssh_shell import run_ssh
+from tui.widgets.key_bar import KeyBar
 
 
 def _facts(state: HostState) -> list[tuple[str, str]]:
@@ -86,7 +87,7 @@ class HostDetailScreen(Screen[None]):
             yield DataTable(id="detail-diff", cursor_type="row", zebra_stripes=True)
             yield Static("raw probe output", classes="modal-title")
             yield Static("", id="detail-raw", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#detail-signals", DataTable)

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Markdown, RichLog, Static
+from textual.widgets import Button, Markdown, RichLog, Static
 
 from actions.config import REPO_ROOT
 from actions.runbooks.engine import StepState
@@ -27,6 +27,7 @@ from tui.screens.base import lab_bar
 from tui.step_actions import describe_action, run_action
 from tui.textual_patches.compositor import install as install_compositor
 from tui.widgets.health_strip import HealthStrip
+from tui.widgets.key_bar import KeyBar
 
 
 def checks_text(checks: list[Check]) -> Text:
@@ -90,7 +91,7 @@ class StepScreen(Screen[None]):
                 yield RichLog(id="step-log", markup=False, wrap=True, max_lines=5000)
                 yield Vertical(id="step-run")
         yield HealthStrip()
-        yield Footer()
+        yield KeyBar()
 
     def _doc(self) -> str:
         try:

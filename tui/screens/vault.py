@@ -149,7 +149,7 @@ class VaultScreen(FactoryScreen):
             self.query_one("#vault-hint", Static).update(texts[1])
         allowed = tuple(self._allowed(a) for a in ("unseal", "init", "step_down", "seal"))
         if allowed != self._allowed_shown:
-            # Only on a change: refreshing the bindings rebuilds the whole footer.
+            # Only on a change: refreshing the bindings has every binding checked again for the key bar.
             self._allowed_shown = allowed
             for action, ok in zip(("unseal", "init", "step_down", "seal"), allowed, strict=True):
                 self.query_one(f"#{action}", Button).disabled = not ok

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from actions import vault
 from actions.gates import Permit
@@ -25,6 +25,7 @@ from actions.vault import VaultTarget
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
 from tui.screens.base import lab_bar
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.secret_input import SecretInput
 
 
@@ -85,7 +86,7 @@ class VaultInitScreen(Screen[str]):
                 with Horizontal():
                     yield Button("Unseal now", id="unseal", variant="primary")
                     yield Button("Close", id="close")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._stage("plan")

@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from actions import vault
 from actions.vault import ShareOutcome, ShareResult, UnsealSession
 from tui.screens.base import lab_bar
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.secret_input import SecretInput
 
 _TONE = {
@@ -76,7 +77,7 @@ class VaultUnsealScreen(Screen[bool]):
             with Horizontal(id="unseal-buttons"):
                 yield Button("Reset progress (ctrl+r)", id="reset")
                 yield Button("Close (esc)", id="close")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#share", SecretInput).focus()
