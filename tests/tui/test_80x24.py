@@ -42,7 +42,7 @@ async def test_health_cards_say_since_when_each_pi_is_down(tmp_path: Path) -> No
         cards = list(app.screen.query(HostCard))
         assert len(cards) == 3
         for card in cards:
-            headline = card.query_one(".headline", Static)
+            headline = card.query_one(".lines", Static)
             await wait_for(pilot, lambda h=headline: "unreachable since" in visible(h), what="unreachable")
             await pilot.pause()
             shown = " ".join(visible(headline).split())

@@ -19,7 +19,7 @@ from tests.conftest import free_port
 from tui.app import FactoryApp
 from tui.screens.host_detail import HostDetailScreen
 from tui.widgets.health_strip import HealthStrip
-from tui.widgets.host_card import HostCard
+from tui.widgets.host_card import HostCard, SparkRow
 
 pytestmark = pytest.mark.integration
 CALM = {"load_per_core_warn": 1000, "load_per_core_crit": 2000}
@@ -61,6 +61,10 @@ async def test_three_hosts_shown_with_values(sandbox: sb.SandboxStatus) -> None:
             assert "load " in body and "mem " in body and "% free" in body and "rtt " in body
             assert "up · read " in body and "STALE" not in body
             assert card.has_class("-ok")
+            # Its lines wrap at this width: the card grows with them and keeps its sparklines whole,
+            # above its bottom border.
+            assert card.query_one(".lines").region.height >= 4
+            assert card.query_one(SparkRow).region.bottom <= card.region.bottom - 1
         top = text(app.screen.query_one("#health-top", Static))
         assert "3 ok" in top
         # One poller for the whole app, in the `health` worker group.

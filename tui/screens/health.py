@@ -92,6 +92,9 @@ class HealthScreen(FactoryScreen):
     """The live health glance of every Pi."""
 
     SECTION = "health"
+    # The first card, not the scroll area around the cards: focus moving from one to the other before the
+    # first frame has every card styled again twice.
+    AUTO_FOCUS = "HostCard"
     BINDINGS: ClassVar[list[BindingType]] = [
         *HEALTH_BINDINGS,
         Binding("down,right", "app.focus_next", "Next", show=False, id="health.next", tooltip="Next host"),
@@ -101,7 +104,7 @@ class HealthScreen(FactoryScreen):
     HealthScreen #health-top { height: 1; padding: 0 1; }
     HealthScreen #health-known { height: auto; padding: 0 1; }
     HealthScreen VaultBadge { padding: 0 1; height: 1; }
-    HealthScreen #cards { grid-size: 2; grid-gutter: 0 1; height: auto; padding: 0 1; }
+    HealthScreen #cards { grid-size: 2; grid-gutter: 1 2; grid-rows: auto; height: auto; padding: 0 1; }
     """
 
     def compose_body(self) -> ComposeResult:
