@@ -155,6 +155,41 @@ async def test_seal_from_the_vault_screen_asks_for_a_token(
     assert [(c.kind, c.status, c.operator) for c in done] == [("vault.seal", "ok", app.settings.operator)]
 
 
+async def test_step_down_clicked_through_to_a_node_active_again(
+    bao: BaoServer, shares: list[str], initialised: vault.InitResult, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Step down button, its gate's Confirm button and the token dialog, each clicked: the lone node
+    gives the active role up and takes it back, the screen says so, and the journal has the change."""
+    monkeypatch.delenv("VAULT_TOKEN", raising=False)
+    if vault.read_status(VaultTarget(addr=bao.addr)).sealed:
+        unseal_with(bao, shares)
+    target = VaultTarget(addr=bao.addr)
+    before = vault.read_status(target).active_time
+    root = initialised.root_token.get_secret_value()
+    app = vault_app(tmp_path / "state", bao.addr)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("5")
+        screen = app.screen
+        await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="unsealed")
+        await pilot.click("#step_down")
+        modal = await wait_screen(pilot, ConfirmModal, "#confirm")
+        assert modal.request.kind == "vault.step-down"
+        await pilot.click("#confirm")
+        token_modal = await wait_screen(pilot, VaultTokenModal, "#token")
+        token_modal.query_one("#token", SecretInput).focus()
+        await pilot.press(*root, "enter")
+        # Done once a node is active again (a lone node takes the role back after some ten seconds).
+        changes = screen.query_one("#vault-changes")
+        await wait_for(pilot, lambda: "step-down  ok" in text_of(changes), timeout=90,
+                       what="the step-down, done, in the recent changes")
+        assert root not in app.export_screenshot()
+    after = vault.read_status(target)
+    assert after.summary().startswith("unsealed") and after.active_time != before  # the role was taken anew
+    done = change_log.changes(open_journal(tmp_path / "state"))
+    assert [(c.kind, c.status) for c in done] == [("vault.step-down", "ok")]
+
+
 class BadgeApp(App[None]):
     """The badge as the health screen composes it: no arguments, settings from the app."""
 
