@@ -103,6 +103,8 @@ def secret_host_vars(playbook_dir: Path) -> dict[str, str]:
 def lab_secret(settings: Settings, name: str) -> SecretStr:
     """The rehearsal lab's throwaway value for the Vault secret ``name`` (stable for the lab's life)."""
     seed_file = settings.rehearsal_dir / "secret.seed"
+    # A rehearsal inventory can be named by path, before (or after) this state dir held a rehearsal lab.
+    seed_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(seed_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
