@@ -165,10 +165,10 @@ class FixedHealthFeed(HealthFeed):
         self.fixed = snap
 
     def start(self) -> None:
-        self._publish(self.fixed)
+        self.publish(self.fixed)
 
     def refresh_now(self) -> None:
-        self._publish(self.fixed)
+        self.publish(self.fixed)
 
 
 class FixedVaultFeed(VaultFeed):
@@ -179,18 +179,11 @@ class FixedVaultFeed(VaultFeed):
         self.fixed = status
 
     def start(self) -> None:
-        if self._started:
-            return
-        import actions.vault
-
-        self._started, self._module = True, actions.vault
-        self.readings = 1
-        self._resolved.set()
-        self._subscribers.publish(self.fixed)
-        self._read.set()
+        if self.readings == 0:  # subscribing starts the feed again: one reading is all there is
+            self.publish(self.fixed)
 
     def refresh_now(self) -> None:
-        self._read.set()
+        self.publish(self.fixed)
 
 
 class SnapApp(FactoryApp):

@@ -87,7 +87,7 @@ class HealthFeed:
         from actions.health import poll_process
 
         poller = poll_process.poller_for(list(lab.hosts), poll_process.options_of(self.settings.health))
-        poller.listeners.append(self._publish)
+        poller.listeners.append(self.publish)
         poller.start()
         self.poller = poller
         try:
@@ -109,7 +109,8 @@ class HealthFeed:
         else:
             self._after_first.append(callback)
 
-    def _publish(self, snap: Snapshot) -> None:
+    def publish(self, snap: Snapshot) -> None:
+        """Hand ``snap`` to every subscriber and tap, as the poller does with each snapshot it takes."""
         self._subscribers.publish(snap)
         for tap in list(self.taps):
             tap(snap)

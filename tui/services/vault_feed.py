@@ -150,16 +150,22 @@ class VaultFeed:
         while True:
             started = time.monotonic()
             self._wake.clear()
-            status = await _read_in_daemon(self.target)
-            before = self.latest
-            self.readings += 1
-            if before is None or before.summary() != status.summary():
-                _log.info("Vault at %s: %s", status.addr, status.error or status.summary())
-            self._subscribers.publish(status)
-            self._read.set()
+            self.publish(await _read_in_daemon(self.target))
             wait = max(0.0, self.interval - (time.monotonic() - started))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    def publish(self, status: VaultStatus) -> None:
+        """Hand ``status`` to every subscriber, as each reading of Vault is; it counts as a reading."""
+        if self._module is None:
+            self._module = importlib.import_module("actions.vault")
+        before = self.latest
+        self.readings += 1
+        if before is None or before.summary() != status.summary():
+            _log.info("Vault at %s: %s", status.addr, status.error or status.summary())
+        self._resolved.set()
+        self._subscribers.publish(status)
+        self._read.set()
 
 
 def vault_feed_of(app: object) -> VaultFeed | None:
