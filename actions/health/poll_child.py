@@ -56,17 +56,11 @@ class _Child:
         start = await wire.read_frame(commands)
         if start is None or start[0] != wire.START:
             return  # the app went before it had hosts to give (no lab, or it failed to start)
-        _, hosts, options, level, once, timeout = start
+        _, hosts, options, level = start
         root = logging.getLogger(applog.ROOT)
         root.setLevel(level)
         root.addHandler(_Forward(self.out))
         self.poller = Poller(hosts, **options)
-        if once:
-            try:
-                self.publish(await self.poller.once(timeout))
-            finally:
-                await self.poller.close()
-            return
         self.poller.listeners.append(self.publish)
         self.publish(self.poller.snapshot())  # every host "connecting": the cards have something to say
         polling = asyncio.create_task(self.poller.run())

@@ -6,10 +6,9 @@ import and the SSH connections then run on another core while the app loads and 
 :func:`poller_for` gives the caller that poller (or a new one, for another lab or other options).
 
 :class:`RemotePoller` offers what the app uses of :class:`~actions.health.poller.Poller`: ``listeners``,
-``run``, ``once``, ``refresh_now``, ``set_paused``,
-``request_fingerprint``, ``paused``, ``ticks`` and ``close``. Stopping it, or the app going away, closes the
-child's stdin; the child closes its connections and exits, and is killed if it has not within
-:data:`GRACE` seconds. This module imports neither asyncssh nor pydantic.
+``run``, ``refresh_now``, ``set_paused``, ``request_fingerprint``, ``paused``, ``ticks`` and ``close``.
+Stopping it, or the app going away, closes the child's stdin; the child closes its connections and exits,
+and is killed if it has not within :data:`GRACE` seconds. This module imports neither asyncssh nor pydantic.
 """
 
 from __future__ import annotations
@@ -200,7 +199,7 @@ class RemotePoller:
     """A :class:`~actions.health.poller.Poller` of ``hosts`` run in the poll process.
 
     :meth:`start` sends the hosts, and the child connects while the caller goes on with its own start;
-    :meth:`run` (or :meth:`once`) reads what it finds. ``options`` are the poller's own keyword arguments
+    :meth:`run` reads what it finds. ``options`` are the poller's own keyword arguments
     (``interval``, ``connect_timeout``, ...).
     """
 
@@ -217,15 +216,15 @@ class RemotePoller:
         self._started = False
         self._delivering = False
 
-    def start(self, once: bool = False, timeout: float | None = None) -> None:
+    def start(self) -> None:
         """Hand the hosts to the poll process (taking the early one when there is one), to poll until
-        stopped or, with ``once``, to probe each host once; idempotent."""
+        stopped; idempotent."""
         if self._started:
             return
         self._started = True
         self._process = _take()
         level = logging.getLogger(applog.ROOT).getEffectiveLevel()
-        self._process.send((wire.START, self.hosts, self.options, level, once, timeout))
+        self._process.send((wire.START, self.hosts, self.options, level))
 
     # -- control: each is a frame to the child ------------------------------------------------------
 
@@ -253,21 +252,11 @@ class RemotePoller:
         out. A child that ends on its own raises :class:`PollerGone`."""
         self.start()
         try:
-            await self._read(until_first=False)
+            await self._read()
         finally:
             await self.close()
 
-    async def once(self, timeout: float | None = None) -> Snapshot:
-        """Connect to every host, probe each once, and return that snapshot (see ``Poller.once``)."""
-        self.start(once=True, timeout=timeout)
-        try:
-            await self._read(until_first=True)
-        finally:
-            await self.close()
-        assert self.latest is not None
-        return self.latest
-
-    async def _read(self, until_first: bool) -> None:
+    async def _read(self) -> None:
         process = self._process
         assert process is not None and process.proc.stdout is not None and process.proc.stderr is not None
         frames, out_pipe = await wire.pipe_reader(process.proc.stdout)
@@ -280,8 +269,6 @@ class RemotePoller:
                 if kind == wire.SNAPSHOT:
                     self.latest, self.ticks = frame[1], frame[2]
                     self.paused = self.latest.paused
-                    if until_first:
-                        return
                     # Frames that waited in the pipe (the app was busy starting) are read without a pause:
                     # the listeners get the newest of them once, not each in turn.
                     if not self._delivering:

@@ -69,7 +69,7 @@ class KeyBar(Widget):
         super().__init__(id=id)
         self._keys: tuple[BarKey, ...] = ()
         self._palette: BarKey | None = None
-        # Where each key was drawn: (first column, column after it, key), for clicks and the hover.
+        # Where each key was drawn, in cells: (first column, column after it, key), for clicks and the hover.
         self._spans: list[tuple[int, int, BarKey]] = []
         self._hover: str | None = None
 
@@ -115,20 +115,20 @@ class KeyBar(Widget):
             text = Text.assemble((f" {key.display} ", key_style + lit + dim))
             if key.description:
                 text.append(f"{key.description} ", text_style + lit + dim)
-            spans.append((offset, offset + len(text), key))
+            spans.append((offset, offset + text.cell_len, key))
             return text
 
         line = Text(no_wrap=True, overflow="crop", end="")
         for key in self._keys:
-            line.append_text(drawn(key, len(line)))
+            line.append_text(drawn(key, line.cell_len))
         if self._palette is not None:
             # The palette's key keeps its place at the right edge, as in Textual's own footer; the keys
             # that do not fit before it are cut.
             palette = drawn(self._palette, 0)
-            room = max(self.size.width - len(palette) - 1, 0)
+            room = max(self.size.width - palette.cell_len - 1, 0)
             line.truncate(room, pad=True)
             spans = [(start, min(end, room), key) for start, end, key in spans[:-1] if start < room]
-            spans.append((room + 1, room + 1 + len(palette), self._palette))
+            spans.append((room + 1, room + 1 + palette.cell_len, self._palette))
             line.append("\u258f", Style(dim=True))
             line.append_text(palette)
         self._spans = spans
