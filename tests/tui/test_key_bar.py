@@ -56,6 +56,11 @@ def column_of(bar: KeyBar, key: str) -> int:
     raise AssertionError(f"{key} is not on the bar: {[k.key for k in bar.keys]}")
 
 
+def at(bar: KeyBar, key: str, dx: int = 1) -> tuple[int, int]:
+    """The offset ``dx`` cells into where ``key`` is drawn, for a click or a hover."""
+    return (column_of(bar, key) + dx, 0)
+
+
 async def test_the_bar_shows_one_key_per_action_and_the_palette_apart() -> None:
     app = Keys()
     async with app.run_test(size=(80, 5)) as pilot:
@@ -75,9 +80,8 @@ async def test_a_click_on_a_key_presses_it_and_a_disabled_key_does_nothing() -> 
     async with app.run_test(size=(80, 5)) as pilot:
         bar = app.query_one(KeyBar)
         await pilot.pause()
-        await pilot.click(KeyBar, offset=(column_of(bar, "z") + 1, 0))
-        await pilot.click(KeyBar, offset=(column_of(bar, "a") + 3, 0))  # on the description
-        await pilot.click(KeyBar, offset=(column_of(bar, "d") + 1, 0))
+        for key, dx in (("z", 1), ("a", 3), ("d", 1)):  # "a" on its description
+            await pilot.click(KeyBar, offset=at(bar, key, dx))
         await pilot.pause()
         assert app.counts == {"z": 1, "a": 1}
 
@@ -87,10 +91,11 @@ async def test_the_key_under_the_pointer_gives_its_tooltip() -> None:
     async with app.run_test(size=(80, 5)) as pilot:
         bar = app.query_one(KeyBar)
         await pilot.pause()
-        await pilot.hover(KeyBar, offset=(column_of(bar, "a") + 1, 0))
-        assert bar.tooltip == "Add one"
-        await pilot.hover(KeyBar, offset=(column_of(bar, "z") + 1, 0))
-        assert bar.tooltip == "Zap"  # no tooltip of its own: its description
+        tips = {}
+        for key in ("a", "z"):
+            await pilot.hover(KeyBar, offset=at(bar, key))
+            tips[key] = bar.tooltip
+        assert tips == {"a": "Add one", "z": "Zap"}  # z has no tooltip of its own: its description
 
 
 async def test_a_cut_key_is_not_clickable_past_the_cut() -> None:
@@ -112,9 +117,9 @@ async def test_clicking_the_apps_keys_switches_screens(tmp_path: Path) -> None:
     async with app.run_test(size=(140, 30)) as pilot:
         bar = app.screen.query_one(KeyBar)
         await wait_for(pilot, lambda: any(k.key == "5" for k in bar.keys), what="the screen keys")
-        await pilot.click(bar, offset=(column_of(bar, "5") + 1, 0))
+        await pilot.click(bar, offset=at(bar, "5"))
         await wait_for(pilot, lambda: app.current_mode == "vault", what="the Vault screen")
         bar = app.screen.query_one(KeyBar)
         await wait_for(pilot, lambda: any(k.key == "1" for k in bar.keys), what="the Vault screen's keys")
-        await pilot.click(bar, offset=(column_of(bar, "1") + 1, 0))
+        await pilot.click(bar, offset=at(bar, "1"))
         await wait_for(pilot, lambda: app.current_mode == "health", what="the health screen")

@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -121,19 +122,30 @@ async def test_unseal_flow_with_wrong_repeated_and_reset(
     assert [(c.kind, c.status, c.message) for c in done] == [("vault.unseal", "ok", "unsealed")]
 
 
+def ensure_unsealed(bao: BaoServer, shares: list[str]) -> None:
+    """Unseal the module's server if the tests before left it sealed."""
+    if vault.read_status(VaultTarget(addr=bao.addr)).sealed:
+        unseal_with(bao, shares)
+
+
+async def unsealed_vault_screen(pilot: Any) -> Any:
+    """Switch to the Vault screen and wait until it shows Vault unsealed; return the screen."""
+    await pilot.press("5")
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="unsealed")
+    return screen
+
+
 async def test_seal_from_the_vault_screen_asks_for_a_token(
     bao: BaoServer, shares: list[str], initialised: vault.InitResult, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("VAULT_TOKEN", raising=False)
-    if vault.read_status(VaultTarget(addr=bao.addr)).sealed:
-        unseal_with(bao, shares)
+    ensure_unsealed(bao, shares)
     root = initialised.root_token.get_secret_value()
     app = vault_app(tmp_path / "state", bao.addr)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("5")
-        screen = app.screen
-        await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="unsealed")
+        screen = await unsealed_vault_screen(pilot)
         await pilot.press("s")
         modal = await wait_screen(pilot, TypedConfirmModal, "#typed")
         assert modal.request.kind == "vault.seal"
@@ -162,16 +174,13 @@ async def test_step_down_clicked_through_to_a_node_active_again(
     """The Step down button, its gate's Confirm button and the token dialog, each clicked: the lone node
     gives the active role up and takes it back, the screen says so, and the journal has the change."""
     monkeypatch.delenv("VAULT_TOKEN", raising=False)
-    if vault.read_status(VaultTarget(addr=bao.addr)).sealed:
-        unseal_with(bao, shares)
+    ensure_unsealed(bao, shares)
     target = VaultTarget(addr=bao.addr)
     before = vault.read_status(target).active_time
     root = initialised.root_token.get_secret_value()
     app = vault_app(tmp_path / "state", bao.addr)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("5")
-        screen = app.screen
-        await wait_for(pilot, lambda: state_of(screen) is VaultState.UNSEALED, what="unsealed")
+        screen = await unsealed_vault_screen(pilot)
         await pilot.click("#step_down")
         modal = await wait_screen(pilot, ConfirmModal, "#confirm")
         assert modal.request.kind == "vault.step-down"
