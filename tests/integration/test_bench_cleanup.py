@@ -26,6 +26,14 @@ def _servers(pid: int) -> list[psutil.Process]:
         return []
 
 
+def _name(proc: psutil.Process) -> str:
+    """The process's name, or "" once it has gone (a short-lived child can end between two looks)."""
+    try:
+        return proc.name()
+    except psutil.NoSuchProcess:
+        return ""
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_health_bench_stops_its_servers_on_a_signal(sig: signal.Signals) -> None:
@@ -36,14 +44,14 @@ def test_health_bench_stops_its_servers_on_a_signal(sig: signal.Signals) -> None
     started: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 240
-        while sum(p.name() == "sshd" for p in started) < SSHD_WHEN_ALL_UP:
+        while sum(_name(p) == "sshd" for p in started) < SSHD_WHEN_ALL_UP:
             assert bench.poll() is None, f"the bench ended early: {bench.stderr.read() if bench.stderr else ''}"
-            assert time.monotonic() < deadline, [p.name() for p in started]
+            assert time.monotonic() < deadline, [_name(p) for p in started]
             time.sleep(0.2)
             started = [p for p in _servers(bench.pid) if p.is_running()]
         bench.send_signal(sig)
         assert bench.wait(120) != 0
-        left = [f"{p.pid} {p.name()}" for p in started if alive(p.pid)]
+        left = [f"{p.pid} {_name(p)}" for p in started if alive(p.pid)]
         assert left == []
     finally:
         if bench.poll() is None:
