@@ -36,21 +36,32 @@ def _name(proc: psutil.Process) -> str:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_health_bench_stops_its_servers_on_a_signal(sig: signal.Signals) -> None:
-    bench = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "health.py"), "--hosts", "50", "--ticks", "100000"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
+def test_health_bench_stops_its_servers_on_a_signal(sig: signal.Signals, tmp_path: Path) -> None:
+    # stderr goes to a file: a pipe nobody reads could fill and hold the bench up. With faulthandler on, a
+    # bench that does not stop is made to print every thread's stack there, for the failure to show.
+    errors = tmp_path / "stderr"
+    with errors.open("w") as err:
+        bench = subprocess.Popen(
+            [sys.executable, "-X", "faulthandler", str(ROOT / "bench" / "health.py"), "--hosts", "50",
+             "--ticks", "100000"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, text=True,
+        )
     started: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 240
         while sum(_name(p) == "sshd" for p in started) < SSHD_WHEN_ALL_UP:
-            assert bench.poll() is None, f"the bench ended early: {bench.stderr.read() if bench.stderr else ''}"
+            assert bench.poll() is None, f"the bench ended early: {errors.read_text()}"
             assert time.monotonic() < deadline, [_name(p) for p in started]
             time.sleep(0.2)
             started = [p for p in _servers(bench.pid) if p.is_running()]
         bench.send_signal(sig)
-        assert bench.wait(120) != 0
+        try:
+            code = bench.wait(120)
+        except subprocess.TimeoutExpired:
+            bench.send_signal(signal.SIGABRT)  # faulthandler: every thread's stack to stderr
+            bench.wait(30)
+            raise AssertionError(f"the bench did not stop within 120 s of {sig.name}:\n{errors.read_text()}") from None
+        assert code != 0
         left = [f"{p.pid} {_name(p)}" for p in started if alive(p.pid)]
         assert left == []
     finally:
