@@ -35,7 +35,7 @@ from actions.health.session import probe_script
 from actions.lab import Host, load_lab
 from actions.sandbox import sshd
 from actions.sandbox.procs import stop_tree, wait_port
-from bench.stopping import stops_on_signals
+from bench.stopping import signals_held, stops_on_signals
 from tests.conftest import free_port, make_settings
 
 DEFAULT_INTERVAL = 2.0
@@ -70,8 +70,9 @@ def start_wide_sshd(
         conf = d / f"sshd_bench_{first}.conf"
         conf.write_text("\n".join(lines) + "\n")
         log = d / f"sshd_bench_{first}.log"
-        proc = sshd.start(sshd.find_sshd(), conf, log)
-        stack.callback(stop_tree, proc.pid)
+        with signals_held():
+            proc = sshd.start(sshd.find_sshd(), conf, log)
+            stack.callback(stop_tree, proc.pid)
         procs.append(proc)
         if not wait_port(f"127.0.2.{last}", port, 10, alive=proc.pid):
             raise SystemExit(f"bench sshd did not start: {log.read_text()[-500:]}")

@@ -36,3 +36,15 @@ def stops_on_signals() -> Iterator[contextlib.ExitStack]:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while a server is started and its stop pushed on the stack: a signal in
+    between would unwind past a server with no stop yet. A signal that came meanwhile is delivered on
+    leaving, once the stop is in place."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)

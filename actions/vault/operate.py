@@ -9,15 +9,13 @@ would meet the node mid-way.
 
 from __future__ import annotations
 
-import time
-
 from pydantic import SecretStr
 
 from actions import change_log
 from actions.gates import GateRequest, Level, Permit, require
 from actions.journal import Journal
 from actions.vault.connect import VaultError, VaultTarget, client, translate
-from actions.vault.status import VaultStatus, read_status
+from actions.vault.status import VaultStatus, poll_status, read_status
 from actions.vault.unseal import is_settled
 
 #: Seconds a step-down may take to hand the active role over (a lone node takes it back after about 10).
@@ -90,13 +88,8 @@ def step_down(
             raise translate(exc, target, token.get_secret_value()) from None
     if not before.ha_enabled or before.active_time is None:
         return read_status(target)  # no election to wait for
-    deadline = time.monotonic() + settle
-    while True:
-        status = read_status(target)
-        if status.error or status.sealed:
-            return status
-        if status.active_time not in (None, before.active_time) and is_settled(status):
-            return status
-        if time.monotonic() >= deadline:
-            raise VaultError(f"{target.addr}: stepped down, but no node took the active role within {settle:.0f} s")
-        time.sleep(poll)
+    status, taken = poll_status(
+        target, lambda s: s.active_time not in (None, before.active_time) and is_settled(s), settle, poll)
+    if taken or status.error or status.sealed:
+        return status
+    raise VaultError(f"{target.addr}: stepped down, but no node took the active role within {settle:.0f} s")

@@ -7,6 +7,7 @@ A reading is taken from the unauthenticated endpoints only (``sys/health``, ``sy
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -140,3 +141,17 @@ def _read(target: VaultTarget, started: float) -> VaultStatus:
 def is_stale(status: VaultStatus | None, interval: float, now: float | None = None) -> bool:
     """A reading older than two polling intervals is stale (the same rule as the hosts' health)."""
     return status is None or status.age(now) > 2 * interval
+
+
+def poll_status(target: VaultTarget, until: Callable[[VaultStatus], bool], timeout: float,
+                poll: float = 0.25) -> tuple[VaultStatus, bool]:
+    """Read ``target``'s status every ``poll`` seconds until ``until`` holds, the node cannot be read, it is
+    sealed, or ``timeout`` has passed; the last reading, and whether ``until`` held for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = read_status(target)
+        if until(status):
+            return status, True
+        if status.error or status.sealed or time.monotonic() >= deadline:
+            return status, False
+        time.sleep(poll)

@@ -14,7 +14,6 @@ import binascii
 import hashlib
 import hmac
 import secrets
-import time
 from enum import StrEnum
 
 import hvac.exceptions
@@ -24,7 +23,7 @@ from actions import change_log
 from actions.gates import GateRequest, Level, Permit, require
 from actions.journal import Journal
 from actions.vault.connect import VaultError, VaultTarget, client, reason, translate
-from actions.vault.status import VaultStatus, read_status
+from actions.vault.status import VaultStatus, poll_status, read_status
 
 
 class ShareOutcome(StrEnum):
@@ -217,12 +216,7 @@ def wait_settled(target: VaultTarget, timeout: float = 15.0, poll: float = 0.25)
     it takes part in the election; the unseal is only done when that settles: the node is active, or
     it is a standby and the leader is another node.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        status = read_status(target)
-        if is_settled(status) or status.error or status.sealed or time.monotonic() >= deadline:
-            return status
-        time.sleep(poll)
+    return poll_status(target, is_settled, timeout, poll)[0]
 
 
 def is_settled(status: VaultStatus) -> bool:

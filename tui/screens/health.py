@@ -104,7 +104,7 @@ class HealthScreen(FactoryScreen):
     HealthScreen #health-top { height: 1; padding: 0 1; }
     HealthScreen #health-known { height: auto; padding: 0 1; }
     HealthScreen VaultBadge { padding: 0 1; height: 1; }
-    HealthScreen #cards { grid-size: 2; grid-gutter: 1 2; grid-rows: auto; height: auto; padding: 0 1; }
+    HealthScreen #cards { grid-size: 2; grid-gutter: 1 2; height: auto; padding: 0 1; }
     """
 
     def compose_body(self) -> ComposeResult:
