@@ -7,12 +7,16 @@ host key is refused, never accepted. One connection per host is kept and reused.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncssh
 
 from actions.applog import logger
-from actions.lab import Host, Lab
+
+if TYPE_CHECKING:
+    # Types only: the poll process opens its links with this module before pydantic has loaded.
+    from actions.lab import Lab
 
 _log = logger("remote")
 
@@ -21,7 +25,31 @@ class RemoteError(Exception):
     """The command could not be run on the host (unreachable, key refused, auth failed)."""
 
 
-def connect_kwargs(host: Host, connect_timeout: float) -> dict[str, Any]:
+class SshAddress(Protocol):
+    """What reaching a host over SSH reads of it: a lab's ``Host``, or the poll link's ``Target``."""
+
+    @property
+    def address(self) -> str:
+        """Name or IP address to connect to."""
+
+    @property
+    def port(self) -> int:
+        """SSH port."""
+
+    @property
+    def user(self) -> str | None:
+        """Login user; ``None`` leaves it to ``~/.ssh/config``."""
+
+    @property
+    def key_file(self) -> Path | None:
+        """Private key file, if the inventory names one."""
+
+    @property
+    def known_hosts(self) -> Path | None:
+        """known_hosts file, if the inventory names one."""
+
+
+def connect_kwargs(host: SshAddress, connect_timeout: float) -> dict[str, Any]:
     """asyncssh option values for ``host`` as the inventory describes it; ~/.ssh/config fills the rest."""
     kwargs: dict[str, Any] = {"host": host.address, "port": host.port, "connect_timeout": connect_timeout}
     if host.user:
@@ -35,7 +63,7 @@ def connect_kwargs(host: Host, connect_timeout: float) -> dict[str, Any]:
     return kwargs
 
 
-def connect_options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
+def connect_options(host: SshAddress, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
     """asyncssh's options for ``host``: its port, key, user and known_hosts."""
     return asyncssh.SSHClientConnectionOptions(**connect_kwargs(host, connect_timeout))
 

@@ -1,10 +1,11 @@
 """The poll process: the app's health poller, run in a process of its own.
 
 Started with ``python -m actions.health.poll_child`` (see :mod:`poll_process`) as early as the command line
-knows it opens the app, it imports asyncssh and the poller at once, on a core of its own, while the app loads
-its settings and paints its first frame; the hosts then arrive in the start frame and the connections begin
-before the app's first frame is out. Its SSH work (key exchange, reading the probes) never competes with
-the screen for the interpreter's lock either.
+knows it opens the app, it imports asyncssh at once, on a core of its own, while the app loads its settings
+and paints its first frame. The poller's models (and pydantic, a third of this process's start) load in a
+thread meanwhile: the hosts arrive in the start frame as plain targets, and the links are opened as soon as
+they do, not after the models. Its SSH work (key exchange, reading the probes) never competes with the
+screen for the interpreter's lock either.
 
 Frames are described in :mod:`poll_wire`. The child ends when its stdin closes (the app stopped it, or the
 app is gone), closing every connection on the way out.
@@ -16,13 +17,25 @@ import asyncio
 import contextlib
 import logging
 import os
+import pickle
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from actions import applog
 from actions.health import poll_wire as wire
-from actions.health.models import Snapshot
-from actions.health.poller import Poller
+from actions.health.session import CONNECT_TIMEOUT, ProbeShell
+from actions.health.target import Target
+
+if TYPE_CHECKING:
+    from actions.health.models import Snapshot
+    from actions.health.poller import Poller
+
+
+def _load_poller() -> type[Poller]:
+    """The poller class: the import that brings pydantic in, run off the event loop."""
+    from actions.health.poller import Poller
+
+    return Poller
 
 
 class _Forward(logging.Handler):
@@ -53,14 +66,18 @@ class _Child:
 
     async def serve(self) -> None:
         commands, _ = await wire.pipe_reader(sys.stdin.buffer)
+        # While the app reads its lab, and then while the key exchanges wait on the hosts.
+        loading = asyncio.ensure_future(asyncio.to_thread(_load_poller))
         start = await wire.read_frame(commands)
         if start is None or start[0] != wire.START:
             return  # the app went before it had hosts to give (no lab, or it failed to start)
-        _, hosts, options, level = start
+        _, targets, pickled_hosts, options, level = start
         root = logging.getLogger(applog.ROOT)
         root.setLevel(level)
         root.addHandler(_Forward(self.out))
-        self.poller = Poller(hosts, **options)
+        opening = {t.name: asyncio.create_task(self._open(t, options)) for t in targets}
+        poller_class = await loading
+        self.poller = poller_class(pickle.loads(pickled_hosts), opening=opening, **options)
         self.poller.listeners.append(self.publish)
         self.publish(self.poller.snapshot())  # every host "connecting": the cards have something to say
         polling = asyncio.create_task(self.poller.run())
@@ -71,6 +88,10 @@ class _Child:
         await asyncio.gather(polling, listening, return_exceptions=True)
         if polling in done and not polling.cancelled() and polling.exception() is not None:
             raise polling.exception()  # type: ignore[misc]
+
+    @staticmethod
+    async def _open(target: Target, options: dict[str, Any]) -> ProbeShell:
+        return await ProbeShell.open(target, options.get("connect_timeout", CONNECT_TIMEOUT))
 
     async def _obey(self, commands: asyncio.StreamReader) -> None:
         """Carry out the app's commands until it closes the pipe."""

@@ -18,6 +18,7 @@ import atexit
 import contextlib
 import logging
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from actions import applog
 from actions.health import poll_wire as wire
+from actions.health.target import Target
 
 if TYPE_CHECKING:
     from actions.config import HealthSettings
@@ -224,7 +226,11 @@ class RemotePoller:
         self._started = True
         self._process = _take()
         level = logging.getLogger(applog.ROOT).getEffectiveLevel()
-        self._process.send((wire.START, self.hosts, self.options, level))
+        # The targets unpickle without pydantic, so the child starts connecting at once; the hosts come
+        # pickled apart, for the child to load once its models have.
+        targets = [Target.of(h) for h in self.hosts]
+        hosts = pickle.dumps(self.hosts, protocol=pickle.HIGHEST_PROTOCOL)
+        self._process.send((wire.START, targets, hosts, self.options, level))
 
     # -- control: each is a frame to the child ------------------------------------------------------
 

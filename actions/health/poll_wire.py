@@ -3,7 +3,9 @@
 Each frame is a tuple whose first item names it. The two ends are the same program, so pickle carries the
 pydantic models (hosts, snapshots) whole; nothing else ever writes to these pipes.
 
-App to child: ``(START, hosts, poller_options, log_level)`` first, then ``(REFRESH,)``,
+App to child: ``(START, targets, pickled_hosts, poller_options, log_level)`` first: the hosts twice, as
+plain :class:`~actions.health.target.Target` values the child can read before pydantic has loaded, and as
+the lab's models pickled once more, to load after it has; then ``(REFRESH,)``,
 ``(PAUSE, bool)`` and ``(FINGERPRINT,)``; closing the pipe stops the child.
 Child to app: ``(SNAPSHOT, snapshot, ticks)`` after every tick and connection change, ``(LOG, level, logger,
 message)`` for each record of the ``factory`` loggers, ``(FAILED, text)`` once if the poller died.

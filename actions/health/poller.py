@@ -23,27 +23,26 @@ from collections.abc import Callable
 from actions.applog import logger
 from actions.health.models import Connection, HostState, Reading, Sample, Snapshot
 from actions.health.parse import carry_over
-from actions.health.session import AuthRefused, HostKeyRefused, ProbeFlags, ProbeShell
+from actions.health.session import CONNECT_TIMEOUT, AuthRefused, HostKeyRefused, ProbeShell
+from actions.health.target import Target
 from actions.lab import Host, Lab
 
 Listener = Callable[[Snapshot], None]
+#: Links already being opened when the poller is made, by host name (see ``Poller(opening=...)``).
+Opening = dict[str, "asyncio.Task[ProbeShell]"]
 
 _log = logger("health")
-
-#: Inventory groups whose hosts run the extra probes.
-K3S_SERVER_GROUP = "k3s_server"
-DOCKER_GROUP = "docker_hosts"
 
 
 class _Link:
     """The poller's private record of one host."""
 
-    def __init__(self, host: Host, history_len: int, backoff: float) -> None:
+    def __init__(self, host: Host, history_len: int, backoff: float,
+                 opening: asyncio.Task[ProbeShell] | None = None) -> None:
         self.host = host
-        self.flags = ProbeFlags(
-            docker=host.in_group(DOCKER_GROUP), kube=host.in_group(K3S_SERVER_GROUP), backup_root=host.backup_root,
-            offsite_status_file=host.offsite_status_file,
-        )
+        self.target = Target.of(host)
+        #: The first connection, when it was begun before the poller existed; used once.
+        self.opening = opening
         self.print_due = True
         self.printed_at = 0.0
         self.shell: ProbeShell | None = None
@@ -82,13 +81,14 @@ class Poller:
         hosts: list[Host],
         *,
         interval: float = 2.0,
-        connect_timeout: float = 5.0,
+        connect_timeout: float = CONNECT_TIMEOUT,
         history_minutes: float = 10.0,
         backoff_max: float = 15.0,
         slow_every: int = 5,
         kube_every: int = 30,
         fingerprint_every: float = 600.0,
         listener: Listener | None = None,
+        opening: Opening | None = None,
     ) -> None:
         self.interval = interval
         self.connect_timeout = connect_timeout
@@ -98,7 +98,8 @@ class Poller:
         self.kube_every = max(1, kube_every)
         self.fingerprint_every = fingerprint_every
         history_len = max(2, int(history_minutes * 60 / interval))
-        self.links = [_Link(h, history_len, self.backoff_min) for h in hosts]
+        opening = opening or {}
+        self.links = [_Link(h, history_len, self.backoff_min, opening.get(h.name)) for h in hosts]
         self.listeners: list[Listener] = [listener] if listener else []
         self.paused = False
         self._wake = asyncio.Event()
@@ -187,6 +188,9 @@ class Poller:
         for link in self.links:
             if link.connecting is not None:
                 link.connecting.cancel()
+            if link.opening is not None:
+                _drop_opening(link.opening)
+                link.opening = None
             if link.shell is not None:
                 link.shell.close()
                 link.shell = None
@@ -270,7 +274,8 @@ class Poller:
     async def _connect(self, link: _Link, probe: bool, patient: bool = False) -> None:
         attempt_at = time.time()
         try:
-            link.shell = await ProbeShell.open(link.host, self.connect_timeout, link.flags)
+            opening, link.opening = link.opening, None
+            link.shell = await (opening or ProbeShell.open(link.target, self.connect_timeout))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -295,6 +300,14 @@ class Poller:
         if probe:
             await self._probe(link, patient)
         self._publish()
+
+
+def _drop_opening(task: asyncio.Task[ProbeShell]) -> None:
+    """Close a link begun for the poller and never taken (it closed first)."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled() and task.exception() is None:
+        task.result().close()
 
 
 def _describe(host: Host, exc: BaseException) -> str:

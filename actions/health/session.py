@@ -13,20 +13,23 @@ from __future__ import annotations
 import asyncio
 import shlex
 import time
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncssh
 
-from actions.health.models import Reading
-from actions.health.parse import parse_probe
-from actions.lab import Host
+from actions.health.target import Target
 from actions.remote import connect_kwargs
+
+if TYPE_CHECKING:
+    from actions.health.models import Reading
 
 #: Start bash (fork-free clock readings) when the host has it, else sh, whatever the login shell is.
 SHELL_COMMAND = "exec sh -c 'command -v bash >/dev/null 2>&1 && exec bash --noprofile --norc; exec sh'"
 READY = "@@ready"
+#: Seconds to connect and start the probe shell, unless the settings say otherwise.
+CONNECT_TIMEOUT = 5.0
 PREFERRED_CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
 
 
@@ -56,17 +59,7 @@ class AuthRefused(Exception):
     """The server refused our keys."""
 
 
-@dataclass
-class ProbeFlags:
-    """What this host runs besides the common signals."""
-
-    docker: bool = False
-    kube: bool = False
-    backup_root: str | None = None
-    offsite_status_file: str | None = None
-
-
-def _options(host: Host, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
+def _options(host: Target, connect_timeout: float) -> asyncssh.SSHClientConnectionOptions:
     kwargs = connect_kwargs(host, connect_timeout)
     kwargs["keepalive_interval"] = 0
     opts = asyncssh.SSHClientConnectionOptions(**kwargs)
@@ -88,7 +81,7 @@ def _known_hosts_label(value: object) -> str:
     return str(Path("~/.ssh/known_hosts").expanduser())
 
 
-async def _refusal(host: Host, opts: asyncssh.SSHClientConnectionOptions) -> HostKeyRefused:
+async def _refusal(host: Target, opts: asyncssh.SSHClientConnectionOptions) -> HostKeyRefused:
     """Work out, after asyncssh refused the key, whether it is unknown or changed, and its fingerprint."""
     fingerprint: str | None = None
     try:
@@ -121,15 +114,20 @@ async def _refusal(host: Host, opts: asyncssh.SSHClientConnectionOptions) -> Hos
 class ProbeShell:
     """An open connection to one host with the probe loaded in a long-lived shell."""
 
-    def __init__(self, host: Host, conn: asyncssh.SSHClientConnection, proc: asyncssh.SSHClientProcess[str]):
-        self.host = host
+    def __init__(self, target: Target, conn: asyncssh.SSHClientConnection,
+                 proc: asyncssh.SSHClientProcess[str]):
+        self.target = target
         self.conn = conn
         self.proc = proc
         self._seq = 0
 
     @classmethod
-    async def open(cls, host: Host, connect_timeout: float, flags: ProbeFlags) -> ProbeShell:
-        """Connect to ``host`` (its host key checked against known_hosts) and start the long-lived probe shell."""
+    async def open(cls, host: Target, connect_timeout: float) -> ProbeShell:
+        """Connect to ``host`` (its host key checked against known_hosts) and start the long-lived probe shell.
+
+        Nothing here needs pydantic: the poll process opens its links while the models still load.
+        """
+        flags = host.flags
         opts = _options(host, connect_timeout)
         if opts.known_hosts is None:
             raise await _refusal_disabled(host)
@@ -166,6 +164,10 @@ class ProbeShell:
         self.proc.stdin.write(f"__fp {self._seq} {mode} {int(fingerprint)}\n")
         raw = await asyncio.wait_for(self.proc.stdout.readuntil(marker), timeout)
         received = time.time()
+        # Imported here, not with the module: parsing builds pydantic models, which the link's opening
+        # must not wait for (see open()).
+        from actions.health.parse import parse_probe
+
         return parse_probe(raw, sent, received)
 
     def close(self) -> None:
@@ -173,7 +175,7 @@ class ProbeShell:
         self.conn.abort()
 
 
-async def _refusal_disabled(host: Host) -> HostKeyRefused:
+async def _refusal_disabled(host: Target) -> HostKeyRefused:
     fingerprint: str | None = None
     try:
         key = await asyncssh.get_server_host_key(host.address, host.port)

@@ -15,6 +15,8 @@ import pytest
 from actions import sandbox as sb
 from actions.health.models import HostState, Snapshot
 from actions.health.poller import Poller
+from actions.health.session import ProbeShell
+from actions.health.target import Target
 from actions.lab import Host, load_lab
 from actions.sandbox.procs import stop_tree
 from tests.waiting import wait_for
@@ -168,3 +170,60 @@ async def test_unknown_host_key_is_refused(sandbox: sb.SandboxStatus, tmp_path: 
     assert st.connection == "host key mismatch" and st.reading is None
     assert st.last_error is not None and "unknown host key" in st.last_error and str(empty) in st.last_error
     assert real_fingerprint(sandbox, "pi3") in st.last_error
+
+
+async def test_a_link_begun_before_the_poller_is_the_one_it_polls_on(sandbox: sb.SandboxStatus) -> None:
+    """The poll process opens its links before its poller exists; the poller takes them, not new ones."""
+    pi2 = load_lab(sandbox.inventory).host("pi2")
+    opening = asyncio.create_task(ProbeShell.open(Target.of(pi2), 5.0))
+    poller = Poller([pi2], interval=TICK, opening={"pi2": opening})
+    try:
+        async with running(poller):
+            await wait_for(lambda: state(poller, "pi2").reading is not None, 20, "pi2's first reading")
+            assert poller.links[0].shell is opening.result()
+            assert state(poller, "pi2").connection == "up"
+    finally:
+        await poller.close()
+    assert opening.result().conn.is_closed()
+
+
+async def test_links_begun_and_never_taken_are_closed_with_the_poller(sandbox: sb.SandboxStatus) -> None:
+    """Closed before its first tick, the poller closes a link that was opened for it, and stops one
+    still opening (here: a server that accepts and never speaks, so the key exchange never ends)."""
+    silent = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    lab = load_lab(sandbox.inventory)
+    pi1, pi3 = lab.host("pi1"), lab.host("pi3")
+    opened = asyncio.create_task(ProbeShell.open(Target.of(pi1), 5.0))
+    shell = await opened
+    mute = pi3.model_copy(update={"address": "127.0.0.1", "port": port})
+    hanging = asyncio.create_task(ProbeShell.open(Target.of(mute), 30.0))
+    await asyncio.sleep(0.2)
+    assert not hanging.done()
+    poller = Poller([pi1, mute], interval=TICK, opening={"pi1": opened, "pi3": hanging})
+    try:
+        await poller.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await hanging
+        assert hanging.cancelled()
+        assert shell.conn.is_closed()
+    finally:
+        silent.close()
+
+
+async def test_a_link_begun_before_the_poller_and_refused_shows_as_refused(
+    sandbox: sb.SandboxStatus, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty_known_hosts"
+    empty.write_text("")
+    pi3 = load_lab(sandbox.inventory).host("pi3").model_copy(update={"known_hosts": empty})
+    opening = asyncio.create_task(ProbeShell.open(Target.of(pi3), 5.0))
+    poller = Poller([pi3], interval=TICK, opening={"pi3": opening})
+    try:
+        async with running(poller):
+            await wait_for(lambda: state(poller, "pi3").connection != "connecting", 20, "pi3 to be refused")
+            st = state(poller, "pi3")
+    finally:
+        await poller.close()
+    assert st.connection == "host key mismatch" and st.last_error is not None
+    assert "unknown host key" in st.last_error and real_fingerprint(sandbox, "pi3") in st.last_error

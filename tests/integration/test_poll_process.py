@@ -7,8 +7,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import pickle
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import psutil
 import pytest
@@ -17,11 +21,13 @@ from actions import sandbox as sb
 from actions.health import poll_process
 from actions.health.models import Snapshot
 from actions.health.poll_process import PollerGone, RemotePoller
+from actions.health.target import Target
 from actions.lab import Host, load_lab
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 OPTIONS = {"interval": 0.5, "connect_timeout": 5.0}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def hosts_of(sandbox: sb.SandboxStatus) -> list[Host]:
@@ -173,3 +179,25 @@ def test_an_early_process_never_given_hosts_is_stopped_at_exit() -> None:
     poll_process._discard_warm()  # what atexit runs
     assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
     assert poll_children() == []
+
+
+def test_the_poll_process_opens_a_link_before_pydantic_is_loaded(sandbox: sb.SandboxStatus) -> None:
+    """The child's module and a link's opening (key exchange, login, the probe shell) load no pydantic:
+    the child starts connecting while its models still load in a thread."""
+    target = Target.of(hosts_of(sandbox)[0])
+    code = (
+        "import asyncio, pickle, sys\n"
+        "import actions.health.poll_child\n"
+        "from actions.health.session import ProbeShell\n"
+        "def pydantic(): return sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic')\n"
+        "async def main():\n"
+        "    before = pydantic()\n"
+        "    shell = await ProbeShell.open(pickle.loads(bytes.fromhex(sys.argv[1])), 10.0)\n"
+        "    print(shell.target.name, not shell.conn.is_closed(), before, pydantic())\n"
+        "    shell.close()\n"
+        "asyncio.run(main())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, pickle.dumps(target).hex()], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["pi1", "True", "[]", "[]"]
