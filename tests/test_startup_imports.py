@@ -39,11 +39,11 @@ def test_the_poll_process_starts_before_pydantic_is_loaded() -> None:
     ``main`` runs; its call to ``prewarm`` reports what is loaded at that moment and ends the process."""
     code = (
         "import json, os, sys, types\n"
-        "from actions.health import poll_process\n"
+        "from actions.health import poll_spawn\n"
         "def report():\n"
         "    print(json.dumps(sorted(sys.modules)), flush=True)\n"
         "    os._exit(0)\n"
-        "poll_process.prewarm = report\n"
+        "poll_spawn.prewarm = report\n"
         "launch = types.ModuleType('tui.launch')\n"  # had the app been reached, it would say so
         "launch.run_app = lambda ctx: print('prewarm was never called', flush=True) or 0\n"
         "sys.modules['tui.launch'] = launch\n"
@@ -54,7 +54,8 @@ def test_the_poll_process_starts_before_pydantic_is_loaded() -> None:
                           env=_isolated_env(), timeout=60)
     assert "prewarm was never called" not in proc.stdout, proc.stdout
     loaded = set(json.loads(proc.stdout))
-    heavy = sorted(m for m in loaded if m.split(".")[0] in {"pydantic", "textual", "rich", "asyncssh", "yaml"})
+    heavy = sorted(m for m in loaded
+                   if m.split(".")[0] in {"pydantic", "textual", "rich", "asyncssh", "yaml", "asyncio", "ssl"})
     assert heavy == [], f"loaded before the poll process starts: {heavy}"
     # The line was parsed by then: the list above is not vacuous.
     assert "argparse" in loaded and "tui.cli.grammar" in loaded

@@ -1,7 +1,7 @@
 """The app's side of the poll process (:mod:`poll_child`): start it early, give it hosts, read its snapshots.
 
-:func:`prewarm` starts the process as soon as the command line knows it opens the app, before the
-settings are read, and :func:`begin` hands it the hosts as soon as the lab is known: asyncssh's
+:func:`~actions.health.poll_spawn.prewarm` starts the process as soon as the command line knows it opens
+the app, before the settings are read, and :func:`begin` hands it the hosts as soon as the lab is known: asyncssh's
 import and the SSH connections then run on another core while the app loads and paints its first frame.
 :func:`poller_for` gives the caller that poller (or a new one, for another lab or other options).
 
@@ -17,16 +17,14 @@ import asyncio
 import atexit
 import contextlib
 import logging
-import os
 import pickle
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from actions import applog
+from actions.health import poll_spawn
 from actions.health import poll_wire as wire
+from actions.health.poll_spawn import GRACE
 from actions.health.target import Target
 
 if TYPE_CHECKING:
@@ -34,12 +32,6 @@ if TYPE_CHECKING:
     from actions.health.models import Snapshot
     from actions.lab import Host
 
-# The directory that holds the ``actions`` package the app runs from: the child imports the same code.
-_ROOT = Path(__file__).resolve().parents[2]
-#: Seconds a stopped child has to close its connections and exit before it is killed.
-GRACE = 2.0
-#: How much nicer than the app the poll process is.
-NICENESS = 5
 _STDERR_KEPT = 4096
 
 
@@ -50,18 +42,9 @@ class PollerGone(RuntimeError):
 class PollProcess:
     """One child process running :mod:`poll_child`."""
 
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "actions.health.poll_child"], cwd=_ROOT, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            # A Ctrl-C at the terminal is the app's to handle; the child stops when its stdin closes.
-            start_new_session=True,
-        )
+    def __init__(self, proc: poll_spawn.Child | None = None) -> None:
+        self.proc = proc or poll_spawn.spawn()
         self.stderr = b""
-        # Below the app in the scheduler's eyes: on a small machine the app's first frame comes first and
-        # this process takes what the app leaves (its imports, the key exchanges); on many cores, all it needs.
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
 
     def send(self, frame: tuple[Any, ...]) -> None:
         """One frame to the child; a child that is gone is noticed by the reader, not here."""
@@ -80,13 +63,7 @@ class PollProcess:
 
     def stop_sync(self) -> None:
         """Close the child's stdin, give it :data:`GRACE` seconds, then kill it (for exit, off any loop)."""
-        self._close_stdin()
-        try:
-            self.proc.wait(GRACE)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._close_pipes()
+        poll_spawn.stop_now(self.proc)
 
     async def stop(self) -> None:
         """Close the child's stdin and wait (without blocking the loop) until it exits, killing it after
@@ -114,10 +91,7 @@ class PollProcess:
                 self.proc.stdin.close()
 
     def _close_pipes(self) -> None:
-        for pipe in (self.proc.stdout, self.proc.stderr):
-            if pipe is not None:
-                with contextlib.suppress(OSError):
-                    pipe.close()
+        poll_spawn.close_pipes(self.proc)
 
     def ended(self) -> str:
         """How the child ended, for the operator: its last words on stderr, else its exit."""
@@ -130,37 +104,26 @@ class PollProcess:
         return "it is still running" if code is None else f"it {describe_exit(code)}"
 
 
-_warm: PollProcess | None = None
 # Processes let go of (their stdin closed, so they are on their way out), reaped at exit.
 _retired: list[PollProcess] = []
 
 
-def prewarm() -> None:
-    """Start the poll process now, for the first :class:`RemotePoller` of this process to take."""
-    global _warm
-    if _warm is None:
-        _warm = PollProcess()
-
-
 def _take() -> PollProcess:
-    global _warm
-    taken, _warm = _warm, None
-    if taken is not None and taken.alive():
-        return taken
-    return PollProcess()
+    return PollProcess(poll_spawn.take_warm())
 
 
-def _discard_warm() -> None:
-    """At exit: a process started early and never used (no lab, a broken config) is stopped."""
-    global _warm, _begun
-    for left in (_warm, _begun._process if _begun is not None else None, *_retired):
+def _stop_left() -> None:
+    """At exit: the process begun and never handed out, and those let go, are stopped (a warm one never
+    taken is :mod:`poll_spawn`'s)."""
+    global _begun
+    for left in (_begun._process if _begun is not None else None, *_retired):
         if left is not None:
             left.stop_sync()
-    _warm = _begun = None
+    _begun = None
     _retired.clear()
 
 
-atexit.register(_discard_warm)
+atexit.register(_stop_left)
 
 
 def options_of(cfg: HealthSettings) -> dict[str, Any]:
@@ -173,8 +136,8 @@ _begun: RemotePoller | None = None
 
 
 def begin(hosts: list[Host], options: dict[str, Any]) -> None:
-    """Start polling ``hosts`` now, in the process :func:`prewarm` started, for :func:`poller_for` to hand
-    out: the connections are made while the caller goes on with its start."""
+    """Start polling ``hosts`` now, in the process the command line started early (when it did), for
+    :func:`poller_for` to hand out: the connections are made while the caller goes on with its start."""
     global _begun
     if _begun is None:
         _begun = RemotePoller(hosts, **options)

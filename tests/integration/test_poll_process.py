@@ -18,7 +18,7 @@ import psutil
 import pytest
 
 from actions import sandbox as sb
-from actions.health import poll_process
+from actions.health import poll_process, poll_spawn
 from actions.health.models import Snapshot
 from actions.health.poll_process import PollerGone, RemotePoller
 from actions.health.target import Target
@@ -115,7 +115,7 @@ async def test_live_polling_obeys_pause_refresh_and_fingerprint(
         child = poll_children()
         assert len(child) == 1
         # Nicer than the app: a small machine paints the app's frames first.
-        assert child[0].nice() >= psutil.Process().nice() + poll_process.NICENESS
+        assert child[0].nice() >= psutil.Process().nice() + poll_spawn.NICENESS
     # Cancelled: the child closed its connections and went, and its pipes were let go of in order (the
     # loop stops reading them before they are closed: no "Fatal read error on pipe transport").
     assert poll_children() == []
@@ -159,7 +159,7 @@ async def test_a_host_down_is_reported_not_fatal(sandbox: sb.SandboxStatus) -> N
 
 async def test_the_poller_begun_early_is_the_one_handed_out(sandbox: sb.SandboxStatus) -> None:
     hosts = hosts_of(sandbox)
-    poll_process.prewarm()
+    poll_spawn.prewarm()
     poll_process.begin(hosts, OPTIONS)
     begun = poll_process.poller_for(hosts, OPTIONS)
     assert begun._started and poll_process.poller_for(hosts, OPTIONS) is not begun  # handed out once
@@ -174,9 +174,9 @@ async def test_the_poller_begun_early_is_the_one_handed_out(sandbox: sb.SandboxS
 
 
 def test_an_early_process_never_given_hosts_is_stopped_at_exit() -> None:
-    poll_process.prewarm()
+    poll_spawn.prewarm()
     (child,) = poll_children()
-    poll_process._discard_warm()  # what atexit runs
+    poll_spawn.discard_warm()  # what atexit runs
     assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
     assert poll_children() == []
 

@@ -21,6 +21,8 @@ from tui.cli.grammar import TopParser, inventory_of
 _log = applog.logger("cli")
 
 # Command group modules, in the order `--help` lists them.
+# Each is imported to register its options before the app's poll process is started: their top-level
+# imports stay light (asyncio too, which brings ssl), or the poll process starts that much later.
 COMMANDS = [
     "tui.cli.hosts",
     "tui.cli.health",
@@ -90,9 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in POLLING:
         # Before the settings are read: the poll process imports asyncssh on another core meanwhile.
-        from actions.health import poll_process
+        from actions.health import poll_spawn
 
-        poll_process.prewarm()
+        poll_spawn.prewarm()
     ctx = CliContext(config=args.config, inventory=inventory_of(args))
     try:
         log = _start_log(ctx, args.log_level)

@@ -9,7 +9,6 @@ once and compare with the last known-good snapshot.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import threading
@@ -64,6 +63,8 @@ def _table(doc: dict[str, Any]) -> Any:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Print the lab's health once or live, the known-good diff, or record and accept known-good snapshots."""
+    import asyncio
+
     # asyncssh's import waits in part on subprocesses (it looks for liboqs): begun in a thread, that wait
     # overlaps the reading of the settings and the lab.
     poller_import = threading.Thread(target=importlib.import_module, args=("actions.health.poller",),
@@ -110,6 +111,8 @@ def _import_printer() -> None:
 
 def _watch(poller: Any, th: Any, as_json: bool) -> int:
     """Refresh until Ctrl-C; the exit code is that of the last refresh."""
+    import asyncio
+
     from rich.console import Console
     from rich.live import Live
 

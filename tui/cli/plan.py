@@ -9,7 +9,6 @@ answer typed at the terminal; there is no blanket yes.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any
@@ -35,6 +34,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """List the roots, plan one and print its summary, or apply its saved plan behind the gate."""
+    import asyncio
+
     from actions.tofu import TofuAdapter, TofuError
 
     adapter = TofuAdapter(ctx.settings)
@@ -91,6 +92,8 @@ async def _plan(adapter: Any, root: Any, args: argparse.Namespace) -> int:
 
 
 def _apply(adapter: Any, root: Any, args: argparse.Namespace, journal: Any) -> int:
+    import asyncio
+
     from actions import gates
     from tui.cli.gate_prompt import ask_permit
 
