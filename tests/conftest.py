@@ -25,13 +25,21 @@ for _name in ("VAULT_ADDR", "VAULT_CACERT", "VAULT_TOKEN"):
 
 def pids_mentioning(text: str) -> list[int]:
     """Processes (other than this test run) whose command line contains ``text``; `ps` works on any OS."""
-    out = subprocess.run(["ps", "-A", "-o", "pid=", "-o", "args="], capture_output=True, text=True).stdout
+    # -ww: whole command lines (else ps cuts them at the terminal's width, or 80 columns without one).
+    out = subprocess.run(["ps", "-ww", "-A", "-o", "pid=", "-o", "args="], capture_output=True, text=True).stdout
     found = []
     for line in out.splitlines():
         pid, _, args = line.strip().partition(" ")
-        if text in args and "pytest" not in args and pid.isdigit() and int(pid) != os.getpid():
+        if text in args and not _test_runner(args) and pid.isdigit() and int(pid) != os.getpid():
             found.append(int(pid))
     return found
+
+
+def _test_runner(args: str) -> bool:
+    """Whether a command line is pytest's own (its arguments may name the text): the program or its
+    ``-m`` module, not any word, since every ``tmp_path`` has ``pytest-of-...`` in it."""
+    words = args.split()[:3]
+    return any(Path(w).name in ("pytest", "py.test") for w in words) or words[1:3] == ["-m", "pytest"]
 
 
 def free_port() -> int:

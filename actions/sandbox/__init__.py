@@ -148,7 +148,9 @@ def up(settings: Settings, log: Log | None = None) -> SandboxStatus:
     except OSError as exc:
         _stop_started(started)
         raise SandboxError(f"cannot start the sandbox: {exc.strerror or exc} ({exc.filename or ''})") from None
-    except SandboxError:
+    except BaseException:
+        # A SandboxError, and also Ctrl-C while the parts come up (initdb takes seconds): what this call
+        # started must not outlive it, unrecorded.
         _stop_started(started)
         raise
     finally:

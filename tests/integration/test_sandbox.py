@@ -150,3 +150,24 @@ def test_openbao_failure_stops_the_sshd_already_started(tmp_path: Path) -> None:
     # The three sshd had started before OpenBao failed: they must be gone again.
     assert (settings.sandbox_dir / "sshd_pi1.conf").exists()
     assert running_from(settings.sandbox_dir) == []
+
+
+def test_ctrl_c_while_starting_stops_what_was_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C after the three sshd and OpenBao have started (here: while initdb is awaited) leaves none of
+    them running, and the next `up` is not locked out."""
+    settings = make_settings(tmp_path / "st")
+
+    def interrupted(*_args: object) -> None:
+        assert len(running_from(settings.sandbox_dir)) >= 4  # the sshd and OpenBao are up by now
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sb.postgres, "finish_initdb", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sb.up(settings)
+    assert running_from(settings.sandbox_dir) == []
+    monkeypatch.undo()
+    try:
+        assert sb.up(settings).all_up
+    finally:
+        sb.down(settings, purge=True)
+    assert running_from(settings.sandbox_dir) == []
