@@ -78,7 +78,8 @@ class VaultSettings(_Section):
 
     addr: str | None = Field(
         None,
-        description="Vault address; $VAULT_ADDR wins over it, the inventory's `vault_addr` comes after it.",
+        description="The real lab's Vault address; $VAULT_ADDR wins over it, the inventory's `vault_addr` comes "
+        "after it. A sandbox's or rehearsal lab's own Vault always wins over both.",
     )
     ca_cert: Path | None = Field(
         None, description="CA bundle (step-ca root) to verify Vault's TLS; $VAULT_CACERT wins over it."

@@ -2,7 +2,10 @@
 
 The conventions of the ``vault`` CLI hold: the environment wins. The address is ``$VAULT_ADDR``, else the
 settings (``vault.addr``), else the lab's inventory (``factory_vault_addr``); the target says which.
-TLS is verified against ``$VAULT_CACERT``, else ``vault.ca_cert``, else the system store. A token is only
+TLS is verified against ``$VAULT_CACERT``, else ``vault.ca_cert``, else the system store.
+
+One exception: a sandbox or rehearsal lab whose inventory names its own Vault always gets that one.
+``$VAULT_ADDR`` and ``vault.addr`` name the operator's real Vault; ``-i sandbox`` must never reach it. A token is only
 needed to seal or step down; it comes from ``$VAULT_TOKEN`` before any prompt and is held as a
 :class:`~pydantic.SecretStr`, handed to hvac for one call and dropped.
 """
@@ -60,6 +63,8 @@ def resolve_target(
 ) -> VaultTarget:
     """The Vault the operator means, or :class:`VaultError` saying where an address can be set."""
     env = os.environ if env is None else env
+    if lab is not None and lab.kind != "real" and lab.vault_addr:
+        return _own_vault(settings, lab)
     addr, source = _first_set(
         (env.get("VAULT_ADDR"), "$VAULT_ADDR"),
         (settings.vault.addr, "settings vault.addr"),
@@ -70,10 +75,7 @@ def resolve_target(
             "no Vault address: set $VAULT_ADDR, vault.addr in the settings, or factory_vault_addr in the "
             "inventory"
         )
-    addr = addr.rstrip("/")
-    parts = urlsplit(addr)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise VaultError(f"Vault address {addr!r} (from {source}) is not an http(s) URL")
+    addr = _checked(addr, source)
     ca_text, ca_source = _first_set(
         (env.get("VAULT_CACERT"), "$VAULT_CACERT"),
         (str(settings.vault.ca_cert) if settings.vault.ca_cert else None, "settings vault.ca_cert"),
@@ -84,6 +86,23 @@ def resolve_target(
     return VaultTarget(
         addr=addr, ca_cert=ca_cert, timeout=settings.vault.timeout, addr_source=source, ca_source=ca_source,
     )
+
+
+def _own_vault(settings: Settings, lab: Lab) -> VaultTarget:
+    """A sandbox's or rehearsal lab's own Vault, whatever the environment and settings name. Its CA is
+    not the real lab's either: the system store, as for any address of its own."""
+    assert lab.vault_addr is not None
+    source = f"the {lab.kind} lab's inventory {lab.inventory}"
+    return VaultTarget(addr=_checked(lab.vault_addr, source), timeout=settings.vault.timeout, addr_source=source)
+
+
+def _checked(addr: str, source: str) -> str:
+    """``addr`` without its trailing slash, or :class:`VaultError` when it is not an http(s) URL."""
+    addr = addr.strip().rstrip("/")
+    parts = urlsplit(addr)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise VaultError(f"Vault address {addr!r} (from {source}) is not an http(s) URL")
+    return addr
 
 
 def _first_set(*candidates: tuple[str | None, str]) -> tuple[str, str]:

@@ -37,6 +37,23 @@ def test_address_precedence_is_the_vault_clis_the_environment_wins(tmp_path: Pat
     assert (chosen.addr, chosen.addr_source) == ("https://inv:8200", "inventory /x")
 
 
+def test_a_sandbox_or_rehearsal_labs_own_vault_wins_over_the_environment(tmp_path: Path) -> None:
+    """$VAULT_ADDR, $VAULT_CACERT and vault.addr name the real lab's Vault: `-i sandbox` never reaches it."""
+    configured = load_settings(None, state_dir=tmp_path, vault={"addr": "https://conf:8200", "timeout": 3})
+    real_env = {"VAULT_ADDR": "https://vault.lab:8200", "VAULT_CACERT": str(tmp_path / "no-such-ca.crt")}
+    for kind in ("sandbox", "rehearsal"):
+        own = Lab(name=kind, kind=kind, inventory=Path(f"/{kind}.yml"),  # type: ignore[arg-type]
+                  hosts=[Host(name="pi1", address="127.0.1.1")], vault_addr="http://127.0.0.1:8210/")
+        chosen = vault.resolve_target(configured, own, real_env)
+        assert (chosen.addr, chosen.addr_source) == ("http://127.0.0.1:8210", f"the {kind} lab's inventory /{kind}.yml")
+        assert (chosen.ca_cert, chosen.timeout) == (None, 3)
+    # Without a Vault of its own, a sandbox lab follows the usual order; a real lab always does.
+    bare = Lab(name="s", kind="sandbox", inventory=Path("/s.yml"), hosts=[Host(name="pi1", address="127.0.1.1")])
+    assert vault.resolve_target(configured, bare, {"VAULT_ADDR": "http://env:8200"}).addr == "http://env:8200"
+    assert vault.resolve_target(configured, lab_with("https://inv:8200"), {"VAULT_ADDR": "http://env:8200"}).addr \
+        == "http://env:8200"
+
+
 def test_vault_cacert_wins_over_the_settings(tmp_path: Path) -> None:
     mine, theirs = tmp_path / "mine.crt", tmp_path / "theirs.crt"
     mine.write_text("-----BEGIN CERTIFICATE-----\n")

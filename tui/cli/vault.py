@@ -53,11 +53,8 @@ def register(sub: Any) -> None:
 def _target(ctx: CliContext) -> Any:
     from actions import vault
 
-    try:
-        # $VAULT_ADDR and the settings win over the inventory: read it only when neither names a Vault.
-        return vault.resolve_target(ctx.settings)
-    except vault.VaultError:
-        pass
+    # The lab is read even when $VAULT_ADDR is set: a sandbox's or rehearsal lab's own Vault wins over it
+    # (resolve_target). An inventory that cannot be read leaves the environment and the settings.
     try:
         lab = ctx.lab
     except CliError:
