@@ -65,7 +65,8 @@ class Tmux:
     """
 
     def __init__(self) -> None:
-        self.server = f"factory-bench-{os.getpid()}"
+        # Unique per instance: a server just killed may still be on its way out under its name.
+        self.server = f"factory-bench-{os.getpid()}-{time.monotonic_ns()}"
         self.control: subprocess.Popen[str] | None = None
 
     def __call__(self, *args: str) -> str:
@@ -88,6 +89,8 @@ class Tmux:
             if not line:
                 raise SystemExit("the tmux control client went away")
             lines.append(line)
+        if line.startswith("%error"):  # e.g. the session is gone: its message is no screen to measure
+            raise SystemExit(f"tmux capture-pane -t {session}: {''.join(lines).strip()}")
         return "".join(lines)
 
     def start(self) -> None:
