@@ -1,8 +1,9 @@
 """The app's side of the poll process (:mod:`poll_child`): start it early, give it hosts, read its snapshots.
 
 :func:`~actions.health.poll_spawn.prewarm` starts the process as soon as the command line knows it opens
-the app, before the settings are read, and :func:`begin` hands it the hosts as soon as the lab is known: asyncssh's
-import and the SSH connections then run on another core while the app loads and paints its first frame.
+the app, before the settings are read, and :func:`begin` hands it the hosts as soon as the lab is known:
+asyncssh's import and the SSH connections then run on another core while the app loads and paints its
+first frame.
 :func:`poller_for` gives the caller that poller (or a new one, for another lab or other options).
 
 :class:`RemotePoller` offers what the app uses of :class:`~actions.health.poller.Poller`: ``listeners``,

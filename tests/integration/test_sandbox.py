@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -170,4 +172,36 @@ def test_ctrl_c_while_starting_stops_what_was_started(tmp_path: Path, monkeypatc
         assert sb.up(settings).all_up
     finally:
         sb.down(settings, purge=True)
+    assert running_from(settings.sandbox_dir) == []
+
+
+def test_sigterm_to_sandbox_up_stops_what_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`factory-tui sandbox up` terminated (SIGTERM, here sent once the sshd and OpenBao run) rolls back as
+    for Ctrl-C, says so, exits 143, and leaves SIGTERM's handler as it found it."""
+    from tui.cli import main
+
+    settings = make_settings(tmp_path / "st")
+    for key, value in cli_env(settings).items():
+        if key.startswith("FACTORY_"):
+            monkeypatch.setenv(key, value)
+
+    def terminated(*_args: object) -> None:
+        assert len(running_from(settings.sandbox_dir)) >= 4
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)  # the handler raises at once
+
+    def found(_signum: int, _frame: object) -> None:
+        raise RuntimeError("SIGTERM reached the handler that was there before main")
+
+    monkeypatch.setattr(sb.postgres, "finish_initdb", terminated)
+    before = signal.signal(signal.SIGTERM, found)  # without main's own handler, not pytest's end
+    try:
+        code = main(["sandbox", "up"])
+        assert signal.getsignal(signal.SIGTERM) is found
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert code == 128 + signal.SIGTERM
+    assert "factory-tui: terminated" in capsys.readouterr().err
     assert running_from(settings.sandbox_dir) == []

@@ -8,8 +8,11 @@ Each command group lives in its own module here and exposes ``register(subparser
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -86,6 +89,29 @@ def build_parser() -> TopParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM to a subcommand, raised in the main thread as Ctrl-C is: every clean-up a command has for
+    Ctrl-C (a run cancelled, a `sandbox up` rolled back) runs for it too."""
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` while the block runs (from the main thread only: signal handlers
+    can be set nowhere else); the handler before is put back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line: the app without a subcommand, else the subcommand; returns the exit status."""
     parser = build_parser()
@@ -108,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.launch import run_app
 
             return run_app(ctx)
-        return int(args.func(args, ctx) or 0)
+        with _sigterm_as_interrupt():  # the app has Textual's own handling; subcommands get this one
+            return int(args.func(args, ctx) or 0)
     except CliError as exc:
         print(f"factory-tui: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -116,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `factory-tui hosts --json | head`: the reader left; that is not an error of ours.
         sys.stderr.close()
         return 0
+    except Terminated:
+        print("factory-tui: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("factory-tui: interrupted", file=sys.stderr)
         return 130
