@@ -6,6 +6,7 @@ stopped (and its data purged) when the session ends.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from actions import applog
 from actions.config import Settings, load_settings
 
 # Tests never read the operator's own settings file or write to their state dir.
@@ -76,6 +78,21 @@ def make_settings(state_dir: Path, **overrides: object) -> Settings:
     }
     sandbox.update(overrides.pop("sandbox", {}))  # type: ignore[arg-type]
     return load_settings(None, state_dir=state_dir, sandbox=sandbox, **overrides)
+
+
+@pytest.fixture(autouse=True)
+def _factory_logging_restored() -> Iterator[None]:
+    """The ``factory`` loggers as each test found them: a test that runs the command line in-process
+    opens the app's log, which takes them off the root logger, and every later test of its worker would
+    then capture none of their records."""
+    root = logging.getLogger(applog.ROOT)
+    level, propagate, handlers = root.level, root.propagate, list(root.handlers)
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+    root.propagate = propagate
 
 
 @pytest.fixture

@@ -198,7 +198,7 @@ def test_sigterm_to_sandbox_up_stops_what_it_started(
     monkeypatch.setattr(sb.postgres, "finish_initdb", terminated)
     before = signal.signal(signal.SIGTERM, found)  # without main's own handler, not pytest's end
     try:
-        code = main(["sandbox", "up"])
+        code = main(["sandbox", "up"])  # it opens the app's log: conftest puts the loggers back after
         assert signal.getsignal(signal.SIGTERM) is found
     finally:
         signal.signal(signal.SIGTERM, before)
