@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import cli_env, make_settings, stop_tmux_server  # noqa: E402
+
 BINARY = Path(sys.executable).with_name("factory-tui")
 SIZE = ("120", "40")
 TIMEOUT = 60.0
@@ -106,7 +108,7 @@ class Tmux:
         if self.control is not None:
             self.control.kill()
             self.control.wait()
-        self("kill-server")
+        stop_tmux_server(self.server)
 
 
 def timed_screen(tmux: Tmux, command: str, env: dict[str, str],
@@ -207,9 +209,6 @@ def main() -> int:
         parser.error("--runs must be at least 5: the figures are medians")
     if not shutil.which("tmux"):
         raise SystemExit("tmux is needed (scripts/setup.sh installs it)")
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import cli_env, make_settings
-
     from actions import sandbox
 
     work = Path(tempfile.mkdtemp(prefix="factory-bench-"))

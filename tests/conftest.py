@@ -44,6 +44,14 @@ def _test_runner(args: str) -> bool:
     return any(Path(w).name in ("pytest", "py.test") for w in words) or words[1:3] == ["-m", "pytest"]
 
 
+def stop_tmux_server(server: str) -> None:
+    """Kill the tmux server named ``server`` (``-L``) and remove its socket, which tmux leaves behind."""
+    subprocess.run(["tmux", "-L", server, "-f", "/dev/null", "kill-server"], capture_output=True, check=False)
+    # tmux's own rule for where a named server's socket lives.
+    tmpdir = Path(os.environ.get("TMUX_TMPDIR") or "/tmp")
+    (tmpdir / f"tmux-{os.getuid()}" / server).unlink(missing_ok=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

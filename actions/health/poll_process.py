@@ -59,7 +59,7 @@ class PollProcess:
 
     def let_go(self) -> None:
         """Close the child's pipes and do not wait: it stops by itself (and is reaped later)."""
-        self._close_stdin()
+        poll_spawn.close_stdin(self.proc)
         self._close_pipes()
 
     def stop_sync(self) -> None:
@@ -69,7 +69,7 @@ class PollProcess:
     async def stop(self) -> None:
         """Close the child's stdin and wait (without blocking the loop) until it exits, killing it after
         :data:`GRACE` seconds; a cancel while waiting kills it at once."""
-        self._close_stdin()
+        poll_spawn.close_stdin(self.proc)
         try:
             await self.exited(GRACE)
         finally:
@@ -85,11 +85,6 @@ class PollProcess:
                 return True
             await asyncio.sleep(0.02)
         return not self.alive()
-
-    def _close_stdin(self) -> None:
-        if self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
 
     def _close_pipes(self) -> None:
         poll_spawn.close_pipes(self.proc)

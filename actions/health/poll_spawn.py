@@ -60,15 +60,20 @@ def take_warm() -> Child | None:
 
 def stop_now(proc: Child) -> None:
     """Close the child's stdin, give it :data:`GRACE` seconds, then kill it (off any event loop)."""
-    if proc.stdin is not None:
-        with contextlib.suppress(OSError):
-            proc.stdin.close()
+    close_stdin(proc)
     try:
         proc.wait(GRACE)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
     close_pipes(proc)
+
+
+def close_stdin(proc: Child) -> None:
+    """Close the pipe to the child: it stops when it reads the end."""
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
 
 
 def close_pipes(proc: Child) -> None:

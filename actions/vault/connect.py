@@ -5,9 +5,10 @@ settings (``vault.addr``), else the lab's inventory (``factory_vault_addr``); th
 TLS is verified against ``$VAULT_CACERT``, else ``vault.ca_cert``, else the system store.
 
 One exception: a sandbox or rehearsal lab whose inventory names its own Vault always gets that one.
-``$VAULT_ADDR`` and ``vault.addr`` name the operator's real Vault; ``-i sandbox`` must never reach it. A token is only
-needed to seal or step down; it comes from ``$VAULT_TOKEN`` before any prompt and is held as a
-:class:`~pydantic.SecretStr`, handed to hvac for one call and dropped.
+``$VAULT_ADDR`` and ``vault.addr`` name the operator's real Vault; ``-i sandbox`` must never reach it.
+
+A token is only needed to seal or step down; it comes from ``$VAULT_TOKEN`` before any prompt and is held
+as a :class:`~pydantic.SecretStr`, handed to hvac for one call and dropped.
 """
 
 from __future__ import annotations

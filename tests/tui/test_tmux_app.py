@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli_env
+from tests.conftest import cli_env, stop_tmux_server
 
 SESSION = f"factory-test-{os.getpid()}"
 BINARY = Path(sys.executable).with_name("factory-tui")
@@ -74,7 +74,7 @@ def tmux_session() -> object:
     assert shutil.which("tmux"), "tmux is installed by scripts/setup.sh"
     assert BINARY.exists(), BINARY
     yield SESSION
-    tmux("kill-server")
+    stop_tmux_server(SESSION)
 
 
 def test_kill_9_mid_step_then_resume(sandbox: object, tmux_session: object, tmp_path: Path) -> None:
