@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -118,15 +119,20 @@ def store(state_dir: Path, inventory: Path, lab: Lab, key: str | None) -> None:
         pass
 
 
-def load_lab_cached(state_dir: Path, inventory: Path) -> tuple[Lab, bool]:
-    """The lab of ``inventory`` and whether it came from the cache; a miss reads it through Ansible and
-    keeps it. Raises :class:`InventoryError` like :func:`actions.lab.load_lab`."""
+def load_lab_cached(state_dir: Path, inventory: Path, in_child: bool = False) -> tuple[Lab, bool]:
+    """The lab of ``inventory`` and whether it came from the cache; a miss reads it through Ansible (in a
+    child process with ``in_child``: for a process whose terminal is an app's, which Ansible's import
+    would set up for itself) and keeps it. Raises :class:`InventoryError` like :func:`actions.lab.load_lab`."""
     path = Path(inventory).expanduser()
     lab = cached_lab(state_dir, path) if path.exists() else None
     if lab is not None:
         return lab, True
-    key = fingerprint(path) if path.exists() else None
-    lab = load_lab(path)
+    key = fingerprint(path) if path.exists() else None  # before Ansible reads: a change meanwhile is a miss
+    if in_child:
+        proc = subprocess.run(_child_command(path), stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        lab = _read_by_child(path, proc.stdout, proc.stderr, proc.returncode)
+    else:
+        lab = load_lab(path)
     store(state_dir, path, lab, key)
     return lab, False
 
@@ -137,7 +143,7 @@ async def read_in_child(state_dir: Path, inventory: Path) -> Lab:
     :class:`InventoryError`."""
     key = fingerprint(inventory)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "actions.lab_cache", str(inventory),
+        *_child_command(inventory),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
@@ -147,16 +153,25 @@ async def read_in_child(state_dir: Path, inventory: Path) -> Lab:
             proc.kill()
             await proc.wait()
         raise
+    lab = _read_by_child(inventory, out, err, proc.returncode)
+    store(state_dir, inventory, lab, key)
+    return lab
+
+
+def _child_command(inventory: Path) -> list[str]:
+    return [sys.executable, "-m", "actions.lab_cache", str(inventory)]
+
+
+def _read_by_child(inventory: Path, out: bytes, err: bytes, returncode: int | None) -> Lab:
+    """The lab the child printed, or its error as an :class:`InventoryError`."""
     try:
         doc = json.loads(out)
     except ValueError:
-        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit code {returncode}"]
         raise InventoryError(f"{inventory}: reading it failed: {tail[0]}") from None
     if "error" in doc:
         raise InventoryError(str(doc["error"]))
-    lab = Lab.model_validate(doc["lab"])
-    store(state_dir, inventory, lab, key)
-    return lab
+    return Lab.model_validate(doc["lab"])
 
 
 def _main(argv: list[str]) -> int:

@@ -15,26 +15,29 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from actions.applog import logger
-from actions.config import Settings
-from actions.lab import Lab
 from tui import gc_pauses
 from tui.commands import FactoryCommands
-from tui.inventory_watch import InventoryWatch
-from tui.known_good_flow import KnownGoodFlow
-from tui.screens.health import HealthScreen
-from tui.services.health_feed import HealthFeed
-from tui.services.vault_feed import VaultFeed
 
 if TYPE_CHECKING:
+    # The settings' and the lab's models load pydantic (a quarter of a second): the command line's app
+    # paints its first frame before it reads them (tui.boot), so nothing here imports them at the top.
+    from actions.config import Settings
     from actions.journal import Journal
+    from actions.lab import Lab
     from actions.remote import RemoteRunner
     from tui.runbook_hub import RunbookHub
     from tui.widgets.run_pane import RunPane
 
 _log = logger("app")
 
-# The screens behind keys 2-5 are imported when first shown: with what they import (ansible-runner's
-# adapter, tofu, hvac, the runbooks) they would hold the first frame back by about a second.
+# Every screen is imported when first shown. Those behind keys 2-5 import ansible-runner's adapter, tofu,
+# hvac and the runbooks (about a second); the health screen imports the settings' and health's models.
+def _health_screen() -> Screen[None]:
+    from tui.screens.health import HealthScreen
+
+    return HealthScreen()
+
+
 def _runbooks_screen() -> Screen[None]:
     from tui.screens.runbooks import RunbooksScreen
 
@@ -69,7 +72,7 @@ class FactoryApp(App[int]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {FactoryCommands}
     MODES: ClassVar[dict[str, type | Callable[[], Screen[None]]]] = {  # type: ignore[assignment]
-        "health": HealthScreen,
+        "health": _health_screen,
         "runbooks": _runbooks_screen,
         "runs": _runs_screen,
         "plans": _plans_screen,
@@ -95,6 +98,31 @@ class FactoryApp(App[int]):
         lab_cached: bool = False,
     ) -> None:
         super().__init__()
+        self._init_state()
+        self.take_lab(settings, lab, lab_error, inventory, lab_cached)
+
+    def _init_state(self) -> None:
+        """What the app holds before it knows its settings and lab: nothing made yet, no run going."""
+        #: True once :meth:`take_lab` has given the app its settings, lab and services.
+        self.ready = False
+        # Published when the lab is replaced: what shows its hosts or its name subscribes.
+        self.lab_changed: Signal[Lab] = Signal(self, "lab-changed")
+        self._remote: RemoteRunner | None = None
+        self._runbooks: RunbookHub | None = None
+        self._journal: Journal | None = None
+        # Run panes whose playbook is still going (they add and remove themselves): quitting names them.
+        self.live_runs: set[RunPane] = set()
+
+    def take_lab(
+        self, settings: Settings, lab: Lab | None, lab_error: str | None, inventory: Path | None, lab_cached: bool
+    ) -> None:
+        """Give the app its settings and lab (or the inventory's error), and make its services: once,
+        from ``__init__`` or, for the command line's app, once they are read (after the first frame)."""
+        from tui.inventory_watch import InventoryWatch
+        from tui.known_good_flow import KnownGoodFlow
+        from tui.services.health_feed import HealthFeed
+        from tui.services.vault_feed import VaultFeed
+
         self.settings = settings
         self.lab = lab
         self.lab_error = lab_error
@@ -107,13 +135,7 @@ class FactoryApp(App[int]):
         # Re-reads the inventory through Ansible (at once when the lab came from the cache, and whenever
         # its files change) and replaces the lab when Ansible reads it differently.
         self.inventory_watch = InventoryWatch(self, self.inventory, verify=lab_cached)
-        # Published when the lab is replaced: what shows its hosts or its name subscribes.
-        self.lab_changed: Signal[Lab] = Signal(self, "lab-changed")
-        self._remote: RemoteRunner | None = None
-        self._runbooks: RunbookHub | None = None
-        self._journal: Journal | None = None
-        # Run panes whose playbook is still going (they add and remove themselves): quitting names them.
-        self.live_runs: set[RunPane] = set()
+        self.ready = True
 
     def open_journal(self) -> Journal:
         """The app's one journal (runs, changes, checklists), opened on first use. Raises JournalError,
@@ -167,6 +189,11 @@ class FactoryApp(App[int]):
         self.lab_changed.publish(lab)
 
     def on_mount(self) -> None:
+        if self.ready:
+            self.start_services()
+
+    def start_services(self) -> None:
+        """Start polling and watching (on mount, or once the lab is read): health, Vault, the inventory."""
         self.health.start()
         self.vault_feed.start()
         self.inventory_watch.start()

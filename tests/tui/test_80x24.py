@@ -70,8 +70,10 @@ async def test_checklist_rows_keep_state_and_lock(tmp_path: Path) -> None:
     app = app_at(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_checklist(pilot, app)
-        await pilot.pause()
         table = screen.query_one("#steps", DataTable)
+        # The rows are counted before they are drawn: wait for each to be on screen.
+        steps = screen.walk.book.steps
+        await wait_for(pilot, lambda: all(f" {step.id} " in visible(table) for step in steps), what="every row")
         shown = visible(table).splitlines()
         assert "state" in shown[0] and "locked because" in shown[0], shown[0]
         rows = {step.id: next(line for line in shown[1:] if f" {step.id} " in line)

@@ -131,3 +131,18 @@ def test_kill_9_mid_step_then_resume(sandbox: object, tmux_session: object, tmp_
     row = rows[0]
     assert "interrupted" in row and "done" not in row, shown
     assert "skipped" in next(line for line in shown.splitlines() if " reachable " in line)
+
+
+def test_a_broken_config_ends_the_app_with_one_line(tmux_session: object, tmp_path: Path) -> None:
+    """The app paints before it reads the settings: a broken file still ends it with one line on the
+    terminal it gave back, and exit status 1, as it did when the settings were read first."""
+    config = tmp_path / "config.toml"
+    config.write_text('[health]\ninterval = "soon"\n')
+    tmux("new-session", "-d", "-s", SESSION, "-x", "200", "-y", "30",
+         f"env -u COLUMNS -u LINES FACTORY_STATE_DIR={tmp_path / 'state'} {BINARY} --config {config} -i sandbox;"
+         " echo exit=$?; sleep 120")
+    shown = wait_text("exit=")
+    said = [line for line in shown.splitlines() if line.strip()]
+    assert said[-1] == "exit=1", shown
+    assert said[:-1] == [f"factory-tui: {config}: health.interval: Input should be a valid number, unable to "
+                         "parse string as a number (got 'soon')"], shown

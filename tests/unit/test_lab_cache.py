@@ -90,3 +90,28 @@ def test_the_child_reads_like_ansible_keeps_it_and_words_errors(tmp_path: Path) 
     path.write_text("all:\n  hosts: [\n")
     with pytest.raises(InventoryError, match="invalid YAML"):
         asyncio.run(read_in_child(state, path))
+
+
+def test_a_miss_read_in_a_child_process_is_ansibles_reading_and_is_kept(tmp_path: Path) -> None:
+    """The app's start reads a miss this way: Ansible is never imported in the app's own process (its
+    import sets up the terminal the app is drawing on)."""
+    import json
+    import subprocess
+    import sys
+
+    path, state = inventory(tmp_path / "inv"), tmp_path / "state"
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from actions.lab_cache import load_lab_cached\n"
+        f"lab, cached = load_lab_cached(Path({str(state)!r}), Path({str(path)!r}), in_child=True)\n"
+        "print(json.dumps([lab.name, cached, any(m.startswith('ansible') for m in sys.modules)]))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == ["bench", False, False]
+    # What the child read was kept, and is Ansible's reading.
+    assert load_lab_cached(state, path, in_child=True) == (load_lab(path), True)
+    path.write_text("all:\n  hosts: [\n")
+    with pytest.raises(InventoryError, match="invalid YAML"):
+        load_lab_cached(state, path, in_child=True)

@@ -122,18 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         poll_spawn.prewarm()
     ctx = CliContext(config=args.config, inventory=inventory_of(args))
-    try:
-        log = _start_log(ctx, args.log_level)
-    except CliError as exc:
-        print(f"factory-tui: {exc}", file=sys.stderr)
-        return exc.exit_code
-    # The command's name only: its arguments may carry anything the operator typed.
-    _log.info("factory-tui started: %s", args.command or "the app")
+    log: list[Path] = []  # where the log is, once it is open
     try:
         if args.command is None:
             from tui.launch import run_app
 
-            return run_app(ctx)
+            # The app opens its log once it has painted its first frame and read the settings.
+            return run_app(ctx, lambda: log.append(_start_log(ctx, args.log_level, args.command)))
+        log.append(_start_log(ctx, args.log_level, args.command))
         with _sigterm_as_interrupt():  # the app has Textual's own handling; subcommands get this one
             return int(args.func(args, ctx) or 0)
     except CliError as exc:
@@ -152,18 +148,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         # The traceback goes to the log only: the terminal gets one line saying where to find it.
         _log.exception("factory-tui %s failed", args.command or "app")
-        print(f"factory-tui: unexpected error: {exc or type(exc).__name__} (details in {log})", file=sys.stderr)
+        where = f"details in {log[0]}" if log else "no log was open yet"
+        print(f"factory-tui: unexpected error: {exc or type(exc).__name__} ({where})", file=sys.stderr)
         return 1
 
 
-def _start_log(ctx: CliContext, level: str | None) -> Path:
-    """The rotating log in the state dir, at ``--log-level`` or ``FACTORY_LOG_LEVEL`` (INFO by default)."""
+def _start_log(ctx: CliContext, level: str | None, command: str | None) -> Path:
+    """Open the rotating log in the state dir, at ``--log-level`` or ``FACTORY_LOG_LEVEL`` (INFO by
+    default), and record that ``command`` started; returns the log's path."""
     try:
-        return applog.setup(ctx.settings.state_dir, applog.resolve_level(level))
+        path = applog.setup(ctx.settings.state_dir, applog.resolve_level(level))
     except applog.LogLevelError as exc:
         raise CliError(str(exc), exit_code=2) from None
     except OSError as exc:
         raise CliError(f"cannot write the log in {ctx.settings.state_dir}: {exc.strerror or exc}") from None
+    # The command's name only: its arguments may carry anything the operator typed.
+    _log.info("factory-tui started: %s", command or "the app")
+    return path
 
 
 if __name__ == "__main__":
