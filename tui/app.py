@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from actions.applog import logger
 from tui import gc_pauses
 from tui.commands import FactoryCommands
+from tui.textual_patches.css_reparse import install as install_kept_stylesheet
 
 if TYPE_CHECKING:
     # The settings' and the lab's models load pydantic (a quarter of a second): the command line's app
@@ -103,6 +104,7 @@ class FactoryApp(App[int]):
 
     def _init_state(self) -> None:
         """What the app holds before it knows its settings and lab: nothing made yet, no run going."""
+        install_kept_stylesheet(self)  # before any CSS is read: each new screen no longer parses it all again
         #: True once :meth:`take_lab` has given the app its settings, lab and services.
         self.ready = False
         # Published when the lab is replaced: what shows its hosts or its name subscribes.

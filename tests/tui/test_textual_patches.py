@@ -43,6 +43,7 @@ async def test_every_private_name_is_still_there() -> None:
             "textual.widget.Widget": pilot.app.query_one(Widget),
             "textual.strip.Strip": Strip([]),
             "textual._compositor.Compositor": pilot.app.screen._compositor,
+            "textual.css.stylesheet.Stylesheet": pilot.app.stylesheet,
         }
         missing = []
         for holder, names in PRIVATE_NAMES.items():

@@ -13,6 +13,8 @@ Checked against Textual 8.2 (8.2.8):
 - :mod:`.one_style_table`: ``DataTable.render_lines`` asking for ``rich_style`` once per line (the
   property is answered from one look-up per draw).
 - :mod:`.strip_cache`: ``Strip._divide_cache`` and ``Strip._line_length_cache`` (emptied).
+- :mod:`.css_reparse`: ``Stylesheet._variables`` (compared), and ``Stylesheet.parse`` assigning the rules
+  only once every source parsed (``reparse`` overridden to parse in place, from the parse cache).
 
 Outside this package, ``tui.widgets.output_view.OutputView`` overrides two public hooks whose bodies
 follow Textual's: ``watch_scroll_y`` (ScrollView's, minus the hidden scrollbar's update) and
@@ -27,5 +29,6 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
     "textual.screen.Screen": ("_compositor",),
     "textual.widget.Widget": ("_scroll_update",),
     "textual.strip.Strip": ("_divide_cache", "_line_length_cache"),
+    "textual.css.stylesheet.Stylesheet": ("_variables", "_parse_cache"),
 }
 """Each private name the patches use, by the class that holds it (instance attributes included)."""
