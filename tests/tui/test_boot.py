@@ -4,9 +4,12 @@ with its error kept for the command line; quitting while reading opens nothing a
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 from vault_helpers import wait_for
 
@@ -45,23 +48,32 @@ def launched(tmp_path: Path) -> Launched:
     return Launched(settings, DOWN, None, DOWN.inventory, cached=False)
 
 
-async def test_the_first_frame_comes_before_the_lab_then_the_health_screen(tmp_path: Path) -> None:
-    held = Held(launched(tmp_path))
+@contextlib.asynccontextmanager
+async def reading(held: Held) -> AsyncIterator[tuple[LaunchApp, Pilot[int]]]:
+    """The app, run until ``held`` is reading the lab; the launch is let go on the way out, however the
+    block ends (a test that failed must not leave its thread waiting)."""
     app = LaunchApp(held)
     async with app.run_test(size=(120, 30)) as pilot:
         try:
             await wait_for(pilot, held.called.is_set)
-            assert isinstance(app.screen, BootScreen) and not app.ready
-            bar = app.screen.query_one("#boot-bar", Static)
-            assert str(bar.render()) == READING  # no lab named, none's colour: it is not known yet
-            # Every key but quit waits for the lab: the bar shows quit alone, the others do nothing.
-            assert [k.key for k in app.screen.query_one(KeyBar).keys] == ["q"]
-            for key in ("1", "2", "3", "4", "5", "question_mark", "ctrl+p"):
-                await pilot.press(key)
-            await pilot.pause()
-            assert isinstance(app.screen, BootScreen) and len(app.screen_stack) == 1
+            yield app, pilot
         finally:
             held.go.set()
+
+
+async def test_the_first_frame_comes_before_the_lab_then_the_health_screen(tmp_path: Path) -> None:
+    held = Held(launched(tmp_path))
+    async with reading(held) as (app, pilot):
+        assert isinstance(app.screen, BootScreen) and not app.ready
+        bar = app.screen.query_one("#boot-bar", Static)
+        assert str(bar.render()) == READING  # no lab named, none's colour: it is not known yet
+        # Every key but quit waits for the lab: the bar shows quit alone, the others do nothing.
+        assert [k.key for k in app.screen.query_one(KeyBar).keys] == ["q"]
+        for key in ("1", "2", "3", "4", "5", "question_mark", "ctrl+p"):
+            await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, BootScreen) and len(app.screen_stack) == 1
+        held.go.set()
         await wait_for(pilot, lambda: isinstance(app.screen, HealthScreen))
         assert app.ready and app.settings.state_dir == tmp_path / "state"
         assert "SANDBOX lab 'sandbox'" in str(app.screen.query_one(LabBar).render())
@@ -82,12 +94,26 @@ async def test_a_launch_that_fails_ends_the_app_and_keeps_its_error(tmp_path: Pa
 
 async def test_quit_while_the_lab_is_read_opens_nothing(tmp_path: Path) -> None:
     held = Held(launched(tmp_path))
-    app = LaunchApp(held)
-    async with app.run_test(size=(120, 30)) as pilot:
-        try:
-            await wait_for(pilot, held.called.is_set)
-            await pilot.press("q")
-        finally:
-            held.go.set()
+    async with reading(held) as (app, pilot):
+        await pilot.press("q")
     assert app.return_code == 0 and app.failure is None
     assert not app.ready  # the lab read after the quit was not taken: no poller, no screen for it
+
+
+async def test_a_lab_read_just_after_the_quit_is_not_opened(tmp_path: Path) -> None:
+    """The read ends once the quit was asked for: whichever the app's loop then takes first, the quit's
+    end of the workers or the read's result, nothing is opened."""
+
+    class QuitFirst(Held):
+        app: LaunchApp
+
+        def __call__(self) -> Launched:
+            self.app.call_from_thread(self.app.exit)  # returns once the app has taken the quit
+            return super().__call__()
+
+    held = QuitFirst(launched(tmp_path))
+    held.go.set()
+    app = held.app = LaunchApp(held)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, held.called.is_set)
+    assert app.return_code == 0 and not app.ready
