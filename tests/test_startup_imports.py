@@ -47,7 +47,7 @@ def test_the_poll_process_starts_before_pydantic_is_loaded() -> None:
         "    os._exit(0)\n"
         "poll_spawn.prewarm = report\n"
         "launch = types.ModuleType('tui.launch')\n"  # had the app been reached, it would say so
-        "launch.run_app = lambda ctx: print('prewarm was never called', flush=True) or 0\n"
+        "launch.run_app = lambda *args: print('prewarm was never called', flush=True) or 0\n"
         "sys.modules['tui.launch'] = launch\n"
         "from tui.cli import main\n"
         "main([])\n"
