@@ -1,8 +1,8 @@
 """The poll process: the app's health poller, run in a process of its own.
 
 Started with ``python -m actions.health.poll_child`` (see :mod:`poll_process`) as early as the command line
-knows it opens the app, it imports asyncssh at once, on a core of its own, while the app loads its settings
-and paints its first frame. The poller's models (and pydantic, a third of this process's start) load in a
+knows it opens the app, it imports asyncssh at once, on a core of its own, while the app paints its first
+frame and reads its settings. The poller's models (and pydantic, a third of this process's start) load in a
 thread meanwhile: the hosts arrive in the start frame as plain targets, and the links are opened as soon as
 they do, not after the models. Its SSH work (key exchange, reading the probes) never competes with the
 screen for the interpreter's lock either.
