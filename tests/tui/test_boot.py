@@ -9,6 +9,7 @@ import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 from vault_helpers import wait_for
@@ -92,10 +93,17 @@ async def test_a_launch_that_fails_ends_the_app_and_keeps_its_error(tmp_path: Pa
     assert app.failure is broken and app.return_code == 1 and not app.ready
 
 
-async def test_quit_while_the_lab_is_read_opens_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["key", "click"])
+async def test_quit_while_the_lab_is_read_opens_nothing(tmp_path: Path, how: str) -> None:
     held = Held(launched(tmp_path))
     async with reading(held) as (app, pilot):
-        await pilot.press("q")
+        if how == "key":
+            await pilot.press("q")
+        else:  # the boot frame's one key, clicked on its key bar
+            bar = app.screen.query_one(KeyBar)
+            start = next(start for start, _end, shown in bar.spans if shown.key == "q")
+            assert await pilot.click(KeyBar, offset=(start + 1, 0))
+        assert app.return_code == 0  # the quit was taken there and then, not by the test's end
     assert app.return_code == 0 and app.failure is None
     assert not app.ready  # the lab read after the quit was not taken: no poller, no screen for it
 
