@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import gc
 
+from actions import collector
+
 # Multiples of Python's own threshold for full collections: after settle, and while a run streams.
 SETTLED = 10
 STREAMING = 1000
@@ -44,6 +46,7 @@ def settle() -> None:
     gc.collect()
     gc.freeze()
     _set_old(STREAMING if _streaming else SETTLED)
+    collector.release()  # the app has started: what it built is frozen, the collector may run again
 
 
 def run_started() -> None:

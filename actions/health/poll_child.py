@@ -13,6 +13,11 @@ app is gone), closing every connection on the way out.
 
 from __future__ import annotations
 
+from actions import collector
+
+if __name__ == "__main__":
+    collector.hold()  # before asyncssh's import; released once every host has answered (see publish)
+
 import asyncio
 import contextlib
 import logging
@@ -63,6 +68,8 @@ class _Child:
     def publish(self, snap: Snapshot) -> None:
         assert self.poller is not None
         self.send((wire.SNAPSHOT, snap, self.poller.ticks))
+        if all(state.connection != "connecting" for state in snap.hosts):
+            collector.release()  # started: every host has answered or failed once
 
     async def serve(self) -> None:
         commands, _ = await wire.pipe_reader(sys.stdin.buffer)
@@ -119,6 +126,8 @@ def main() -> int:
         with contextlib.suppress(OSError, ValueError):
             child.send((wire.FAILED, f"{type(exc).__name__}: {exc}"))
         return 1
+    finally:
+        collector.leaving()
     return 0
 
 

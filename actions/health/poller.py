@@ -9,7 +9,8 @@ Slow signals are sampled every few ticks only (disks, clock sync, services, dock
 ``slow_every``; k3s nodes every ``kube_every``), because ``kubectl`` alone would cost a Pi more than the
 whole fast probe. The host's fingerprint rides on the first probe of a connection, then on a slow tick
 every ``fingerprint_every`` seconds or when :meth:`Poller.request_fingerprint` asks: the same shell, never a
-session of its own.
+session of its own. A new connection's first probe answers without it (it costs the host some 20 ms of
+``ss`` and ``ps``), so the readings come first; the fingerprint follows at once, on a probe of its own.
 """
 
 from __future__ import annotations
@@ -166,13 +167,15 @@ class Poller:
         self.ticks += 1
         self._publish()
 
-    async def once(self, timeout: float | None = None) -> Snapshot:
+    async def once(self, timeout: float | None = None, fingerprint: bool = True) -> Snapshot:
         """Connect to every host, probe each once (full probe), and return; for the command line.
 
-        A host still connecting or probing at ``timeout`` is left as it is (connecting, or unreachable).
+        ``fingerprint=False`` leaves the hosts' fingerprints unread (a reading alone is quicker). A host
+        still connecting or probing at ``timeout`` is left as it is (connecting, or unreachable).
         """
         limit = timeout or self.connect_timeout + max(10.0, 2 * self.interval) + 5
-        tasks = [asyncio.create_task(self._connect(link, probe=True, patient=True)) for link in self.links]
+        tasks = [asyncio.create_task(self._connect(link, probe=True, patient=True, fingerprint=fingerprint))
+                 for link in self.links]
         _, pending = await asyncio.wait(tasks, timeout=limit)
         for task in pending:
             task.cancel()
@@ -219,14 +222,18 @@ class Poller:
             return max(10.0, 2 * self.interval)
         return self.interval if mode == "fast" else 2 * self.interval
 
-    async def _probe(self, link: _Link, patient: bool = False) -> None:
+    def _print_due(self, link: _Link, now: float) -> bool:
+        return link.print_due or now - link.printed_at >= self.fingerprint_every
+
+    async def _probe(self, link: _Link, patient: bool = False, fingerprint: bool = True) -> None:
+        """Probe ``link``'s host once; its fingerprint too when it is due, unless ``fingerprint`` is off."""
         shell = link.shell
         if shell is None:
             return
         async with link.lock:
             started = time.time()
             mode = self._mode(link)
-            printing = link.print_due or started - link.printed_at >= self.fingerprint_every
+            printing = fingerprint and self._print_due(link, started)
             if printing:
                 mode = "kube"  # the fingerprint holds node readiness and containers: read them with it
             try:
@@ -271,7 +278,7 @@ class Poller:
         link.next_attempt = 0.0
         link.backoff = self.backoff_min
 
-    async def _connect(self, link: _Link, probe: bool, patient: bool = False) -> None:
+    async def _connect(self, link: _Link, probe: bool, patient: bool = False, fingerprint: bool = True) -> None:
         attempt_at = time.time()
         try:
             opening, link.opening = link.opening, None
@@ -298,7 +305,11 @@ class Poller:
         link.ticks = 0
         _log.info("connected: %s (%s:%s as %s)", link.host.name, link.host.address, link.host.port, link.host.user)
         if probe:
-            await self._probe(link, patient)
+            # The readings first; the fingerprint, when due, on the next probe at once.
+            await self._probe(link, patient, fingerprint=False)
+            if fingerprint and link.shell is not None and self._print_due(link, time.time()):
+                self._publish()
+                await self._probe(link, patient)
         self._publish()
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from actions import sandbox as sb
 from actions.health.known_good import KnownGoodStore
+from actions.health.models import Snapshot
 from actions.health.poller import Poller
 from actions.journal import open_journal
 from actions.lab import load_lab
@@ -150,11 +151,22 @@ def test_an_unreachable_host_keeps_the_lab_from_being_known_good(
 
 
 async def test_fingerprints_ride_on_the_same_shell_when_due_or_asked(sandbox: sb.SandboxStatus) -> None:
-    """The first probe of a connection reads the fingerprint; later ticks carry it over until it is asked for
-    again (the known-good key, `r` on a host's detail screen) or due, and no new session is opened for it."""
+    """A new connection's readings are published first, then its fingerprint, read at once on the same shell;
+    later ticks carry it over until it is asked for again (the known-good key, `r` on a host's detail
+    screen) or due, and no new session is opened for it."""
     poller = Poller(list(load_lab(sandbox.inventory).hosts), interval=0.5, fingerprint_every=3600)
+    seen: dict[str, list[bool]] = {}  # per host, from each snapshot once it is up: whether it had a fingerprint
+
+    def listen(snap: Snapshot) -> None:
+        for h in snap.hosts:
+            if h.reading is not None:
+                seen.setdefault(h.name, []).append(h.reading.fingerprint is not None)
+
+    poller.listeners.append(listen)
     try:
         first = await poller.once()
+        assert {name: (marks[0], marks[-1]) for name, marks in seen.items()} == {
+            name: (False, True) for name in ("pi1", "pi2", "pi3")}
         conns = {ln.host.name: ln.shell.conn for ln in poller.links if ln.shell}
         printed = {h.name: h.reading.fingerprint.taken_at for h in first.hosts if h.reading and h.reading.fingerprint}
         assert sorted(printed) == ["pi1", "pi2", "pi3"]
@@ -171,3 +183,14 @@ async def test_fingerprints_ride_on_the_same_shell_when_due_or_asked(sandbox: sb
         assert {ln.host.name: ln.shell.conn for ln in poller.links if ln.shell} == conns
     finally:
         await poller.close()
+
+
+async def test_once_without_fingerprints_reads_none(sandbox: sb.SandboxStatus) -> None:
+    """`health --once` shows no fingerprint, so it reads none: every host's reading, no fingerprint."""
+    poller = Poller(list(load_lab(sandbox.inventory).hosts), interval=0.5)
+    try:
+        snap = await poller.once(fingerprint=False)
+    finally:
+        await poller.close()
+    assert [(h.connection, h.reading is not None and h.reading.load is not None, h.reading and h.reading.fingerprint)
+            for h in snap.hosts] == [("up", True, None)] * 3

@@ -11,7 +11,7 @@ import pickle
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import psutil
@@ -57,12 +57,23 @@ async def running(poller: RemotePoller) -> AsyncIterator[asyncio.Task[None]]:
             await task
 
 
-async def first_settled(poller: RemotePoller, timeout: float = 30.0) -> Snapshot:
-    """Poll live until every host has answered or failed once (the app's first readings), then stop."""
+def settled(snap: Snapshot) -> bool:
+    """Every host has answered or failed once (the app's first readings)."""
+    return all(h.connection != "connecting" for h in snap.hosts)
+
+
+def printed(snap: Snapshot) -> bool:
+    """Every host's fingerprint has been read (it follows the first readings at once)."""
+    return all(h.reading is not None and h.reading.fingerprint is not None for h in snap.hosts)
+
+
+async def first_settled(poller: RemotePoller, timeout: float = 30.0, until: Callable[[Snapshot], bool] = settled,
+                        ) -> Snapshot:
+    """Poll live until the first snapshot that ``until`` accepts, then stop."""
     settled: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
 
     def listen(snap: Snapshot) -> None:
-        if not settled.done() and all(h.connection != "connecting" for h in snap.hosts):
+        if not settled.done() and until(snap):
             settled.set_result(snap)
 
     poller.listeners.append(listen)
@@ -80,7 +91,12 @@ async def test_first_readings_of_every_host_and_no_process_left(sandbox: sb.Sand
     assert [h.name for h in snap.hosts] == ["pi1", "pi2", "pi3"]
     for h in snap.hosts:
         assert h.connection == "up" and h.reading is not None, h.last_error
-        assert h.reading.load is not None and h.reading.fingerprint is not None
+        assert h.reading.load is not None
+    assert poll_children() == []
+    # The fingerprints come on the same connections right after, without waiting for a tick.
+    poller = RemotePoller(hosts_of(sandbox), **(OPTIONS | {"interval": 60.0}))
+    snap = await first_settled(poller, until=printed)
+    assert all(h.reading is not None and h.reading.load is not None for h in snap.hosts)
     assert poll_children() == []
 
 

@@ -15,9 +15,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from actions import applog
+from actions import applog, collector
 from tui.cli.context import CliContext, CliError
 from tui.cli.grammar import TopParser, inventory_of
 
@@ -113,7 +113,29 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line: the app without a subcommand, else the subcommand; returns the exit status."""
+    """Run the command line: the app without a subcommand, else the subcommand; returns the exit status.
+
+    The collector waits while the command starts (:mod:`actions.collector`) and runs again on return."""
+    collector.hold()
+    try:
+        return _main(argv)
+    finally:
+        collector.release()
+
+
+def entry() -> NoReturn:
+    """The ``factory-tui`` program: :func:`main`, then exit with its status.
+
+    The collector is left as the command left it, and what the process holds is put out of its reach
+    (:func:`actions.collector.leaving`): turned on now, it would first walk all that the start allocated,
+    then the interpreter's exit would walk it again, for objects that go with the process anyway."""
+    collector.hold()
+    code = _main(None)
+    collector.leaving()
+    sys.exit(code)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in POLLING:
@@ -121,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from actions.health import poll_spawn
 
         poll_spawn.prewarm()
+    elif (early := getattr(args, "early", None)) is not None:
+        early(args)  # a command's own head start, before the settings are read
     ctx = CliContext(config=args.config, inventory=inventory_of(args))
     log: list[Path] = []  # where the log is, once it is open
     try:
@@ -168,4 +192,4 @@ def _start_log(ctx: CliContext, level: str | None, command: str | None) -> Path:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -27,7 +27,20 @@ def register(sub: Any) -> None:
     p.add_argument("--once", action="store_true", help="read every host once, print, exit 0/1/2")
     p.add_argument("--json", action="store_true", help="print JSON (one document per refresh)")
     health_diff.register(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, early=_begin_import)
+
+
+_poller_import: threading.Thread | None = None
+
+
+def _begin_import(args: argparse.Namespace) -> None:
+    """Import asyncssh in a thread from now on: its import waits in part on subprocesses (it looks for
+    liboqs), and that wait overlaps the reading of the settings and the lab. (The SSH session's module
+    alone: the poller's own import takes pydantic's, which the settings hold meanwhile.)"""
+    global _poller_import
+    _poller_import = threading.Thread(target=importlib.import_module, args=("actions.health.session",),
+                                      daemon=True)
+    _poller_import.start()
 
 
 def _table(doc: dict[str, Any]) -> Any:
@@ -65,13 +78,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     """Print the lab's health once or live, the known-good diff, or record and accept known-good snapshots."""
     import asyncio
 
-    # asyncssh's import waits in part on subprocesses (it looks for liboqs): begun in a thread, that wait
-    # overlaps the reading of the settings and the lab.
-    poller_import = threading.Thread(target=importlib.import_module, args=("actions.health.poller",),
-                                     daemon=True)
-    poller_import.start()
     settings, lab = ctx.settings, ctx.lab
-    poller_import.join()
+    if _poller_import is not None:
+        _poller_import.join()  # begun by the command line before it read the settings
     from actions.health.poller import Poller
     from actions.health.report import exit_code, to_json
 
@@ -86,7 +95,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
         async def once() -> Any:
             try:
-                return await poller.once()
+                # The diff compares fingerprints; the table and the JSON show none.
+                return await poller.once(fingerprint=health_diff.wanted(args))
             finally:
                 await poller.close()
 
