@@ -15,10 +15,11 @@ cached.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
-import subprocess
+import signal
 import sys
 from pathlib import Path
 
@@ -119,20 +120,16 @@ def store(state_dir: Path, inventory: Path, lab: Lab, key: str | None) -> None:
         pass
 
 
-def load_lab_cached(state_dir: Path, inventory: Path, in_child: bool = False) -> tuple[Lab, bool]:
-    """The lab of ``inventory`` and whether it came from the cache; a miss reads it through Ansible (in a
-    child process with ``in_child``: for a process whose terminal is an app's, which Ansible's import
-    would set up for itself) and keeps it. Raises :class:`InventoryError` like :func:`actions.lab.load_lab`."""
+def load_lab_cached(state_dir: Path, inventory: Path) -> tuple[Lab, bool]:
+    """The lab of ``inventory`` and whether it came from the cache; a miss reads it through Ansible (in
+    this process) and keeps it. Raises :class:`InventoryError` like :func:`actions.lab.load_lab`. (The app
+    reads a miss with :func:`read_in_child`: Ansible's import would set up the terminal it draws on.)"""
     path = Path(inventory).expanduser()
     lab = cached_lab(state_dir, path) if path.exists() else None
     if lab is not None:
         return lab, True
     key = fingerprint(path) if path.exists() else None  # before Ansible reads: a change meanwhile is a miss
-    if in_child:
-        proc = subprocess.run(_child_command(path), stdin=subprocess.DEVNULL, capture_output=True, check=False)
-        lab = _read_by_child(path, proc.stdout, proc.stderr, proc.returncode)
-    else:
-        lab = load_lab(path)
+    lab = load_lab(path)
     store(state_dir, path, lab, key)
     return lab, False
 
@@ -140,17 +137,20 @@ def load_lab_cached(state_dir: Path, inventory: Path, in_child: bool = False) ->
 async def read_in_child(state_dir: Path, inventory: Path) -> Lab:
     """Read ``inventory`` through Ansible in a child process (Ansible's import and parse take neither the
     caller's thread nor its share of the interpreter), keep it in the cache and return it. Raises
-    :class:`InventoryError`."""
+    :class:`InventoryError`. Cancelled, it stops the child and what the child started (an inventory
+    script that hangs)."""
     key = fingerprint(inventory)
     proc = await asyncio.create_subprocess_exec(
         *_child_command(inventory),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,  # its own group: a cancel stops the scripts Ansible runs with it
     )
     try:
         out, err = await proc.communicate()
     except asyncio.CancelledError:
         if proc.returncode is None:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
         raise
     lab = _read_by_child(inventory, out, err, proc.returncode)

@@ -13,7 +13,7 @@ opened; an inventory that cannot be read opens the app with the error shown, as 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,16 +65,19 @@ class BootScreen(Screen[None]):
 
 class LaunchApp(FactoryApp):
     """:class:`FactoryApp` that reads its settings and lab with ``launch`` (in a thread, after its first
-    frame). ``launch`` raising ends the app; the exception is kept in :attr:`failure` for the caller."""
+    frame), then awaits ``complete`` with what it read (on the app's loop: a quit cancels it). Either
+    raising ends the app; the exception is kept in :attr:`failure` for the caller."""
 
     DEFAULT_MODE = "boot"
     MODES = FactoryApp.MODES | {"boot": BootScreen}
 
-    def __init__(self, launch: Callable[[], Launched]) -> None:
+    def __init__(self, launch: Callable[[], Launched],
+                 complete: Callable[[Launched], Awaitable[Launched]] | None = None) -> None:
         # FactoryApp's own __init__ needs the settings; they are taken later, by take_lab.
         App.__init__(self)
         self._init_state()
         self._launch = launch
+        self._complete = complete
         #: What ``launch`` raised, for the command line to report once the terminal is restored.
         self.failure: BaseException | None = None
         self._leaving = False
@@ -97,6 +100,8 @@ class LaunchApp(FactoryApp):
     async def _read_lab(self) -> None:
         try:
             launched = await asyncio.to_thread(self._launch)
+            if self._complete is not None and not self._leaving:
+                launched = await self._complete(launched)
         except Exception as exc:  # the command line words it (a CliError) or logs it (anything else)
             self.failure = exc
             self.exit(return_code=1)

@@ -92,7 +92,7 @@ def test_the_child_reads_like_ansible_keeps_it_and_words_errors(tmp_path: Path) 
         asyncio.run(read_in_child(state, path))
 
 
-def test_a_miss_read_in_a_child_process_is_ansibles_reading_and_is_kept(tmp_path: Path) -> None:
+def test_a_miss_read_in_a_child_process_loads_no_ansible_in_the_caller(tmp_path: Path) -> None:
     """The app's start reads a miss this way: Ansible is never imported in the app's own process (its
     import sets up the terminal the app is drawing on)."""
     import json
@@ -101,17 +101,38 @@ def test_a_miss_read_in_a_child_process_is_ansibles_reading_and_is_kept(tmp_path
 
     path, state = inventory(tmp_path / "inv"), tmp_path / "state"
     code = (
-        "import json, sys\n"
+        "import asyncio, json, sys\n"
         "from pathlib import Path\n"
-        "from actions.lab_cache import load_lab_cached\n"
-        f"lab, cached = load_lab_cached(Path({str(state)!r}), Path({str(path)!r}), in_child=True)\n"
-        "print(json.dumps([lab.name, cached, any(m.startswith('ansible') for m in sys.modules)]))\n"
+        "from actions.lab_cache import read_in_child\n"
+        f"lab = asyncio.run(read_in_child(Path({str(state)!r}), Path({str(path)!r})))\n"
+        "print(json.dumps([lab.name, any(m.startswith('ansible') for m in sys.modules)]))\n"
     )
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == ["bench", False, False]
-    # What the child read was kept, and is Ansible's reading.
-    assert load_lab_cached(state, path, in_child=True) == (load_lab(path), True)
-    path.write_text("all:\n  hosts: [\n")
-    with pytest.raises(InventoryError, match="invalid YAML"):
-        load_lab_cached(state, path, in_child=True)
+    assert json.loads(out.stdout) == ["bench", False]
+    assert load_lab_cached(state, path) == (load_lab(path), True)  # what the child read was kept
+
+
+def test_a_cancelled_read_stops_the_child_and_the_script_it_ran(tmp_path: Path) -> None:
+    """An inventory script that hangs: cancelling the read (the app quit) stops it too, not the child alone."""
+    import psutil
+
+    from tests.waiting import wait_for
+
+    started = tmp_path / "script.pid"
+    script = tmp_path / "inventory.sh"
+    script.write_text(f"#!/bin/sh\necho $$ > {started}\nexec sleep 120\n")
+    script.chmod(0o755)
+
+    async def cancelled() -> int:
+        reading = asyncio.create_task(read_in_child(tmp_path / "state", script))
+        await wait_for(lambda: started.is_file() and started.read_text().strip() != "", 60,
+                       "Ansible to run the inventory script")
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        return int(started.read_text())
+
+    pid = asyncio.run(cancelled())
+    asyncio.run(wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
+                         10, "the inventory script to be stopped"))
