@@ -7,10 +7,10 @@ reconnected in the background with exponential backoff, without holding up the o
 
 Slow signals are sampled every few ticks only (disks, clock sync, services, docker and backups every
 ``slow_every``; k3s nodes every ``kube_every``), because ``kubectl`` alone would cost a Pi more than the
-whole fast probe. The host's fingerprint rides on the first probe of a connection, then on a slow tick
-every ``fingerprint_every`` seconds or when :meth:`Poller.request_fingerprint` asks: the same shell, never a
-session of its own. A new connection's first probe answers without it (it costs the host some 20 ms of
-``ss`` and ``ps``), so the readings come first; the fingerprint follows at once, on a probe of its own.
+whole fast probe. The host's fingerprint is read on a new connection right after its first readings, then
+on a slow tick every ``fingerprint_every`` seconds or when :meth:`Poller.request_fingerprint` asks: the same
+shell, never a session of its own. The first readings do not wait for it: its ``ss`` and ``ps`` took the
+sandbox's three hosts 60 ms on two cores, against 5 ms for the probe without it.
 """
 
 from __future__ import annotations
