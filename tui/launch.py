@@ -1,11 +1,11 @@
 """Open the TUI from the command line: paint its first frame, then read the settings and the lab.
 
 The app (:class:`tui.boot.LaunchApp`) paints before anything loads pydantic, and reads the settings and the
-lab in a thread with :func:`read_lab` afterwards (a lab not in the cache with :func:`read_miss`, on its loop).
-A broken config ends the app with its one-line error; a
-broken inventory opens the app anyway, with the error shown, so the operator can still reach the help and
-the sandbox. The lab comes from the cache when the inventory has not changed (Ansible's import alone takes
-longer than the first frame should); the app then checks it against Ansible's own reading in the background.
+lab in a thread with :func:`read_lab` afterwards (a lab not in the cache with :func:`read_miss`, on its
+loop). A broken config ends the app with its one-line error; a broken inventory opens the app anyway, with
+the error shown, so the operator can still reach the help and the sandbox. The lab comes from the cache
+when the inventory has not changed (Ansible's import alone takes longer than the first frame should); the
+app then checks it against Ansible's own reading in the background.
 """
 
 from __future__ import annotations
