@@ -131,27 +131,17 @@ async def test_a_lab_read_just_after_the_quit_is_not_opened(tmp_path: Path) -> N
 async def test_quit_while_ansible_reads_a_lab_not_in_the_cache_stops_the_reading(tmp_path: Path) -> None:
     """A lab the cache does not have is read through Ansible on the app's loop: a quit meanwhile ends the app
     at once and stops the read, an inventory script that hangs included."""
-    import psutil
-
+    from actions.procs import alive
+    from tests.hanging_inventory import HangingInventory
     from tui.launch import read_miss
 
-    started = tmp_path / "script.pid"
-    script = tmp_path / "inventory.sh"
-    script.write_text(f"#!/bin/sh\necho $$ > {started}\nexec sleep 120\n")
-    script.chmod(0o755)
+    script = HangingInventory(tmp_path)
     settings = make_settings(tmp_path / "state")
-    app = LaunchApp(lambda: Launched(settings, None, None, script, cached=False), read_miss)
+    app = LaunchApp(lambda: Launched(settings, None, None, script.path, cached=False), read_miss)
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: started.is_file() and started.read_text().strip() != "", timeout=60)
+        await wait_for(pilot, lambda: script.pid is not None, timeout=60)
         await pilot.press("q")
         assert app.return_code == 0
     assert app.failure is None and not app.ready
-    pid = int(started.read_text())
-
-    def stopped() -> bool:
-        try:
-            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return True
-
-    await waiting.wait_for(stopped, 10, "the inventory script to be stopped")
+    pid = script.pid
+    await waiting.wait_for(lambda: not alive(pid), 10, "the inventory script to be stopped")

@@ -115,24 +115,20 @@ def test_a_miss_read_in_a_child_process_loads_no_ansible_in_the_caller(tmp_path:
 
 def test_a_cancelled_read_stops_the_child_and_the_script_it_ran(tmp_path: Path) -> None:
     """An inventory script that hangs: cancelling the read (the app quit) stops it too, not the child alone."""
-    import psutil
-
+    from actions.procs import alive
+    from tests.hanging_inventory import HangingInventory
     from tests.waiting import wait_for
 
-    started = tmp_path / "script.pid"
-    script = tmp_path / "inventory.sh"
-    script.write_text(f"#!/bin/sh\necho $$ > {started}\nexec sleep 120\n")
-    script.chmod(0o755)
+    script = HangingInventory(tmp_path)
 
     async def cancelled() -> int:
-        reading = asyncio.create_task(read_in_child(tmp_path / "state", script))
-        await wait_for(lambda: started.is_file() and started.read_text().strip() != "", 60,
-                       "Ansible to run the inventory script")
+        reading = asyncio.create_task(read_in_child(tmp_path / "state", script.path))
+        await wait_for(lambda: script.pid is not None, 60, "Ansible to run the inventory script")
         reading.cancel()
         with pytest.raises(asyncio.CancelledError):
             await reading
-        return int(started.read_text())
+        assert script.pid is not None
+        return script.pid
 
     pid = asyncio.run(cancelled())
-    asyncio.run(wait_for(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
-                         10, "the inventory script to be stopped"))
+    asyncio.run(wait_for(lambda: not alive(pid), 10, "the inventory script to be stopped"))
