@@ -238,3 +238,28 @@ async def test_a_following_view_that_shrinks_stays_on_its_last_line() -> None:
         assert view.size.height == 10
         assert view.scroll_y == view.max_scroll_y, (view.scroll_y, view.max_scroll_y)
         assert "item=199)" in _visible(view)
+
+
+async def test_plain_rows_are_built_in_one_pass(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A streaming run draws every line once: a whole-width row of plain ASCII text is made without the
+    chain of intermediate strips (styled, padded, filtered), a wide or CJK line still goes through it, and
+    both come out as Textual would draw them."""
+    from textual.strip import Strip
+
+    lines = [*_lines(0, 5), "\x1b[0;33mchanged: [pi3] => 日本語\x1b[0m", "y" * 120]
+    app = _Host()
+    async with app.run_test(size=(80, 12)) as pilot:
+        view = app.query_one(OutputView)
+        view.follow = False
+        view.append(lines)
+        await pilot.pause()
+        styled: list[int] = []
+        apply_style = Strip.apply_style
+        monkeypatch.setattr(Strip, "apply_style", lambda self, style: styled.append(1) or apply_style(self, style))
+        view._rows.clear()
+        view._cache.clear()
+        whole = view.region.reset_offset
+        ours = [list(strip) for strip in view.render_lines(whole)]
+        assert len(styled) == 2, "only the CJK line and the line wider than the view take the long way"
+        monkeypatch.undo()
+        assert ours == _textual_rows(view, whole)

@@ -8,11 +8,14 @@ ANSI colours) and turns a line into a styled strip only when it is shown, so a f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -175,13 +178,17 @@ class OutputView(ScrollView, can_focus=True):
                 # of a new row's cost).
                 background = self.background_colors[1]
                 filters = self.get_line_filters()
+                whole = not (scroll_x or crop.x or crop.width != width)
                 for i in missing:
-                    strip = self.render_line(crop.y + i)
-                    for line_filter in filters:
-                        strip = strip.apply_filter(line_filter, background)
-                    if crop.x or crop.width != width:
-                        strip = strip.crop(crop.x, crop.right)
-                    found[i] = self._rows[keys[i]] = strip
+                    line_no = keys[i][0]
+                    row = self._whole_row(line_no, width, filters, background) if whole and line_no >= 0 else None
+                    if row is None:
+                        row = self.render_line(crop.y + i)
+                        for line_filter in filters:
+                            row = row.apply_filter(line_filter, background)
+                        if crop.x or crop.width != width:
+                            row = row.crop(crop.x, crop.right)
+                    found[i] = self._rows[keys[i]] = row
                 # Textual's own row cache (used by the other path) needs no reset here: every change of
                 # what a row shows (a scroll, new lines, a filter, a style) refreshes the view, which
                 # marks those rows stale there too (tests/tui/test_textual_patches.py shows it).
@@ -206,6 +213,31 @@ class OutputView(ScrollView, can_focus=True):
             and self.opacity == 1.0
             and (not styles.has_rule("hatch") or styles.hatch == "none")
         )
+
+    def _whole_row(self, line_no: int, width: int, filters: Sequence[LineFilter], background: Color) -> Strip | None:
+        """Line ``line_no`` as a finished row of a bare view scrolled fully left, built in one pass: the
+        view's style under Ansible's, padded to ``width``, through the app's filters. ``None`` when the line
+        needs Textual's measuring (wider than the view, or text other than printable ASCII).
+
+        The same segments as :meth:`render_line` then the filters (tests/tui/test_output_view.py compares
+        them), without the four intermediate strips that path makes: each comes with seven caches of its
+        own, and a streaming run draws every line it prints once."""
+        style = self._drawn_with[0] if self._drawn_with else self.visual_style.rich_style
+        row: list[Segment] = []
+        cells = 0
+        for segment in line_segments(self.lines[line_no], self.app.console):
+            text = segment.text
+            if not (text.isascii() and text.isprintable()):
+                return None
+            cells += len(text)
+            row.append(Segment(text, style + segment.style if segment.style else style))
+        if cells > width:
+            return None
+        if cells < width:
+            row.append(Segment(" " * (width - cells), style))
+        for line_filter in filters:
+            row = line_filter.apply(row, background)
+        return Strip(row, width)
 
     def render_line(self, y: int) -> Strip:
         # Textual calls this from render_lines above, which has looked the geometry up for the whole crop.
