@@ -299,3 +299,35 @@ async def test_the_run_form_reads_extra_vars_as_the_cli_does(settings: Settings)
         await _wait(pilot, lambda: not pane.status.ongoing)
         assert pane.status is RunStatus.OK
         assert any("msg=[two words] db=[gitea]" in line for line in pane.lines), pane.lines
+
+
+async def test_a_run_is_prepared_without_reading_the_inventory_in_the_app(settings: Settings, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                          tmp_path: Path) -> None:
+    """Ansible cannot be imported under Textual (its colour setup asks for stdout's file descriptor, which
+    Textual's stand-in has not): a run on the app's inventory takes the app's lab, a run on another one has
+    it read in a child; the app's process reads no inventory either way."""
+    import actions.ansible.runner
+
+    def in_process(path: Path) -> None:
+        raise AssertionError(f"the app read {path} in its own process")
+
+    monkeypatch.setattr(actions.ansible.runner, "load_lab", in_process)
+    other = tmp_path / "other.yml"
+    other.write_text(INVENTORY.read_text())
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        for n, inventory in enumerate((INVENTORY, other), start=1):
+            if inventory == other:
+                screen.start_run(RunSpec(playbook=str(DATA / "hello.yml"), inventory=other, check=True))
+            else:
+                await pilot.press("n")
+                await _wait(pilot, lambda: app.screen is not screen)
+                app.screen.query_one("#playbook", Input).value = str(DATA / "hello.yml")
+                await pilot.click("#start")
+            await _wait(pilot, lambda count=n: len(screen.query(RunPane)) == count)  # type: ignore[misc]
+            last = list(screen.query(RunPane))[-1]
+            await _wait(pilot, lambda pane=last: not pane.status.ongoing)  # type: ignore[misc]
+            assert last.status is RunStatus.OK, last.query_one("#run-message", Static).render()

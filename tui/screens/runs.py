@@ -35,7 +35,8 @@ from actions.config import Settings
 from actions.durations import duration_text
 from actions.journal import Journal, RunRecord
 from actions.keyvalue import PairError, pairs
-from actions.lab import InventoryError
+from actions.lab import InventoryError, Lab
+from actions.lab_cache import read_in_child
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
 from tui.run_flow import pane_for, start_in_pane
@@ -193,7 +194,8 @@ class RunsScreen(FactoryScreen):
         """Prepare, gate (real runs), open a tab and start the run on a thread worker."""
         journal = self.journal
         try:
-            prepared = prepare(spec, self.settings, journal)
+            lab = await self._lab_for(spec.inventory)
+            prepared = prepare(spec, self.settings, journal, lab)
         except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
             failed = record_error(spec, self.settings, journal, str(exc))
             pane = RunPane(Path(spec.playbook).stem, [], mode="check" if spec.check else "REAL",
@@ -210,13 +212,23 @@ class RunsScreen(FactoryScreen):
                 return
             if answer == "check":
                 spec = spec.model_copy(update={"check": True})
-                prepared = prepare(spec, self.settings, journal)
+                prepared = prepare(spec, self.settings, journal, lab)
             else:
                 permit = answer
         pane = pane_for(prepared, tab_id=self._next_tab_id())
         await self._open_pane(prepared.playbook.name, pane)
         start_in_pane(self, pane, prepared, permit, group=f"run-{pane.tab_id}", name=pane.tab_id,
                       on_end=self._run_ended)
+
+    async def _lab_for(self, inventory: Path) -> Lab:
+        """The lab a run is prepared against, never read by Ansible in the app's own process: the app's lab
+        when the run is on its inventory (kept current by the inventory watch), else one read in a child.
+        Importing Ansible under Textual fails (its colour setup asks the terminal through the stdout that
+        Textual stands in for, which has no file descriptor). Raises :class:`InventoryError`."""
+        app = app_of(self)
+        if app.lab is not None and app.inventory is not None and Path(app.inventory).resolve() == inventory.resolve():
+            return app.lab
+        return await read_in_child(self.settings.state_dir, inventory)
 
     def _run_ended(self, result: RunResult) -> None:
         """On the run's thread: list the run in the history (the app may be closing; the journal has it)."""

@@ -214,6 +214,11 @@ class OutputView(ScrollView, can_focus=True):
             and (not styles.has_rule("hatch") or styles.hatch == "none")
         )
 
+    def _row_style(self) -> Style:
+        """The view's own style, which every row is drawn under: the one the cached rows were drawn with,
+        looked up once per draw by :meth:`render_lines`."""
+        return self._drawn_with[0] if self._drawn_with else self.visual_style.rich_style
+
     def _whole_row(self, line_no: int, width: int, filters: Sequence[LineFilter], background: Color) -> Strip | None:
         """Line ``line_no`` as a finished row of a bare view scrolled fully left, built in one pass: the
         view's style under Ansible's, padded to ``width``, through the app's filters. ``None`` when the line
@@ -222,7 +227,7 @@ class OutputView(ScrollView, can_focus=True):
         The same segments as :meth:`render_line` then the filters (tests/tui/test_output_view.py compares
         them), without the four intermediate strips that path makes: each comes with seven caches of its
         own, and a streaming run draws every line it prints once."""
-        style = self._drawn_with[0] if self._drawn_with else self.visual_style.rich_style
+        style = self._row_style()
         row: list[Segment] = []
         cells = 0
         for segment in line_segments(self.lines[line_no], self.app.console):
@@ -243,7 +248,7 @@ class OutputView(ScrollView, can_focus=True):
         # Textual calls this from render_lines above, which has looked the geometry up for the whole crop.
         scroll_x, scroll_y, width = self._geometry or (*self.scroll_offset, self.size.width)
         index = scroll_y + y
-        style = self._drawn_with[0] if self._drawn_with else self.visual_style.rich_style
+        style = self._row_style()
         if index >= self.shown_count:
             return Strip.blank(width, style)
         line_no = self._shown[index] if self._needle else index
