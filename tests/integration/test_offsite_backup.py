@@ -25,7 +25,7 @@ import pytest
 from actions.health.offsite import describe, parse_offsite_status
 from tests.integration.backup_lab import PG_BIN, Relay, ResticServer, render_scripts, restic_repository
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.long]  # minutes: given out first
 
 PASSWORD = "correct horse battery staple offsite"
 HOST = "factory-backups"

@@ -21,7 +21,8 @@ from actions.vault import VaultTarget
 from tests.gate_pty import REFUSALS, refuse_at_gate
 from tests.vault_server import BaoServer
 
-pytestmark = pytest.mark.integration
+# It walks one server through seal, unseal and changes in order: minutes, given out first.
+pytestmark = [pytest.mark.integration, pytest.mark.long]
 ROOT = Path(__file__).resolve().parents[2]
 # The console script's entry point, run by this interpreter (no reliance on PATH).
 ENTRY = ["-c", "import sys; from tui.cli import main; sys.exit(main())"]

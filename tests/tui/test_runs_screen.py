@@ -6,6 +6,7 @@ import asyncio
 import gc
 import re
 import subprocess
+import threading
 import uuid
 from pathlib import Path
 
@@ -299,6 +300,35 @@ async def test_the_run_form_reads_extra_vars_as_the_cli_does(settings: Settings)
         await _wait(pilot, lambda: not pane.status.ongoing)
         assert pane.status is RunStatus.OK
         assert any("msg=[two words] db=[gitea]" in line for line in pane.lines), pane.lines
+
+
+async def test_a_run_is_prepared_off_the_ui_thread(settings: Settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Resolving a playbook reads and parses its files: the runs screen does it on a thread, for the run
+    and again for the check run taken at the gate instead, never on the loop that draws the screen."""
+    import tui.screens.runs
+
+    threads: list[int] = []
+    real_prepare = tui.screens.runs.prepare
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(tui.screens.runs, "prepare", recording)
+    app = FactoryApp(settings=settings, lab=load_lab(INVENTORY), inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)) as pilot:
+        ui_thread = threading.get_ident()
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        screen.start_run(RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, limit="local1"))
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.click("#check")  # a check run instead: prepared again
+        await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
+        pane = screen.query_one(RunPane)
+        await _wait(pilot, lambda: not pane.status.ongoing)
+        assert pane.mode == "check" and pane.status is RunStatus.OK
+    assert len(threads) == 2 and ui_thread not in threads, (threads, ui_thread)
 
 
 async def test_a_run_is_prepared_without_reading_the_inventory_in_the_app(settings: Settings, monkeypatch,  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ while it still runs, brings its live pane to the front (here, or in the checklis
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from functools import partial
@@ -195,7 +196,8 @@ class RunsScreen(FactoryScreen):
         journal = self.journal
         try:
             lab = await self._lab_for(spec.inventory)
-            prepared = prepare(spec, self.settings, journal, lab)
+            # Off the loop: resolving the playbook reads and parses its files (10-20 ms, a frame or more).
+            prepared = await asyncio.to_thread(prepare, spec, self.settings, journal, lab)
         except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
             failed = record_error(spec, self.settings, journal, str(exc))
             pane = RunPane(Path(spec.playbook).stem, [], mode="check" if spec.check else "REAL",
@@ -212,7 +214,7 @@ class RunsScreen(FactoryScreen):
                 return
             if answer == "check":
                 spec = spec.model_copy(update={"check": True})
-                prepared = prepare(spec, self.settings, journal, lab)
+                prepared = await asyncio.to_thread(prepare, spec, self.settings, journal, lab)
             else:
                 permit = answer
         pane = pane_for(prepared, tab_id=self._next_tab_id())
