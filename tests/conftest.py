@@ -17,6 +17,7 @@ import pytest
 
 from actions import applog
 from actions.config import Settings, load_settings
+from tests.module_order import long_modules_first
 
 # Tests never read the operator's own settings file or write to their state dir.
 os.environ.pop("FACTORY_STATE_DIR", None)
@@ -89,24 +90,9 @@ def make_settings(state_dir: Path, **overrides: object) -> Settings:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give out the long modules first, so that the two workers end together.
-
-    The README's command turns off xdist's own order (the modules with the most tests first), under which
-    the longest modules, one or two tests each, came last and ran on one worker while the other was done.
-    Here the modules marked ``long`` and the rehearsal modules go first, then the rest; within each group
-    xdist's rule stands (more tests first, ties in collection order). The rehearsal modules share one
-    rehearsal lab per worker, so they keep the order among themselves that they have always met it in.
-    """
-    modules: dict[str, list[pytest.Item]] = {}
-    for item in items:
-        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
-
-    def early(module: list[pytest.Item]) -> bool:
-        return any(i.get_closest_marker("long") or "rehearsal_lab" in getattr(i, "fixturenames", ())
-                   for i in module)
-
-    ordered = sorted(modules.values(), key=lambda module: (not early(module), -len(module)))  # stable
-    items[:] = [item for module in ordered for item in module]
+    """Give out the long modules first, so that the two workers end together (:mod:`tests.module_order`)."""
+    items[:] = long_modules_first(items, lambda item: bool(
+        item.get_closest_marker("long") or "rehearsal_lab" in getattr(item, "fixturenames", ())))
 
 
 @pytest.fixture(autouse=True)
