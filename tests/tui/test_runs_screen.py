@@ -323,6 +323,8 @@ async def test_a_run_is_prepared_off_the_ui_thread(settings: Settings, monkeypat
         assert isinstance(screen, RunsScreen)
         screen.start_run(RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, limit="local1"))
         await _wait(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        # Pushed is not yet drawn: a click lands where the button is once the modal has been laid out.
+        await _wait(pilot, lambda: any(b.region.width for b in app.screen.query("#check")))
         await pilot.click("#check")  # a check run instead: prepared again
         await _wait(pilot, lambda: len(screen.query(RunPane)) == 1)
         pane = screen.query_one(RunPane)
