@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.dom import DOMNode
 from textual.worker import Worker
 
 from actions.ansible import PreparedRun, RunRefused, RunResult, RunStatus, new_run_id, run_prepared
 from actions.gates import Permit
+from actions.lab import Lab
+from actions.lab_cache import read_in_child
 from tui.app_handle import app_of
 from tui.services.run_batcher import Batcher
 from tui.widgets.run_pane import RunPane
+
+
+async def lab_for(node: DOMNode, inventory: Path) -> Lab:
+    """The lab a run on ``inventory`` is prepared against, never read by Ansible in the app's own process:
+    the app's lab when the run is on its inventory (kept current by the inventory watch), else (another
+    inventory, or none read yet) one read in a child. Importing Ansible under Textual fails: its colour
+    setup asks the terminal through the stdout Textual stands in for, which has no file descriptor.
+    Raises :class:`actions.lab.InventoryError`."""
+    app = app_of(node)
+    if app.lab is not None and app.inventory is not None and Path(app.inventory).resolve() == inventory.resolve():
+        return app.lab
+    return await read_in_child(app.settings.state_dir, inventory)
 
 
 def pane_for(prepared: PreparedRun, *, tab_id: str = "") -> RunPane:

@@ -30,7 +30,7 @@ from actions.runbooks.outcome import Outcome
 from actions.runbooks.playbook_step import play, step_spec
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
-from tui.run_flow import pane_for, start_in_pane
+from tui.run_flow import lab_for, pane_for, start_in_pane
 
 if TYPE_CHECKING:
     from tui.screens.step import StepScreen
@@ -142,9 +142,11 @@ class _Carrier:
         self.app = app_of(screen)
 
     async def prepare(self, spec: RunSpec) -> PreparedRun:
-        """Resolve the run off the event loop (it reads the inventory and the journal)."""
+        """Resolve the run off the event loop (it reads the playbook's files and the journal), against a lab
+        never read in the app's process (:func:`tui.run_flow.lab_for`)."""
         app = self.app
-        return await asyncio.to_thread(prepare, spec, app.settings, app.runbooks.store.journal, app.lab)
+        lab = await lab_for(self.screen, spec.inventory)
+        return await asyncio.to_thread(prepare, spec, app.settings, app.runbooks.store.journal, lab)
 
     async def ask(self, request: GateRequest) -> Permit | Literal["check"] | None:
         """The gate, with a check-mode run offered instead."""

@@ -363,3 +363,23 @@ async def test_a_run_is_prepared_without_reading_the_inventory_in_the_app(settin
             last = list(screen.query(RunPane))[-1]
             await _wait(pilot, lambda pane=last: not pane.status.ongoing)  # type: ignore[misc]
             assert last.status is RunStatus.OK, last.query_one("#run-message", Static).render()
+
+
+async def test_a_checklist_step_without_the_apps_lab_is_prepared_against_one_read_in_a_child(  # type: ignore[no-untyped-def]
+        settings: Settings, monkeypatch) -> None:
+    """A checklist step runs on the app's inventory; when the app holds no lab for it (none read yet, or
+    its reading failed), the step's run is prepared against a lab read in a child, as a run from the runs
+    screen is, never by Ansible in the app's process."""
+    import actions.ansible.runner
+    from tui.step_actions import _Carrier
+
+    def in_process(path: Path) -> None:
+        raise AssertionError(f"the app read {path} in its own process")
+
+    monkeypatch.setattr(actions.ansible.runner, "load_lab", in_process)
+    app = FactoryApp(settings=settings, lab=None, lab_error="not read yet", inventory=INVENTORY)
+    async with app.run_test(size=(140, 45)):
+        assert app.lab is None
+        prepared = await _Carrier(app.screen).prepare(  # type: ignore[arg-type]
+            RunSpec(playbook=str(DATA / "hello.yml"), inventory=INVENTORY, check=True))
+        assert sorted(prepared.hosts) == sorted(load_lab(INVENTORY).host_names()), prepared.hosts

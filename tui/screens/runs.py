@@ -36,11 +36,10 @@ from actions.config import Settings
 from actions.durations import duration_text
 from actions.journal import Journal, RunRecord
 from actions.keyvalue import PairError, pairs
-from actions.lab import InventoryError, Lab
-from actions.lab_cache import read_in_child
+from actions.lab import InventoryError
 from tui.app_handle import app_of
 from tui.gate_flow import ask_permit
-from tui.run_flow import pane_for, start_in_pane
+from tui.run_flow import lab_for, pane_for, start_in_pane
 from tui.screens.base import FactoryScreen
 from tui.services.run_batcher import Batcher
 from tui.widgets.health_strip import HealthStrip
@@ -195,7 +194,7 @@ class RunsScreen(FactoryScreen):
         """Prepare, gate (real runs), open a tab and start the run on a thread worker."""
         journal = self.journal
         try:
-            lab = await self._lab_for(spec.inventory)
+            lab = await lab_for(self, spec.inventory)
             # Off the loop: resolving the playbook reads and parses its files (10-20 ms, a frame or more).
             prepared = await asyncio.to_thread(prepare, spec, self.settings, journal, lab)
         except (PlaybookError, InventoryError, AnsibleNotFound) as exc:
@@ -221,16 +220,6 @@ class RunsScreen(FactoryScreen):
         await self._open_pane(prepared.playbook.name, pane)
         start_in_pane(self, pane, prepared, permit, group=f"run-{pane.tab_id}", name=pane.tab_id,
                       on_end=self._run_ended)
-
-    async def _lab_for(self, inventory: Path) -> Lab:
-        """The lab a run is prepared against, never read by Ansible in the app's own process: the app's lab
-        when the run is on its inventory (kept current by the inventory watch), else one read in a child.
-        Importing Ansible under Textual fails (its colour setup asks the terminal through the stdout that
-        Textual stands in for, which has no file descriptor). Raises :class:`InventoryError`."""
-        app = app_of(self)
-        if app.lab is not None and app.inventory is not None and Path(app.inventory).resolve() == inventory.resolve():
-            return app.lab
-        return await read_in_child(self.settings.state_dir, inventory)
 
     def _run_ended(self, result: RunResult) -> None:
         """On the run's thread: list the run in the history (the app may be closing; the journal has it)."""
